@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what gigadex's interoperability tests use:
+# rkyv 0.7 crates for the Rust conformance peer, and HdrHistogram's Java
+# tools for the log interoperability test. Safe to run again.
+set -euo pipefail
+pkgs=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in librust-rkyv-dev librust-bytecheck-dev libhdrhistogram-java; do
+	have_pkg "$p" || pkgs+=("$p")
+done
+command -v cargo >/dev/null || pkgs+=(cargo)
+command -v java >/dev/null || pkgs+=(default-jre-headless)
+if [ ${#pkgs[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages (run as root to install): ${pkgs[*]}" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+	echo "installed: ${pkgs[*]}"
+else
+	echo "all present"
+fi

@@ -1,0 +1,560 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/wire"
+)
+
+// LoadConfig describes a run of [Run]; [PingConfig] and [FloodConfig] fill
+// it in. Zero values mean the documented defaults.
+type LoadConfig struct {
+	Command string // "ping" or "flood", for the result
+	Addr    string // peer address, host:port
+	Conns   int    // connections (default 1)
+	Window  int    // messages in flight per connection (default 1)
+
+	Count    int64         // measured messages in all, split over the connections; 0: no limit
+	Duration time.Duration // measured window; 0: no limit (Count or the context ends the run)
+
+	Warmup      time.Duration // excluded from the histograms, reported apart
+	WarmupCount int64         // or a number of warmup messages in all
+
+	Rate float64 // messages/s across all connections; 0: closed loop
+	Mix  Mix     // message types (default: heartbeats only)
+	Seed uint64  // seeds the mix
+	// Expect is what the peer answers; replies are checked against it.
+	Expect Expect
+
+	Drain     time.Duration // how long to wait for replies in flight at the end (default 2s)
+	Reconnect bool          // redial a failed connection with backoff instead of ending it
+	Options   []Option      // dial options
+
+	// Progress, if set, is called about once a second from another goroutine
+	// with the last second's figures.
+	Progress func(report.Progress, Counters)
+}
+
+// Counters are live totals across connections, for progress lines.
+type Counters struct {
+	Sent, Received, Errors int64
+	Elapsed                time.Duration
+}
+
+// ErrPeer wraps connection failures of a run.
+var ErrPeer = errors.New("client: connection failed")
+
+// Run drives cfg.Conns connections against cfg.Addr and returns what it
+// measured. It always returns the Run it gathered, even with an error: a
+// cancelled context gives the partial result with Interrupted set and
+// ctx.Err(); connection failures give the result and an error wrapping
+// [ErrPeer]; mismatched or lost replies are counted in Run.Errors.
+func Run(ctx context.Context, cfg LoadConfig) (*report.Run, error) {
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	conns := make([]*Conn, cfg.Conns)
+	for i := range conns {
+		c, err := Dial(ctx, cfg.Addr, cfg.Options...)
+		if err != nil {
+			for _, c := range conns[:i] {
+				c.Close()
+			}
+			return nil, err
+		}
+		conns[i] = c
+	}
+	return runConns(ctx, cfg, conns)
+}
+
+func (cfg *LoadConfig) normalize() error {
+	if cfg.Conns == 0 {
+		cfg.Conns = 1
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 1
+	}
+	if cfg.Drain == 0 {
+		cfg.Drain = 2 * time.Second
+	}
+	if len(cfg.Mix.kinds) == 0 {
+		cfg.Mix = MixOf(wire.KindHeartbeat)
+	}
+	switch {
+	case cfg.Conns < 0:
+		return fmt.Errorf("connections must be at least 1, not %d", cfg.Conns)
+	case cfg.Window < 0 || cfg.Window > 1<<20:
+		return fmt.Errorf("window must be from 1 to %d, not %d", 1<<20, cfg.Window)
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
+		return fmt.Errorf("rate must be positive, not %v", cfg.Rate)
+	case cfg.Rate > 0 && cfg.Rate < float64(cfg.Conns):
+		return fmt.Errorf("rate %v msgs/s is below the number of connections (%d): each connection needs at least 1 msg/s", cfg.Rate, cfg.Conns)
+	case cfg.Count < 0 || cfg.WarmupCount < 0 || cfg.Duration < 0 || cfg.Warmup < 0:
+		return errors.New("count, warmup and duration must not be negative")
+	case cfg.Count == 0 && cfg.Duration == 0:
+		return errors.New("give a count or a duration")
+	}
+	return nil
+}
+
+// slot is one entry of a connection's ring of messages in flight.
+type slot struct {
+	seq      uint64
+	intended int64 // ns since the run's base; the actual send time in closed loop
+	actual   int64
+	pending  bool
+	measured bool // sent inside the measured window
+	kind     wire.Kind
+}
+
+// worker drives one connection. Everything it touches on the hot path is
+// its own.
+type worker struct {
+	id     int
+	cfg    *LoadConfig
+	c      *Conn
+	rec    *report.Recorder
+	base   time.Time
+	key    uint64 // seeds the mix for this connection
+	ring   []slot
+	mask   uint64
+	sent   uint64 // sequence number of the next message
+	acked  int64
+	window int
+
+	// The measured window and warmup, in ns since base.
+	measureFrom int64
+	warmupLeft  int64 // count-based warmup still to send
+	quota       int64 // measured messages still to send; -1: no limit
+	end         int64 // stop sending at this time; 0: no limit
+
+	stop     *atomic.Bool
+	stopped  bool
+
+	// Results.
+	measSent, measRecv   int64
+	warmSent, warmRecv   int64
+	errors               int64
+	lost                 int64
+	firstMeas, lastMeas  int64
+	errSamples           []string
+	fatal                error
+	live                 liveCounters
+	reconnects, gapNanos int64
+
+	mu       sync.Mutex // guards c against the watcher while reconnecting
+	scratch  [wire.FrameLen]byte
+	batchT   int64
+	handleFn func(wire.View)
+}
+
+// liveCounters are read by the progress goroutine.
+type liveCounters struct {
+	sent, recv, errs atomic.Int64
+}
+
+const maxErrSamples = 5
+
+func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, error) {
+	base := time.Now()
+	startUnix := base
+	ws := make([]*worker, len(conns))
+	var stop atomic.Bool
+	ringSize := 1 << bits.Len(uint(cfg.Window-1))
+	warmupEnd := int64(cfg.Warmup)
+	var end int64
+	if cfg.Duration > 0 {
+		end = warmupEnd + int64(cfg.Duration)
+	}
+	for i, c := range conns {
+		w := &worker{
+			id: i, cfg: &cfg, c: c, base: base,
+			key:  splitmix(cfg.Seed ^ uint64(i)<<32),
+			ring: make([]slot, ringSize), mask: uint64(ringSize - 1),
+			window: cfg.Window, stop: &stop, end: end,
+			measureFrom: warmupEnd,
+			warmupLeft:  share(cfg.WarmupCount, i, len(conns)),
+			quota:       -1,
+		}
+		if cfg.Count > 0 {
+			w.quota = share(cfg.Count, i, len(conns))
+		}
+		w.handleFn = w.handle
+		ws[i] = w
+	}
+	// Recorders start when the measured window does, so their per-second
+	// intervals line up across connections.
+	measBase := base.Add(cfg.Warmup)
+	tags := cfg.Mix.Tags()
+	for _, w := range ws {
+		w.rec = report.NewRecorder(measBase, startUnix.Add(cfg.Warmup), tags)
+	}
+
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.run()
+		}()
+	}
+	var watch sync.WaitGroup
+	watch.Add(1)
+	go func() {
+		defer watch.Done()
+		watchRun(ctx, cfg, ws, &stop, done)
+	}()
+	wg.Wait()
+	close(done)
+	watch.Wait()
+	for _, c := range conns {
+		c.Close()
+	}
+	return collect(ctx, cfg, ws, base, startUnix)
+}
+
+// watchRun prints progress and, when the context ends, stops the workers
+// and bounds their drain.
+func watchRun(ctx context.Context, cfg LoadConfig, ws []*worker, stop *atomic.Bool, done <-chan struct{}) {
+	var tick <-chan time.Time
+	if cfg.Progress != nil {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
+	start := time.Now()
+	recs := make([]*report.Recorder, len(ws))
+	for i, w := range ws {
+		recs[i] = w.rec
+	}
+	for {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			stop.Store(true)
+			dl := time.Now().Add(min(cfg.Drain, interruptDrain))
+			for _, w := range ws {
+				w.mu.Lock()
+				w.c.nc.SetReadDeadline(dl)
+				w.mu.Unlock()
+			}
+			<-done
+			return
+		case <-tick:
+			var c Counters
+			for _, w := range ws {
+				c.Sent += w.live.sent.Load()
+				c.Received += w.live.recv.Load()
+				c.Errors += w.live.errs.Load()
+			}
+			c.Elapsed = time.Since(start)
+			cfg.Progress(report.LastSecond(recs), c)
+		}
+	}
+}
+
+// share returns connection i's part of n split over conns.
+func share(n int64, i, conns int) int64 {
+	q := n / int64(conns)
+	if int64(i) < n%int64(conns) {
+		q++
+	}
+	return q
+}
+
+func (w *worker) now() int64 { return int64(time.Since(w.base)) }
+
+// run is the connection's loop: send what the window (and the schedule)
+// allows in one write, then read what has arrived in one read.
+func (w *worker) run() {
+	for {
+		if !w.stopped && (w.stop.Load() || (w.quota == 0 && w.warmupLeft == 0) || (w.end > 0 && w.now() >= w.end)) {
+			w.beginDrain()
+		}
+		if !w.stopped {
+			if err := w.sendBatch(); err != nil {
+				if w.recover(err) {
+					continue
+				}
+				return
+			}
+		}
+		inflight := int64(w.sent) - w.acked
+		if inflight == 0 {
+			if w.stopped {
+				return
+			}
+			if w.cfg.Rate > 0 {
+				w.sleepUntil(w.intended(w.sent))
+			}
+			continue
+		}
+		if w.cfg.Rate > 0 && !w.stopped {
+			again, err := w.awaitSchedule(inflight)
+			if err != nil {
+				if w.recover(err) {
+					continue
+				}
+				return
+			}
+			if again {
+				continue
+			}
+		}
+		w.batchT = 0
+		_, err := w.c.RecvBatch(w.handleFn)
+		if err != nil {
+			if w.cfg.Rate > 0 && !w.stopped && errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
+			if w.stopped && errors.Is(err, os.ErrDeadlineExceeded) {
+				w.lost += int64(w.sent) - w.acked
+				w.noteError(fmt.Sprintf("conn %d: %d replies still missing after the drain", w.id, int64(w.sent)-w.acked))
+				return
+			}
+			if w.recover(err) {
+				continue
+			}
+			return
+		}
+	}
+}
+
+// spinMargin is how long before a scheduled send the driver stops sleeping
+// and polls instead: a ppoll(2) timeout wakes up 50 to 150 µs late on a
+// virtual machine, which would make the generator, not the peer, late.
+const spinMargin = 150 * time.Microsecond
+
+// awaitSchedule is the rate-limited mode's wait for replies. With room in
+// the window, it waits in ppoll(2) for a reply or until shortly before the
+// next scheduled send, then polls the socket until that send is due, and
+// handles any reply that arrived; with the window full it parks in a read
+// until a reply comes. It reports true when the loop should go round
+// without that read.
+func (w *worker) awaitSchedule(inflight int64) (bool, error) {
+	if inflight >= int64(w.window) {
+		return false, nil
+	}
+	wait := w.intended(w.sent) - w.now()
+	if wait <= 0 {
+		return true, nil
+	}
+	if wait > int64(spinMargin) && !w.c.waitReadable(time.Duration(wait)-spinMargin) {
+		return true, nil
+	}
+	got, err := w.c.Poll()
+	if err == nil && got {
+		w.batchT = 0
+		_, err = w.c.RecvBuffered(w.handleFn)
+	}
+	return true, err
+}
+
+// beginDrain stops sending and bounds the wait for replies in flight.
+func (w *worker) beginDrain() {
+	w.stopped = true
+	w.c.Flush()
+	d := w.cfg.Drain
+	if w.stop.Load() {
+		d = min(d, interruptDrain)
+	}
+	w.c.nc.SetReadDeadline(time.Now().Add(d))
+}
+
+// interruptDrain bounds the wait for replies in flight after Ctrl-C.
+const interruptDrain = 500 * time.Millisecond
+
+// intended returns the scheduled send time of message seq (ns since base).
+// Connection i of N at a total rate R sends at i/R + k*N/R seconds.
+func (w *worker) intended(seq uint64) int64 {
+	if w.cfg.Rate <= 0 {
+		return 0
+	}
+	return int64((float64(w.id) + float64(seq)*float64(w.cfg.Conns)) * 1e9 / w.cfg.Rate)
+}
+
+// due returns how many messages are scheduled by time t.
+func (w *worker) due(t int64) uint64 {
+	k := (float64(t)*w.cfg.Rate/1e9 - float64(w.id)) / float64(w.cfg.Conns)
+	if k < 0 {
+		return 0
+	}
+	return uint64(k) + 1
+}
+
+func (w *worker) sleepUntil(t int64) {
+	for !w.stop.Load() {
+		d := t - w.now()
+		if d <= 0 {
+			return
+		}
+		if d > int64(spinMargin) {
+			w.c.waitReadable(time.Duration(min(d-int64(spinMargin), int64(100*time.Millisecond))))
+		}
+	}
+}
+
+// sendBatch sends every message the window, the schedule and the quota
+// allow, then flushes once.
+func (w *worker) sendBatch() error {
+	room := int64(w.window) - (int64(w.sent) - w.acked)
+	if room <= 0 {
+		return nil
+	}
+	now := w.now()
+	if w.cfg.Rate > 0 {
+		room = min(room, int64(w.due(now))-int64(w.sent))
+	}
+	if w.quota >= 0 {
+		room = min(room, w.warmupLeft+w.quota)
+	}
+	if room <= 0 {
+		return nil
+	}
+	first := w.sent
+	s := &w.c.Sender
+	for i := int64(0); i < room; i++ {
+		seq := w.sent
+		k := w.cfg.Mix.kindAt(w.key, seq)
+		if cap(s.buf)-len(s.buf) < wire.FrameLen {
+			if err := s.Flush(); err != nil {
+				return err
+			}
+		}
+		s.buf = appendMessage(s.buf, k, seq)
+		s.sent++
+		sl := &w.ring[seq&w.mask]
+		*sl = slot{seq: seq, pending: true, kind: k, intended: w.intended(seq)}
+		w.sent++
+		// Warmup is decided at send time: by count, or by the scheduled
+		// (rate) or current (closed loop) time against the warmup's end.
+		switch {
+		case w.warmupLeft > 0:
+			w.warmupLeft--
+		case w.cfg.Rate > 0 && sl.intended < w.measureFrom, w.cfg.Rate <= 0 && now < w.measureFrom:
+		default:
+			sl.measured = true
+			if w.quota > 0 {
+				w.quota--
+			}
+		}
+	}
+	t := w.now()
+	if err := s.Flush(); err != nil {
+		return err
+	}
+	for seq := first; seq < w.sent; seq++ {
+		sl := &w.ring[seq&w.mask]
+		sl.actual = t
+		if w.cfg.Rate <= 0 {
+			sl.intended = t
+		}
+		if sl.measured {
+			w.measSent++
+			if w.firstMeas == 0 {
+				w.firstMeas = t
+			}
+		} else {
+			w.warmSent++
+		}
+	}
+	w.live.sent.Add(int64(w.sent - first))
+	return nil
+}
+
+// handle checks and records one reply.
+func (w *worker) handle(v wire.View) {
+	if w.batchT == 0 {
+		w.batchT = w.now()
+	}
+	seq := v.Field(8)
+	sl := &w.ring[seq&w.mask]
+	if !sl.pending || sl.seq != seq || seq >= w.sent {
+		w.errors++
+		w.live.errs.Add(1)
+		w.noteError(fmt.Sprintf("conn %d: unexpected or duplicated reply %s", w.id, describe(v)))
+		return
+	}
+	sl.pending = false
+	w.acked++
+	w.live.recv.Add(1)
+	if !checkReply(v, sl.kind, seq, w.cfg.Expect, w.scratch[:0]) {
+		w.errors++
+		w.live.errs.Add(1)
+		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, seq))
+		w.noteError(fmt.Sprintf("conn %d: reply to %s was %s", w.id, describe(want), describe(v)))
+	}
+	if !sl.measured {
+		w.warmRecv++
+		return
+	}
+	w.measRecv++
+	t := w.batchT
+	w.lastMeas = t
+	now := w.base.Add(time.Duration(t))
+	tag := w.cfg.Mix.tag[sl.kind]
+	if w.cfg.Rate > 0 {
+		w.rec.RecordPair(tag, now, t-sl.intended, t-sl.actual)
+	} else {
+		w.rec.Record(tag, now, t-sl.actual)
+	}
+}
+
+func describe(v wire.View) string {
+	return string(wire.AppendJSON(nil, v.Message()))
+}
+
+func (w *worker) noteError(s string) {
+	if len(w.errSamples) < maxErrSamples {
+		w.errSamples = append(w.errSamples, s)
+	}
+}
+
+// recover handles a failed send or receive: with Reconnect it redials with
+// backoff and carries on, counting the gap; otherwise it ends the worker.
+func (w *worker) recover(err error) bool {
+	w.errors++
+	w.live.errs.Add(1)
+	lost := int64(w.sent) - w.acked
+	w.noteError(fmt.Sprintf("conn %d: %v (%d replies in flight lost)", w.id, err, lost))
+	w.lost += lost
+	if !w.cfg.Reconnect || w.stopped || w.stop.Load() {
+		w.fatal = err
+		return false
+	}
+	start := w.now()
+	backoff := 10 * time.Millisecond
+	for !w.stop.Load() && (w.end == 0 || w.now() < w.end) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		c, derr := Dial(ctx, w.cfg.Addr, w.cfg.Options...)
+		cancel()
+		if derr == nil {
+			w.mu.Lock()
+			w.c.Close()
+			*w.c = *c
+			w.mu.Unlock()
+			for i := range w.ring {
+				w.ring[i].pending = false
+			}
+			w.acked = int64(w.sent)
+			w.reconnects++
+			w.gapNanos += w.now() - start
+			return true
+		}
+		time.Sleep(backoff)
+		backoff = min(2*backoff, time.Second)
+	}
+	w.fatal = err
+	return false
+}

@@ -1,0 +1,398 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gigadex/gigadex/report"
+)
+
+// reportCommand works on saved results: RESULT.json files written by ping
+// and flood, and HdrHistogram interval logs (.hlog).
+var reportCommand = &cli.Command{
+	Name:  "report",
+	Usage: "re-print, convert, plot, merge and compare saved results",
+	Description: "RESULT is a JSON result written by ping or flood, or an HdrHistogram interval log (.hlog);\n" +
+		"\"-\" reads a JSON result from stdin.",
+	Subcommands: []*cli.Command{
+		reportTableCommand,
+		reportHgrmCommand,
+		reportHlogCommand,
+		reportPlotCommand,
+		reportMergeCommand,
+		reportCompareCommand,
+	},
+}
+
+var (
+	reportOutputFlag = &cli.StringFlag{
+		Name: "output", Aliases: []string{"o"},
+		Usage: "write to `FILE` instead of stdout",
+	}
+	reportMarkdownFlag = &cli.BoolFlag{
+		Name:  "markdown",
+		Usage: "print Markdown tables (for CI job summaries)",
+	}
+	reportUnitFlag = &cli.StringFlag{
+		Name: "unit", Value: "us",
+		Usage: "`UNIT` of the values: ns, us, ms or s",
+	}
+	reportOverTimeFlag = &cli.BoolFlag{
+		Name:  "over-time",
+		Usage: "plot p50, p99 and max RTT of each second instead of the percentile distribution",
+	}
+	reportNameFlag = &cli.StringSliceFlag{
+		Name:  "name",
+		Usage: "legend `NAME` of each RESULT, in order (default: file names)",
+	}
+	reportBaselineFlag = &cli.StringFlag{
+		Name:  "baseline",
+		Usage: "baseline result `FILE` (required)",
+	}
+	reportMaxRegressFlag = &cli.StringFlag{
+		Name: "max-regress", Value: report.DefaultLimits,
+		Usage: "largest allowed changes: `METRIC=PCT,...`; a rise for latency metrics, a drop for msgs_per_sec and bytes_per_sec",
+	}
+	reportFloorFlag = &cli.DurationFlag{
+		Name:  "floor",
+		Usage: "ignore latency changes smaller than `DURATION` (e.g. 2us)",
+	}
+	reportThresholdFlag = &cli.StringSliceFlag{
+		Name:  "threshold",
+		Usage: "absolute bound on the current result, e.g. p99<50us or msgs_per_sec>100000 (repeatable)",
+	}
+)
+
+var reportTableCommand = &cli.Command{
+	Name:         "table",
+	Usage:        "print a saved result as tables",
+	ArgsUsage:    "RESULT",
+	Flags:        []cli.Flag{reportMarkdownFlag},
+	OnUsageError: reportUsageError,
+	Action: reportAction(func(c *cli.Context, args []string) error {
+		r, err := reportOneInput(c, "table", args)
+		if err != nil {
+			return err
+		}
+		write := report.WriteTable
+		if c.Bool("markdown") {
+			write = report.WriteMarkdown
+		}
+		return reportFail("table", write(c.App.Writer, r))
+	}),
+}
+
+var reportHgrmCommand = &cli.Command{
+	Name:         "hgrm",
+	Usage:        "write the RTT percentile spectrum (.hgrm) that HdrHistogram's plotter reads",
+	ArgsUsage:    "RESULT",
+	Flags:        []cli.Flag{reportOutputFlag, reportUnitFlag},
+	OnUsageError: reportUsageError,
+	Action: reportAction(func(c *cli.Context, args []string) error {
+		r, err := reportOneInput(c, "hgrm", args)
+		if err != nil {
+			return err
+		}
+		unit, ok := reportUnits[c.String("unit")]
+		if !ok {
+			return usagef("report hgrm: --unit %q: want ns, us, ms or s", c.String("unit"))
+		}
+		return reportWrite(c, "hgrm", func(w io.Writer) error {
+			return report.WriteHistogramPercentiles(w, r.RTT, unit)
+		})
+	}),
+}
+
+var reportUnits = map[string]time.Duration{
+	"ns": time.Nanosecond, "us": time.Microsecond, "µs": time.Microsecond, "ms": time.Millisecond, "s": time.Second,
+}
+
+var reportHlogCommand = &cli.Command{
+	Name:         "hlog",
+	Usage:        "write the per-second RTT histograms of a result as an HdrHistogram interval log",
+	ArgsUsage:    "RESULT",
+	Flags:        []cli.Flag{reportOutputFlag},
+	OnUsageError: reportUsageError,
+	Action: reportAction(func(c *cli.Context, args []string) error {
+		r, err := reportOneInput(c, "hlog", args)
+		if err != nil {
+			return err
+		}
+		return reportWrite(c, "hlog", func(w io.Writer) error { return report.WriteHistogramLog(w, r) })
+	}),
+}
+
+var reportPlotCommand = &cli.Command{
+	Name:      "plot",
+	Usage:     "plot RTT percentiles of results, overlaid, or RTT over time with --over-time",
+	ArgsUsage: "RESULT...",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "image `FILE`: .png or .svg (required)"},
+		reportOverTimeFlag, reportNameFlag,
+	},
+	OnUsageError: reportUsageError,
+	Action: reportAction(func(c *cli.Context, paths []string) error {
+		if len(paths) == 0 {
+			return usagef("report plot: need at least one RESULT")
+		}
+		out := c.String("output")
+		if out == "" {
+			return usagef("report plot: need -o FILE.png or -o FILE.svg")
+		}
+		if ext := strings.ToLower(filepath.Ext(out)); ext != ".png" && ext != ".svg" {
+			return usagef("report plot: -o %s: want a .png or .svg file name", out)
+		}
+		runs, err := reportReadAll(c, "plot", paths)
+		if err != nil {
+			return err
+		}
+		if c.Bool("over-time") {
+			var ivs []report.Interval
+			for _, r := range runs {
+				ivs = append(ivs, r.Intervals...)
+			}
+			if len(ivs) == 0 {
+				return cli.Exit("report plot: the inputs have no per-second intervals", exitRunError)
+			}
+			return reportFail("plot", report.PlotOverTime(out, ivs))
+		}
+		names := c.StringSlice("name")
+		for i := len(names); i < len(paths); i++ {
+			names = append(names, strings.TrimSuffix(filepath.Base(paths[i]), filepath.Ext(paths[i])))
+		}
+		return reportFail("plot", report.PlotPercentiles(out, runs, names))
+	}),
+}
+
+var reportMergeCommand = &cli.Command{
+	Name:  "merge",
+	Usage: "merge results measured at the same time (e.g. by several clients) into one",
+	Description: "Histograms are added exactly and counters summed; rates are the sums of the inputs' rates.\n" +
+		"With -o FILE.hlog the merged per-second histograms are written as an interval log, otherwise as JSON.",
+	ArgsUsage:    "RESULT...",
+	Flags:        []cli.Flag{reportOutputFlag},
+	OnUsageError: reportUsageError,
+	Action: reportAction(func(c *cli.Context, paths []string) error {
+		if len(paths) == 0 {
+			return usagef("report merge: need at least one RESULT")
+		}
+		runs, err := reportReadAll(c, "merge", paths)
+		if err != nil {
+			return err
+		}
+		m, err := report.Merge(runs...)
+		if err != nil {
+			return reportFail("merge", err)
+		}
+		write := report.WriteJSON
+		if strings.EqualFold(filepath.Ext(c.String("output")), ".hlog") {
+			write = report.WriteHistogramLog
+		}
+		return reportWrite(c, "merge", func(w io.Writer) error { return write(w, m) })
+	}),
+}
+
+var reportCompareCommand = &cli.Command{
+	Name:  "compare",
+	Usage: "compare a result against a baseline; exit 3 on a regression",
+	Description: "Latency metrics (p50 p90 p99 p99.9 p99.99 max mean) regress when they rise by more than their\n" +
+		"limit and by more than --floor; msgs_per_sec and bytes_per_sec regress when they drop by more than theirs.",
+	ArgsUsage: "--baseline BASE CURRENT",
+	Flags: []cli.Flag{
+		reportBaselineFlag, reportMaxRegressFlag, reportFloorFlag, reportMarkdownFlag, reportThresholdFlag,
+	},
+	OnUsageError: reportUsageError,
+	Action:       reportAction(reportCompare),
+}
+
+func reportCompare(c *cli.Context, args []string) error {
+	if len(args) != 1 {
+		return usagef("report compare: want one CURRENT result, got %d arguments", len(args))
+	}
+	if c.String("baseline") == "" {
+		return usagef("report compare: need --baseline FILE")
+	}
+	limits, err := report.ParseLimits(c.String("max-regress"))
+	if err != nil {
+		return usagef("report compare: --max-regress: %v", err)
+	}
+	var ths []report.Threshold
+	for _, s := range c.StringSlice("threshold") {
+		th, err := report.ParseThreshold(s)
+		if err != nil {
+			return usagef("report compare: --threshold: %v", err)
+		}
+		ths = append(ths, th)
+	}
+	base, err := reportRead(c, c.String("baseline"))
+	if err != nil {
+		return reportFail("compare", err)
+	}
+	cur, err := reportRead(c, args[0])
+	if err != nil {
+		return reportFail("compare", err)
+	}
+	cmp := report.Compare(base, cur, limits, c.Duration("floor"))
+	write := report.WriteComparison
+	if c.Bool("markdown") {
+		write = report.WriteComparisonMarkdown
+	}
+	if err := write(c.App.Writer, cmp); err != nil {
+		return reportFail("compare", err)
+	}
+	lines, ok := report.CheckThresholds(cur, ths)
+	for _, l := range lines {
+		fmt.Fprintln(c.App.Writer, l)
+	}
+	var failed []string
+	for _, d := range cmp.Deltas {
+		if d.Verdict == report.VerdictRegressed {
+			failed = append(failed, fmt.Sprintf("%s %+.1f%% (limit %g%%)", d.Metric, d.Change, d.Limit))
+		}
+	}
+	if !ok {
+		failed = append(failed, "thresholds not met")
+	}
+	if len(failed) > 0 {
+		return cli.Exit("report compare: regression: "+strings.Join(failed, ", "), exitRegression)
+	}
+	return nil
+}
+
+// reportAction lets flags follow the arguments, as in
+// "report merge a.json b.json -o merged.json": urfave/cli stops parsing
+// flags at the first argument, so reportAction sets the flags it finds
+// among the arguments and passes the rest on. "--" ends the flags.
+func reportAction(fn func(c *cli.Context, args []string) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		args, err := reportSplitArgs(c)
+		if err != nil {
+			return usagef("report %s: %v", c.Command.Name, err)
+		}
+		return fn(c, args)
+	}
+}
+
+func reportSplitArgs(c *cli.Context) ([]string, error) {
+	in := c.Args().Slice()
+	var args []string
+	for i := 0; i < len(in); i++ {
+		a := in[i]
+		if a == "--" {
+			return append(args, in[i+1:]...), nil
+		}
+		if a == "-" || !strings.HasPrefix(a, "-") {
+			args = append(args, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := reportFindFlag(c.Command.Flags, name)
+		if f == nil {
+			return nil, fmt.Errorf("flag provided but not defined: %s", a)
+		}
+		if _, isBool := f.(*cli.BoolFlag); isBool && !hasValue {
+			value, hasValue = "true", true
+		}
+		if !hasValue {
+			if i+1 == len(in) {
+				return nil, fmt.Errorf("flag needs an argument: %s", a)
+			}
+			i++
+			value = in[i]
+		}
+		if err := c.Set(f.Names()[0], value); err != nil {
+			return nil, fmt.Errorf("invalid value %q for flag %s: %v", value, a, err)
+		}
+	}
+	return args, nil
+}
+
+func reportFindFlag(flags []cli.Flag, name string) cli.Flag {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+func reportUsageError(_ *cli.Context, err error, _ bool) error {
+	return cli.Exit(err.Error(), exitUsage)
+}
+
+// reportFail turns an error of subcommand name into a one-line exit error.
+func reportFail(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return cli.Exit(fmt.Sprintf("report %s: %v", name, strings.TrimPrefix(err.Error(), "report: ")), exitRunError)
+}
+
+func reportOneInput(c *cli.Context, name string, args []string) (*report.Run, error) {
+	if len(args) != 1 {
+		return nil, usagef("report %s: want one RESULT, got %d arguments", name, len(args))
+	}
+	r, err := reportRead(c, args[0])
+	return r, reportFail(name, err)
+}
+
+func reportReadAll(c *cli.Context, name string, paths []string) ([]*report.Run, error) {
+	runs := make([]*report.Run, 0, len(paths))
+	for _, p := range paths {
+		r, err := reportRead(c, p)
+		if err != nil {
+			return nil, reportFail(name, err)
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// reportRead reads a JSON result, an interval log (.hlog), or a JSON
+// result from stdin ("-").
+func reportRead(c *cli.Context, path string) (*report.Run, error) {
+	if path == "-" {
+		return report.ReadJSON(c.App.Reader)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r *report.Run
+	if strings.EqualFold(filepath.Ext(path), ".hlog") {
+		var ivs []report.Interval
+		if ivs, err = report.ReadHistogramLog(f); err == nil {
+			r, err = report.FromIntervals(ivs)
+		}
+	} else {
+		r, err = report.ReadJSON(f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "report: "))
+	}
+	return r, nil
+}
+
+// reportWrite runs write against the --output file, or stdout. The file is
+// only created once the output is complete.
+func reportWrite(c *cli.Context, name string, write func(io.Writer) error) error {
+	out := c.String("output")
+	if out == "" || out == "-" {
+		return reportFail(name, write(c.App.Writer))
+	}
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return reportFail(name, err)
+	}
+	return reportFail(name, os.WriteFile(out, buf.Bytes(), 0o644))
+}

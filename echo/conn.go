@@ -1,0 +1,219 @@
+package echo
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/gigadex/gigadex/wire"
+)
+
+// timeoutTicks is how many quarter periods of the idle or write timeout must
+// pass without progress before a client is dropped.
+const timeoutTicks = 4
+
+// lingerTimeout bounds how long a connection closed on a bad frame keeps
+// reading (and discarding) what the client still sends, so that the client
+// gets the replies and an orderly end of stream rather than a reset.
+const lingerTimeout = 500 * time.Millisecond
+
+// conn is one client connection, served by one goroutine. Its counters are
+// written only by that goroutine and read by [Server.Stats].
+type conn struct {
+	srv *Server
+	nc  net.Conn
+	buf []byte
+	off int64 // stream offset of buf[0]
+
+	messages atomic.Int64
+	replies  atomic.Int64
+	bytesIn  atomic.Int64
+	bytesOut atomic.Int64
+}
+
+func (c *conn) addStats(st *Stats) {
+	st.Messages += c.messages.Load()
+	st.Replies += c.replies.Load()
+	st.BytesIn += c.bytesIn.Load()
+	st.BytesOut += c.bytesOut.Load()
+}
+
+// serve reads batches of frames and answers each batch with one write, until
+// the client leaves, sends a bad frame or times out, or the server shuts
+// down.
+//
+// Timeouts cost nothing per message: a deadline of a quarter of the timeout
+// is set, and only when it fires does the loop check whether anything
+// happened meanwhile, then set the next one.
+func (c *conn) serve() {
+	s := c.srv
+	defer s.finish(c)
+	c.buf = make([]byte, s.readBufferSize)
+	if s.idleTimeout > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
+	}
+	if s.writeTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout / timeoutTicks))
+	}
+	have := 0      // bytes of an incomplete frame at the start of buf
+	active := true // whether bytes arrived since the read deadline was set
+	silent := 0    // read deadlines passed without a byte
+	for !s.inShutdown.Load() {
+		n, err := c.nc.Read(c.buf[have:])
+		if n > 0 {
+			c.bytesIn.Add(int64(n))
+			active = true
+			var ok bool
+			if have, ok = c.answer(have + n); !ok {
+				return
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded) && s.idleTimeout > 0 && !s.inShutdown.Load():
+			if silent = next(silent, active); silent >= timeoutTicks {
+				s.timeouts.Add(1)
+				s.logf("echo: %v: idle for %v; closing", c.nc.RemoteAddr(), s.idleTimeout)
+				return
+			}
+			active = false
+			c.nc.SetReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
+		case err == io.EOF && have > 0:
+			s.badFrames.Add(1)
+			s.logf("echo: %v: connection closed inside the frame at byte %d (%d of %d bytes received)",
+				c.nc.RemoteAddr(), c.off, have, wire.FrameLen)
+			return
+		default:
+			return // EOF between frames, reset, shutdown or Close
+		}
+	}
+}
+
+// next returns the count of consecutive periods without progress.
+func next(stalled int, progress bool) int {
+	if progress {
+		return 0
+	}
+	return stalled + 1
+}
+
+// answer validates the first end bytes of buf, turns the whole frames into
+// their replies in place and writes them with one call. On success it moves
+// an incomplete last frame to the start of buf and returns its length. It
+// reports false if the connection must close: a write failed, or a frame is
+// malformed (the replies of the frames before it are written first).
+func (c *conn) answer(end int) (int, bool) {
+	b := c.buf[:end]
+	var now uint64
+	if c.srv.reply == ReplyExchange {
+		now = uint64(time.Now().UnixNano())
+	}
+	n, err := handleBatch(b, c.srv.reply, now)
+	c.messages.Add(int64(n / wire.FrameLen))
+	if n > 0 && !c.write(b[:n]) {
+		return 0, false
+	}
+	if err != nil {
+		c.badFrame(err, n)
+		return 0, false
+	}
+	c.off += int64(n)
+	return copy(c.buf, b[n:]), true
+}
+
+// handleBatch validates the frames of b and rewrites each whole one into its
+// reply, in place: for [ReplyEcho] it leaves b as it is; for [ReplyExchange]
+// it overwrites Orders and CancelOrders with their acknowledgements, stamped
+// with now (Unix ns). Every reply is one frame, as long as its request. It
+// returns the number of bytes of whole valid frames at the start of b (the
+// replies to write), and the error of a malformed frame right after them, or
+// of an incomplete last frame whose length prefix is already wrong. It
+// allocates nothing unless a frame is malformed.
+func handleBatch(b []byte, r Reply, now uint64) (int, error) {
+	n := 0
+	for len(b)-n >= wire.FrameLen {
+		v, _, err := wire.ParseFrame(b[n:])
+		if err != nil {
+			return n, err
+		}
+		if r == ReplyExchange {
+			exchange(b[:n], v, now)
+		}
+		n += wire.FrameLen
+	}
+	if n < len(b) {
+		if _, _, err := wire.ParseFrame(b[n:]); err != io.ErrUnexpectedEOF {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// exchange writes the reply to the frame v, which follows b in memory, over
+// that frame.
+func exchange(b []byte, v wire.View, now uint64) {
+	switch v.Kind() {
+	case wire.KindOrder:
+		o, _ := v.Order()
+		wire.AppendOrderAck(b, o.ID(), now)
+	case wire.KindCancelOrder:
+		co, _ := v.CancelOrder()
+		wire.AppendCancelAck(b, co.ID())
+	}
+}
+
+// write writes p in full. With a write timeout it sets a deadline of a
+// quarter of it, and when that fires, retries as long as some bytes went
+// out during the last period. It reports false if the connection must close.
+func (c *conn) write(p []byte) bool {
+	s := c.srv
+	armed := false // whether the deadline was set during this call
+	stalled := 0
+	for {
+		n, err := c.nc.Write(p)
+		c.bytesOut.Add(int64(n))
+		if err == nil {
+			c.replies.Add(int64(len(p) / wire.FrameLen))
+			return true
+		}
+		c.replies.Add(int64(n / wire.FrameLen))
+		if s.writeTimeout == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return false
+		}
+		p = p[n:]
+		// A deadline set before this call may have passed while the
+		// connection was waiting for requests; it says nothing of the client.
+		if stalled = next(stalled, n > 0 || !armed); stalled >= timeoutTicks {
+			s.timeouts.Add(1)
+			s.logf("echo: %v: client stopped reading: no reply written for %v; closing", c.nc.RemoteAddr(), s.writeTimeout)
+			return false
+		}
+		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout / timeoutTicks))
+		armed = true
+	}
+}
+
+// badFrame logs and counts a malformed frame found n bytes into the batch,
+// then closes the connection the polite way: end of stream first, then
+// discard what the client still sends for a short while.
+func (c *conn) badFrame(err error, n int) {
+	s := c.srv
+	s.badFrames.Add(1)
+	if fe, ok := errors.AsType[*wire.FrameError](err); ok {
+		fe.Offset += c.off + int64(n)
+	}
+	s.logf("echo: %v: %v; closing", c.nc.RemoteAddr(), err)
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	for {
+		if _, err := c.nc.Read(c.buf); err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,49 @@
+// Package echo is the server side of gigadex: a peer that answers every
+// gigadex-events frame it receives, for measuring round trips and throughput
+// with gigadex ping and flood, or with any other client of the protocol.
+// Its API follows net/http: [NewServer], [Server.Serve], [Server.Shutdown],
+// [ErrServerClosed]; [Start] runs one in-process on a loopback port.
+//
+// # Replies
+//
+// With [ReplyEcho] (the default) every frame is sent back byte for byte.
+// With [ReplyExchange] an Order is answered with an OrderAck (the order's id
+// and the server's clock in Unix nanoseconds), a CancelOrder with a
+// CancelAck, and every other frame is sent back unchanged. The clock is read
+// once per batch, so the frames of one batch share a timestamp.
+//
+// # How a connection is served
+//
+// Each connection has one goroutine and one buffer ([WithReadBufferSize],
+// 64 KiB by default), and that buffer is all the memory it holds. The
+// goroutine reads as much as the buffer takes (one system call), validates
+// every whole frame in place with [wire.ParseFrame], turns the frames into
+// their replies in place (every reply is a frame of the same size as its
+// request; in echo mode nothing changes), and answers the whole batch with
+// one write, straight from the buffer. An incomplete frame at the end of a
+// batch, at most 51 bytes, is moved to the start of the buffer and completed
+// by the next read. Nothing is allocated per message or per batch, and no
+// clock is read per batch in echo mode: the idle and write timeouts are
+// enforced by deadlines that are renewed a quarter of the timeout at a time.
+//
+// Under load a batch holds many frames, so the cost of the system calls is
+// shared among them; a lone message (ping-pong) costs one read and one
+// write. The kernel's TCP_NODELAY is on (Go's default), so small replies go
+// out at once.
+//
+// # Bad input and slow clients
+//
+// A malformed frame (bad tag, bad side, a length prefix other than 48, a
+// zero or oversized prefix) or a stream that ends inside a frame closes that
+// connection only, after the replies to the valid frames before it have been
+// written. The server logs one line naming the peer and the fault, such as
+//
+//	echo: 127.0.0.1:53422: wire: frame at byte 1040: field side: invalid value 7 (invalid side); closing
+//
+// and counts it in [Stats.BadFrames]. A client that sends nothing for the
+// idle timeout, or stops reading its replies for the write timeout, is
+// dropped and counted in [Stats.Timeouts]. Past [WithMaxConns] connections,
+// new ones are closed at once and counted in [Stats.Refused].
+//
+// Package wire, below this one, encodes and validates the frames.
+package echo

@@ -1,0 +1,109 @@
+package echo
+
+import (
+	"fmt"
+	"log"
+	"time"
+)
+
+// Defaults used by [NewServer] for options that are not given.
+const (
+	// DefaultAddr is the address [Server.ListenAndServe] uses for an empty
+	// addr: loopback only.
+	DefaultAddr = "127.0.0.1:9000"
+	// DefaultIdleTimeout is how long a client may send nothing before it is
+	// dropped.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultWriteTimeout is how long a write of replies may make no
+	// progress (the client has stopped reading) before the client is dropped.
+	DefaultWriteTimeout = 10 * time.Second
+	// DefaultReadBufferSize is the size of each connection's read buffer, in
+	// bytes: at most this much is read, validated and answered at once.
+	DefaultReadBufferSize = 64 << 10
+	// MinReadBufferSize is the smallest read buffer [WithReadBufferSize]
+	// accepts, in bytes; smaller values are raised to it.
+	MinReadBufferSize = 512
+)
+
+// Reply says how the server answers each frame it receives.
+type Reply int
+
+const (
+	// ReplyEcho sends every frame back unchanged, byte for byte (padding
+	// included).
+	ReplyEcho Reply = iota
+	// ReplyExchange answers like a matching engine's gateway: an Order gets
+	// an OrderAck carrying the order's id and the server's clock (Unix ns,
+	// read once per batch of frames), a CancelOrder gets a CancelAck with
+	// the same id, and every other frame (Heartbeat, Trade, OrderAck,
+	// CancelAck) is sent back unchanged.
+	ReplyExchange
+)
+
+// String returns "echo" or "exchange".
+func (r Reply) String() string {
+	switch r {
+	case ReplyEcho:
+		return "echo"
+	case ReplyExchange:
+		return "exchange"
+	}
+	return fmt.Sprintf("Reply(%d)", int(r))
+}
+
+// ParseReply parses "echo" or "exchange".
+func ParseReply(s string) (Reply, error) {
+	switch s {
+	case "echo":
+		return ReplyEcho, nil
+	case "exchange":
+		return ReplyExchange, nil
+	}
+	return 0, fmt.Errorf("echo: unknown reply mode %q (want echo or exchange)", s)
+}
+
+// Option configures a [Server]; pass options to [NewServer] or [Start].
+type Option func(*Server)
+
+// WithReply sets how frames are answered. The default is [ReplyEcho].
+func WithReply(r Reply) Option { return func(s *Server) { s.reply = r } }
+
+// WithIdleTimeout drops a client that sends nothing for d. Silence is
+// checked a quarter of d at a time, with no clock read per message, so a
+// client is dropped after between d and 1.25 d without a byte. Zero
+// disables the timeout. The default is [DefaultIdleTimeout].
+func WithIdleTimeout(d time.Duration) Option {
+	return func(s *Server) { s.idleTimeout = max(d, 0) }
+}
+
+// WithWriteTimeout drops a client whose replies cannot be written for d,
+// because it has stopped reading and the socket buffers are full. Progress
+// is checked a quarter of d at a time, so a stalled client is dropped after
+// between d and 1.25 d; a slow client that still reads is kept. Zero
+// disables the timeout. The default is [DefaultWriteTimeout].
+func WithWriteTimeout(d time.Duration) Option {
+	return func(s *Server) { s.writeTimeout = max(d, 0) }
+}
+
+// WithMaxConns limits the number of connections served at once. A
+// connection past the limit is closed as soon as it is accepted, counted in
+// [Stats.Refused] and logged (at most one line per second, with a count).
+// Zero, the default, means no limit.
+func WithMaxConns(n int) Option { return func(s *Server) { s.maxConns = max(n, 0) } }
+
+// WithReadBufferSize sets the size of each connection's read buffer in
+// bytes. It is the only memory a connection holds: replies are built in
+// place in it and written from it. Larger buffers mean fewer system calls
+// under load; the size does not affect the latency of a lone message. The
+// default is [DefaultReadBufferSize]; values below [MinReadBufferSize] are
+// raised to it.
+func WithReadBufferSize(n int) Option {
+	return func(s *Server) { s.readBufferSize = max(n, MinReadBufferSize) }
+}
+
+// WithLogger sets where the server logs dropped connections (malformed
+// frames, timeouts), refused connections and accept errors: one line per
+// event, except refusals, which are summed up at most once per second.
+// Lines start with "echo: " and the peer's address. A nil logger turns
+// logging off. The default is [log.Default].
+func WithLogger(l *log.Logger) Option { return func(s *Server) { s.logger = l } }

@@ -1,0 +1,371 @@
+package echo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ErrServerClosed is returned by [Server.Serve] and [Server.ListenAndServe]
+// after [Server.Shutdown] or [Server.Close].
+var ErrServerClosed = errors.New("echo: server closed")
+
+// Server answers gigadex-events frames on TCP connections, one goroutine per
+// connection. Create it with [NewServer]; its methods are safe for
+// concurrent use. A Server cannot be restarted after Shutdown or Close.
+type Server struct {
+	reply          Reply
+	idleTimeout    time.Duration
+	writeTimeout   time.Duration
+	maxConns       int
+	readBufferSize int
+	logger         *log.Logger
+
+	inShutdown atomic.Bool
+	wg         sync.WaitGroup // Serve loops and connection goroutines
+	done       chan struct{}  // closed by Shutdown and Close
+	doneOnce   sync.Once
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	closed    Stats // counters of connections that have ended
+
+	connections atomic.Int64
+	refused     atomic.Int64
+	badFrames   atomic.Int64
+	timeouts    atomic.Int64
+	refusals    refusalLog
+}
+
+// NewServer returns a Server configured by opts. Without options it echoes
+// every frame with the documented defaults (see [DefaultIdleTimeout] and the
+// other Default constants).
+func NewServer(opts ...Option) *Server {
+	s := &Server{
+		idleTimeout:    DefaultIdleTimeout,
+		writeTimeout:   DefaultWriteTimeout,
+		readBufferSize: DefaultReadBufferSize,
+		logger:         log.Default(),
+		done:           make(chan struct{}),
+		listeners:      make(map[net.Listener]struct{}),
+		conns:          make(map[*conn]struct{}),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Stats is a snapshot of a server's counters. Every count is a total since
+// the server was created, except Active.
+type Stats struct {
+	Connections int64 // connections served (refused ones excluded)
+	Active      int64 // connections open now
+	Refused     int64 // connections closed at once because of the limit
+	Messages    int64 // valid frames received
+	Replies     int64 // reply frames written
+	BytesIn     int64 // bytes read
+	BytesOut    int64 // bytes written
+	BadFrames   int64 // connections closed on a malformed or truncated frame
+	Timeouts    int64 // connections dropped by the idle or write timeout
+}
+
+// Stats returns the current counters. It is cheap enough to call once a
+// second with thousands of connections open: the connections count in
+// their own memory and Stats sums them up.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	st := s.closed
+	for c := range s.conns {
+		c.addStats(&st)
+	}
+	st.Active = int64(len(s.conns))
+	s.mu.Unlock()
+	st.Connections = s.connections.Load()
+	st.Refused = s.refused.Load()
+	st.BadFrames = s.badFrames.Load()
+	st.Timeouts = s.timeouts.Load()
+	return st
+}
+
+// ListenAndServe listens on the TCP address addr ([DefaultAddr] if empty)
+// and calls [Server.Serve]. It always returns a non-nil error.
+func (s *Server) ListenAndServe(addr string) error {
+	if s.inShutdown.Load() {
+		return ErrServerClosed
+	}
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("echo: %w", err)
+	}
+	return s.Serve(ln)
+}
+
+// Start listens on addr (127.0.0.1:0, a free loopback port, if empty) and
+// serves on it in a new goroutine until [Server.Shutdown] or [Server.Close],
+// which wait for that goroutine. It returns the server and the address it
+// listens on. ctx bounds only the listen call.
+func Start(ctx context.Context, addr string, opts ...Option) (*Server, net.Addr, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("echo: %w", err)
+	}
+	s := NewServer(opts...)
+	s.track(ln) // before the goroutine starts, so that Shutdown waits for it
+	go func() {
+		if err := s.serve(ln); !errors.Is(err, ErrServerClosed) {
+			s.logf("echo: %v", err)
+		}
+	}()
+	return s, ln.Addr(), nil
+}
+
+// Serve accepts connections on ln and serves each in its own goroutine. It
+// returns [ErrServerClosed] after Shutdown or Close, and otherwise the
+// accept error that stopped it; temporary accept errors (such as running out
+// of file descriptors) are logged and retried after a pause that doubles
+// from 5 ms to 1 s. Serve closes ln when it returns. Several listeners may
+// be served at once.
+func (s *Server) Serve(ln net.Listener) error {
+	if !s.track(ln) {
+		ln.Close()
+		return ErrServerClosed
+	}
+	return s.serve(ln)
+}
+
+// track registers a listener; it reports false if the server is shutting
+// down. A tracked listener counts in s.wg until serve returns.
+func (s *Server) track(ln net.Listener) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inShutdown.Load() {
+		return false
+	}
+	s.listeners[ln] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+// serve is the accept loop of a tracked listener.
+func (s *Server) serve(ln net.Listener) error {
+	defer func() {
+		s.mu.Lock()
+		if _, ok := s.listeners[ln]; ok {
+			delete(s.listeners, ln)
+			ln.Close()
+		}
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.inShutdown.Load() {
+				return ErrServerClosed
+			}
+			if !isTemporary(err) {
+				return fmt.Errorf("echo: accept: %w", err)
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.logf("echo: accept: %v; retrying in %v", err, delay)
+			if !s.sleep(delay) {
+				return ErrServerClosed
+			}
+			continue
+		}
+		delay = 0
+		s.handle(nc)
+	}
+}
+
+// isTemporary reports whether an accept error may go away by itself.
+func isTemporary(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EINTR, syscall.EAGAIN} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// sleep waits for d; it reports false if the server is shut down meanwhile.
+func (s *Server) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+// handle starts serving an accepted connection, or refuses it.
+func (s *Server) handle(nc net.Conn) {
+	s.mu.Lock()
+	switch {
+	case s.inShutdown.Load():
+		s.mu.Unlock()
+		nc.Close()
+		return
+	case s.maxConns > 0 && len(s.conns) >= s.maxConns:
+		s.mu.Unlock()
+		nc.Close()
+		s.refused.Add(1)
+		s.refusals.add(s, nc.RemoteAddr())
+		return
+	}
+	c := &conn{srv: s, nc: nc}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.connections.Add(1)
+	go c.serve()
+}
+
+// finish unregisters a connection whose goroutine is ending.
+func (s *Server) finish(c *conn) {
+	c.nc.Close()
+	s.mu.Lock()
+	delete(s.conns, c)
+	c.addStats(&s.closed)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// Shutdown stops the server gracefully: it closes the listeners, lets every
+// connection finish the batch of frames it is answering (what its last read
+// returned), then closes the connections and waits for all the server's
+// goroutines to end. If ctx ends first, Shutdown closes the remaining
+// connections at once, waits for their goroutines, and returns ctx.Err().
+// Otherwise it returns the error of closing a listener, if any.
+func (s *Server) Shutdown(ctx context.Context) error {
+	lnErr := s.stop(false)
+	waited := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(waited)
+	}()
+	select {
+	case <-waited:
+		return lnErr
+	case <-ctx.Done():
+		s.closeConns()
+		<-waited
+		return ctx.Err()
+	}
+}
+
+// Close stops the server at once: it closes the listeners and every
+// connection, without waiting for batches in progress, and waits for the
+// server's goroutines to end. It returns the error of closing a listener,
+// if any.
+func (s *Server) Close() error {
+	err := s.stop(true)
+	s.wg.Wait()
+	return err
+}
+
+// aLongTimeAgo is a deadline in the past: setting it wakes a blocked Read.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// stop marks the server as shutting down, closes its listeners and either
+// closes the connections (now) or wakes them from their reads so that they
+// end after their current batch.
+func (s *Server) stop(now bool) error {
+	s.mu.Lock()
+	s.inShutdown.Store(true)
+	s.doneOnce.Do(func() { close(s.done) })
+	var err error
+	for ln := range s.listeners {
+		if cerr := ln.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		delete(s.listeners, ln)
+	}
+	for c := range s.conns {
+		if now {
+			c.nc.Close()
+		} else {
+			c.nc.SetReadDeadline(aLongTimeAgo)
+		}
+	}
+	s.mu.Unlock()
+	s.refusals.flush(s)
+	return err
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	for c := range s.conns {
+		c.nc.Close()
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.logger != nil {
+		s.logger.Printf(format, args...)
+	}
+}
+
+// refusalLog sums up refused connections in at most one log line a second.
+type refusalLog struct {
+	mu      sync.Mutex
+	last    time.Time // when the last line was logged
+	pending int       // refusals since then
+	latest  net.Addr
+}
+
+func (r *refusalLog) add(s *Server, addr net.Addr) {
+	r.mu.Lock()
+	r.pending++
+	r.latest = addr
+	if time.Since(r.last) < time.Second {
+		r.mu.Unlock()
+		return
+	}
+	r.last = time.Now()
+	n := r.pending
+	r.pending = 0
+	r.mu.Unlock()
+	s.logRefused(n, addr)
+}
+
+func (r *refusalLog) flush(s *Server) {
+	r.mu.Lock()
+	n, addr := r.pending, r.latest
+	r.pending = 0
+	r.mu.Unlock()
+	if n > 0 {
+		s.logRefused(n, addr)
+	}
+}
+
+func (s *Server) logRefused(n int, addr net.Addr) {
+	if n == 1 {
+		s.logf("echo: %v: refused: limit of %d connections reached", addr, s.maxConns)
+		return
+	}
+	s.logf("echo: refused %d connections (latest %v): limit of %d connections reached", n, addr, s.maxConns)
+}

@@ -1,0 +1,354 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// metric is one figure of a Run that can be compared or checked.
+type metric struct {
+	name    string
+	latency bool   // nanoseconds, lower is better; otherwise a rate, higher is better
+	unit    string // unit of a rate
+	value   func(r *Run) float64
+}
+
+func latencyMetric(name string, q float64) metric {
+	return metric{name, true, "", func(r *Run) float64 { return float64(rttOf(r).ValueAtQuantile(q)) }}
+}
+
+// metrics lists the figures Compare reports, in order.
+var metrics = []metric{
+	latencyMetric("p50", 50),
+	latencyMetric("p90", 90),
+	latencyMetric("p99", 99),
+	latencyMetric("p99.9", 99.9),
+	latencyMetric("p99.99", 99.99),
+	{"max", true, "", func(r *Run) float64 { return float64(rttOf(r).Max()) }},
+	{"mean", true, "", func(r *Run) float64 { return rttOf(r).Mean() }},
+	{"msgs_per_sec", false, "msgs/s", (*Run).MsgsPerSec},
+	{"bytes_per_sec", false, "B/s", (*Run).BytesPerSec},
+}
+
+func rttOf(r *Run) *hdrhistogram.Histogram {
+	if r.RTT == nil {
+		return NewHistogram()
+	}
+	return r.RTT
+}
+
+func findMetric(name string) (metric, bool) {
+	for _, m := range metrics {
+		if m.name == name {
+			return m, true
+		}
+	}
+	return metric{}, false
+}
+
+func metricNames() string {
+	names := make([]string, len(metrics))
+	for i, m := range metrics {
+		names[i] = m.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Limit is the largest change of one metric that is not a regression, in
+// percent of the baseline: a rise for latency metrics (p50, p90, p99,
+// p99.9, p99.99, max, mean), a drop for throughput metrics (msgs_per_sec,
+// bytes_per_sec).
+type Limit struct {
+	Metric  string
+	Percent float64
+}
+
+// Limits is a list of limits, in the order given.
+type Limits []Limit
+
+// DefaultLimits are the limits used when none are given.
+const DefaultLimits = "p99=10%,p99.9=20%,msgs_per_sec=5%"
+
+// ParseLimits parses a comma-separated list of metric=percent pairs, such
+// as "p99=10%,p99.9=20%,msgs_per_sec=5%". The % sign is optional.
+func ParseLimits(s string) (Limits, error) {
+	var out Limits
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, fmt.Errorf("report: limit %q: want metric=percent", part)
+		}
+		name = strings.TrimSpace(name)
+		if _, ok := findMetric(name); !ok {
+			return nil, fmt.Errorf("report: limit %q: unknown metric %q (known: %s)", part, name, metricNames())
+		}
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(val), "%"), 64)
+		if err != nil || pct < 0 || math.IsInf(pct, 0) {
+			return nil, fmt.Errorf("report: limit %q: percent must be a number >= 0", part)
+		}
+		out = append(out, Limit{Metric: name, Percent: pct})
+	}
+	return out, nil
+}
+
+// Verdict is the outcome of comparing one metric.
+type Verdict string
+
+// Verdicts of a [Delta].
+const (
+	VerdictNone       Verdict = ""                 // no limit for this metric
+	VerdictOK         Verdict = "ok"               // within the limit
+	VerdictBelowFloor Verdict = "ok (below floor)" // over the limit, but by less than the floor
+	VerdictRegressed  Verdict = "REGRESSED"        // over the limit
+)
+
+// Delta compares one metric of two runs.
+type Delta struct {
+	Metric   string
+	Latency  bool    // Base and Current are nanoseconds; otherwise per second
+	Unit     string  // "ns", or the unit of a rate: "msgs/s" or "B/s"
+	Base     float64 // baseline value
+	Current  float64 // current value
+	Change   float64 // (Current-Base)/Base in percent; NaN if Base is 0 and Current is not
+	Limit    float64 // limit in percent, if HasLimit
+	HasLimit bool
+	Verdict  Verdict
+}
+
+// Comparison is the result of [Compare].
+type Comparison struct {
+	Base, Current *Run
+	Floor         time.Duration
+	Deltas        []Delta // one per metric, in a fixed order
+}
+
+// Regressed reports whether any metric regressed beyond its limit.
+func (c Comparison) Regressed() bool {
+	for _, d := range c.Deltas {
+		if d.Verdict == VerdictRegressed {
+			return true
+		}
+	}
+	return false
+}
+
+// Compare compares cur against the baseline base. A latency metric
+// regresses when it rises by more than its limit percent AND by more than
+// floor in absolute terms, so that noise on tiny values is ignored. A
+// throughput metric regresses when it drops by more than its limit
+// percent. Metrics without a limit are reported but never regress.
+func Compare(base, cur *Run, limits Limits, floor time.Duration) Comparison {
+	c := Comparison{Base: base, Current: cur, Floor: floor}
+	for _, m := range metrics {
+		d := Delta{Metric: m.name, Latency: m.latency, Unit: m.unit, Base: m.value(base), Current: m.value(cur)}
+		if m.latency {
+			d.Unit = "ns"
+		}
+		d.Change = change(d.Base, d.Current)
+		for _, l := range limits {
+			if l.Metric == m.name {
+				d.Limit, d.HasLimit = l.Percent, true
+			}
+		}
+		if d.HasLimit {
+			d.Verdict = verdict(d, floor)
+		}
+		c.Deltas = append(c.Deltas, d)
+	}
+	return c
+}
+
+func change(base, cur float64) float64 {
+	if base == 0 {
+		if cur == 0 {
+			return 0
+		}
+		return math.NaN()
+	}
+	return (cur - base) / base * 100
+}
+
+func verdict(d Delta, floor time.Duration) Verdict {
+	if d.Latency {
+		over := d.Current > d.Base*(1+d.Limit/100)
+		switch {
+		case !over:
+			return VerdictOK
+		case d.Current-d.Base <= float64(floor):
+			return VerdictBelowFloor
+		}
+		return VerdictRegressed
+	}
+	if d.Current < d.Base*(1-d.Limit/100) {
+		return VerdictRegressed
+	}
+	return VerdictOK
+}
+
+// WriteComparison writes c as an ASCII table with the columns metric,
+// baseline, current, change, limit and verdict, followed by a summary line.
+// Latencies are in µs and throughput per second.
+func WriteComparison(w io.Writer, c Comparison) error {
+	return writeComparison(w, c, renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}))
+}
+
+// WriteComparisonMarkdown writes the table of [WriteComparison] as
+// Markdown, for CI job summaries.
+func WriteComparisonMarkdown(w io.Writer, c Comparison) error {
+	return writeComparison(w, c, renderer.NewMarkdown())
+}
+
+func writeComparison(w io.Writer, c Comparison, rend tw.Renderer) error {
+	if _, err := fmt.Fprintf(w, "baseline: %s\ncurrent:  %s\n\n", title(c.Base), title(c.Current)); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(c.Deltas))
+	for _, d := range c.Deltas {
+		limit := "-"
+		if d.HasLimit {
+			sign := "+"
+			if !d.Latency {
+				sign = "-"
+			}
+			limit = fmt.Sprintf("%s%g%%", sign, d.Limit)
+		}
+		verdict := string(d.Verdict)
+		if verdict == "" {
+			verdict = "-"
+		}
+		rows = append(rows, []string{d.Metric, formatMetric(d, d.Base), formatMetric(d, d.Current),
+			formatChange(d.Change), limit, verdict})
+	}
+	header := []string{"metric", "baseline", "current", "change", "limit", "verdict"}
+	if err := renderTable(w, rend, header, rows); err != nil {
+		return err
+	}
+	result := "no regression"
+	if c.Regressed() {
+		result = "REGRESSION"
+	}
+	_, err := fmt.Fprintf(w, "\nlatency floor: %v; result: %s\n", c.Floor, result)
+	return err
+}
+
+func formatMetric(d Delta, v float64) string {
+	if d.Latency {
+		return fmt.Sprintf("%.3f µs", v/1e3)
+	}
+	return rate(v, d.Unit)
+}
+
+func formatChange(pct float64) string {
+	if math.IsNaN(pct) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%+.1f%%", pct)
+}
+
+// Threshold is an absolute bound on one metric of a run, such as
+// "p99<50us" or "msgs_per_sec>100000".
+type Threshold struct {
+	Metric string
+	Op     string  // "<", "<=", ">" or ">="
+	Value  float64 // nanoseconds for latency metrics, per second for throughput
+}
+
+// String formats t as ParseThreshold accepts it, with latency in the units
+// of [time.Duration.String].
+func (t Threshold) String() string {
+	m, _ := findMetric(t.Metric)
+	return t.Metric + t.Op + formatThresholdValue(m.latency, t.Value)
+}
+
+func formatThresholdValue(latency bool, v float64) string {
+	if latency {
+		return time.Duration(math.Round(v)).String()
+	}
+	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+}
+
+var errThreshold = errors.New("report: threshold")
+
+// ParseThreshold parses "METRIC OP VALUE" with OP one of <, <=, >, >=. For
+// latency metrics (p50, p90, p99, p99.9, p99.99, max, mean) VALUE needs a
+// unit: ns, us, µs, ms or s ("p99<50us"). For throughput metrics
+// (msgs_per_sec, bytes_per_sec) it is a plain number ("msgs_per_sec>100000").
+func ParseThreshold(s string) (Threshold, error) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexAny(s, "<>")
+	if i <= 0 {
+		return Threshold{}, fmt.Errorf("%w %q: want metric<value or metric>value", errThreshold, s)
+	}
+	t := Threshold{Metric: strings.TrimSpace(s[:i]), Op: s[i : i+1]}
+	rest := s[i+1:]
+	if strings.HasPrefix(rest, "=") {
+		t.Op += "="
+		rest = rest[1:]
+	}
+	rest = strings.TrimSpace(rest)
+	m, ok := findMetric(t.Metric)
+	if !ok {
+		return Threshold{}, fmt.Errorf("%w %q: unknown metric %q (known: %s)", errThreshold, s, t.Metric, metricNames())
+	}
+	if m.latency {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return Threshold{}, fmt.Errorf("%w %q: %q is not a duration with a unit (ns, us, µs, ms, s)", errThreshold, s, rest)
+		}
+		t.Value = float64(d)
+		return t, nil
+	}
+	v, err := strconv.ParseFloat(rest, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) {
+		return Threshold{}, fmt.Errorf("%w %q: %q is not a number >= 0", errThreshold, s, rest)
+	}
+	t.Value = v
+	return t, nil
+}
+
+// CheckThresholds checks r against each threshold and returns one line per
+// threshold, "pass: p99 12.3µs < 50µs" or "FAIL: p99 61.2µs < 50µs", and
+// whether all passed.
+func CheckThresholds(r *Run, ths []Threshold) (lines []string, ok bool) {
+	ok = true
+	for _, t := range ths {
+		m, known := findMetric(t.Metric)
+		if !known {
+			lines = append(lines, fmt.Sprintf("FAIL: unknown metric %q", t.Metric))
+			ok = false
+			continue
+		}
+		v := m.value(r)
+		var pass bool
+		switch t.Op {
+		case "<":
+			pass = v < t.Value
+		case "<=":
+			pass = v <= t.Value
+		case ">":
+			pass = v > t.Value
+		case ">=":
+			pass = v >= t.Value
+		}
+		verdict := "pass"
+		if !pass {
+			verdict, ok = "FAIL", false
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s %s %s %s", verdict, t.Metric,
+			formatThresholdValue(m.latency, v), t.Op, formatThresholdValue(m.latency, t.Value)))
+	}
+	return lines, ok
+}

@@ -1,0 +1,50 @@
+// Package report turns RTT measurements into results: HDR histograms
+// turned into tables, JSON, HdrHistogram logs, plots, merges and baseline
+// comparisons.
+//
+// # Model
+//
+// A [Run] is the result of one ping or flood run: counters, the settings it
+// ran with, and HdrHistogram histograms of round-trip times. Every histogram
+// records int64 nanoseconds from [LowestNs] (1 ns) to [HighestNs] (60 s)
+// with [SigFigs] (3) significant digits; [NewHistogram] makes one. In
+// rate-limited mode Run.RTT is measured from the intended send time, which
+// corrects for coordinated omission, and Run.Uncorrected from the actual send
+// time. Run.Intervals holds a histogram per message type (tag) per second.
+//
+// # Recording
+//
+// Each connection records into its own [Recorder] from a single goroutine:
+// [Recorder.Record] adds one value to the histogram of the whole run and to
+// the histogram of the current second of its tag, takes no lock and does not
+// allocate. Once per second the recorder closes the finished second and
+// publishes it, so that a progress printer in another goroutine can call
+// [LastSecond] across all recorders. After the run, [Run.AddRecorder] merges
+// each recorder into the Run. Values outside the histogram range are clamped
+// into it, never dropped.
+//
+// # Output
+//
+//   - [WriteTable] and [WriteMarkdown]: tables for terminals and CI job
+//     summaries; every number carries its unit, RTTs are in µs.
+//   - [WriteJSON] and [ReadJSON]: the result document (schema [Schema]),
+//     with histograms in HdrHistogram's V2 compressed base64 encoding.
+//   - [WritePercentiles]: the .hgrm percentile spectrum that HdrHistogram's
+//     plotter reads, identical to what Java's HistogramLogProcessor prints.
+//   - [WriteHistogramLog] and [ReadHistogramLog]: HdrHistogram interval logs
+//     (format 1.3), one tagged stream per message type, readable by Java's
+//     HistogramLogProcessor.
+//   - [PlotPercentiles] and [PlotOverTime]: PNG or SVG plots.
+//
+// # Combining and comparing
+//
+// [Merge] combines runs measured at the same time by several load
+// generators; [MergeIntervals] and [FromIntervals] do the same for interval
+// logs. [Compare] checks a run against a baseline with per-metric [Limits]
+// and an absolute latency floor, and [CheckThresholds] checks absolute
+// bounds such as "p99<50us".
+//
+// Package report depends only on the standard library, hdrhistogram-go,
+// tablewriter and gonum plot. The load drivers in package client produce
+// its Runs; the gigadex command prints and compares them.
+package report

@@ -1,0 +1,139 @@
+package report_test
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/gigadex/gigadex/report"
+)
+
+// exampleRun returns a one-second closed-loop run whose 1000 RTTs are
+// 1 µs, 2 µs, ... 1000 µs.
+func exampleRun() *report.Run {
+	r := &report.Run{
+		Schema:        report.Schema,
+		Command:       "ping",
+		Addr:          "127.0.0.1:7000",
+		Connections:   1,
+		Elapsed:       time.Second,
+		Sent:          1000,
+		Received:      1000,
+		BytesSent:     52000,
+		BytesReceived: 52000,
+		RTT:           report.NewHistogram(),
+		Env:           report.Env{GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2, OS: "linux", Arch: "amd64"},
+	}
+	for i := int64(1); i <= 1000; i++ {
+		_ = r.RTT.RecordValue(i * 1000)
+	}
+	return r
+}
+
+func ExampleWriteTable() {
+	if err := report.WriteTable(os.Stdout, exampleRun()); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// ping 127.0.0.1:7000: 1 connection, closed loop
+	//
+	// +-----------------+----------+
+	// | metric          | value    |
+	// +-----------------+----------+
+	// | rtt p50 (µs)    |  500.223 |
+	// | rtt p90 (µs)    |  900.095 |
+	// | rtt p99 (µs)    |  990.207 |
+	// | rtt p99.9 (µs)  |  999.423 |
+	// | rtt p99.99 (µs) | 1000.447 |
+	// | rtt max (µs)    | 1000.447 |
+	// | rtt mean (µs)   |  500.505 |
+	// | rtt stddev (µs) |  288.676 |
+	// +-----------------+----------+
+	//
+	// +-----------------------------+---------------------------------------+
+	// | metric                      | value                                 |
+	// +-----------------------------+---------------------------------------+
+	// | throughput                  |                         1000.0 msgs/s |
+	// | bandwidth received          |                           52000.0 B/s |
+	// | sent                        |                    1000 msgs, 52000 B |
+	// | received                    |                    1000 msgs, 52000 B |
+	// | errors                      |                              0 errors |
+	// | measured window             |                               1.000 s |
+	// | warmup                      | 0.000 s, 0 msgs sent, 0 msgs received |
+	// | rate achieved (closed loop) |                         1000.0 msgs/s |
+	// +-----------------------------+---------------------------------------+
+	//
+	// env: go1.26.8 GOMAXPROCS=2 CPUs=2 linux/amd64
+}
+
+func ExampleRecorder() {
+	base := time.Now()
+	tags := []string{"heartbeat", "order"}
+	rec := report.NewRecorder(base, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), tags)
+	// The receiving goroutine of one connection records each reply.
+	for i := range 2000 {
+		now := base.Add(time.Duration(i) * time.Millisecond)
+		rec.Record(i%2, now, int64(10_000+i))
+	}
+	rec.Finish(base.Add(2 * time.Second))
+
+	run := report.NewRun("ping", "127.0.0.1:7000", 1)
+	if err := run.AddRecorder(rec); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("rtt count:", run.RTT.TotalCount())
+	fmt.Println("rtt p50:", time.Duration(run.RTT.ValueAtQuantile(50)))
+	for _, iv := range run.Intervals {
+		fmt.Println(time.UnixMilli(iv.StartMs).UTC().Format(time.TimeOnly), iv.Tag, iv.Hist.TotalCount())
+	}
+	// Output:
+	// rtt count: 2000
+	// rtt p50: 10.999µs
+	// 03:04:05 heartbeat 500
+	// 03:04:05 order 500
+	// 03:04:06 heartbeat 500
+	// 03:04:06 order 500
+}
+
+func ExampleCompare() {
+	base, cur := exampleRun(), exampleRun()
+	cur.RTT.Reset()
+	for i := int64(1); i <= 1000; i++ {
+		_ = cur.RTT.RecordValue(i * 1300) // 30% slower
+	}
+	limits, _ := report.ParseLimits("p99=10%,msgs_per_sec=5%")
+	c := report.Compare(base, cur, limits, 2*time.Microsecond)
+	fmt.Println("regressed:", c.Regressed())
+	for _, d := range c.Deltas {
+		if d.HasLimit {
+			fmt.Printf("%s %+.1f%% %s\n", d.Metric, d.Change, d.Verdict)
+		}
+	}
+	// Output:
+	// regressed: true
+	// p99 +30.0% REGRESSED
+	// msgs_per_sec +0.0% ok
+}
+
+func ExampleCheckThresholds() {
+	var ths []report.Threshold
+	for _, s := range []string{"p99<1ms", "p50<100us", "msgs_per_sec>500"} {
+		th, err := report.ParseThreshold(s)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		ths = append(ths, th)
+	}
+	lines, ok := report.CheckThresholds(exampleRun(), ths)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	fmt.Println("ok:", ok)
+	// Output:
+	// pass: p99 990.207µs < 1ms
+	// FAIL: p50 500.223µs < 100µs
+	// pass: msgs_per_sec 1000 > 500
+	// ok: false
+}

@@ -1,0 +1,318 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// jsonRun is the JSON form of a Run. Derived figures (rates, percentiles,
+// spread) are written for readers of the file and ignored by ReadJSON, which
+// rebuilds them from the counters and histograms (and, for a merged run,
+// from "merged").
+type jsonRun struct {
+	Schema               string            `json:"schema"`
+	Command              string            `json:"command"`
+	Addr                 string            `json:"addr"`
+	Connections          int               `json:"connections"`
+	Config               map[string]any    `json:"config"`
+	Start                string            `json:"start"`
+	Sent                 int64             `json:"sent"`
+	Received             int64             `json:"received"`
+	Errors               int64             `json:"errors"`
+	BytesSent            int64             `json:"bytes_sent"`
+	BytesReceived        int64             `json:"bytes_received"`
+	DurationS            float64           `json:"duration_s"`
+	MsgsPerSec           float64           `json:"msgs_per_sec"`
+	BytesPerSec          float64           `json:"bytes_per_sec"`
+	TargetRate           float64           `json:"target_rate"`
+	AchievedRate         float64           `json:"achieved_rate"`
+	Interrupted          bool              `json:"interrupted"`
+	Warmup               jsonWarmup        `json:"warmup"`
+	Latency              jsonLatency       `json:"latency_ns"`
+	UncorrectedLatency   *jsonLatency      `json:"uncorrected_latency_ns,omitempty"`
+	Histogram            string            `json:"histogram"`
+	UncorrectedHistogram string            `json:"uncorrected_histogram,omitempty"`
+	PerConnection        []jsonConn        `json:"per_connection"`
+	Spread               *jsonSpread       `json:"spread,omitempty"`
+	Intervals            []jsonInterval    `json:"intervals"`
+	ErrorSamples         []string          `json:"error_samples"`
+	Tags                 map[string]string `json:"tags"`
+	Env                  Env               `json:"env"`
+	Merged               *jsonMerged       `json:"merged,omitempty"`
+}
+
+type jsonMerged struct {
+	Inputs       int     `json:"inputs"`
+	MsgsPerSec   float64 `json:"msgs_per_sec"`
+	BytesPerSec  float64 `json:"bytes_per_sec"`
+	AchievedRate float64 `json:"achieved_rate"`
+}
+
+type jsonWarmup struct {
+	Sent      int64   `json:"sent"`
+	Received  int64   `json:"received"`
+	DurationS float64 `json:"duration_s"`
+}
+
+type jsonLatency struct {
+	Min    int64   `json:"min"`
+	Mean   float64 `json:"mean"`
+	StdDev float64 `json:"stddev"`
+	P50    int64   `json:"p50"`
+	P90    int64   `json:"p90"`
+	P99    int64   `json:"p99"`
+	P999   int64   `json:"p99_9"`
+	P9999  int64   `json:"p99_99"`
+	Max    int64   `json:"max"`
+	Count  int64   `json:"count"`
+}
+
+type jsonConn struct {
+	Conn       int     `json:"conn"`
+	Sent       int64   `json:"sent"`
+	Received   int64   `json:"received"`
+	Errors     int64   `json:"errors"`
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+	P99Ns      int64   `json:"p99_ns"`
+}
+
+type jsonSpread struct {
+	MsgsPerSec jsonRange `json:"msgs_per_sec"`
+	P99Ns      jsonRange `json:"p99_ns"`
+}
+
+type jsonRange struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
+}
+
+type jsonInterval struct {
+	Tag       string `json:"tag"`
+	StartMs   int64  `json:"start_ms"`
+	EndMs     int64  `json:"end_ms"`
+	Histogram string `json:"histogram"`
+}
+
+// WriteJSON writes r to w as one indented JSON document of schema [Schema].
+// Latencies are in nanoseconds, durations in seconds, rates per second.
+// A merged run also has "merged": {inputs, msgs_per_sec, bytes_per_sec,
+// achieved_rate}.
+// Histograms are in the HdrHistogram V2 compressed base64 encoding, which
+// [ReadJSON] and HdrHistogram's own tools decode.
+func WriteJSON(w io.Writer, r *Run) error {
+	doc, err := toJSON(r)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("report: write json: %w", err)
+	}
+	return nil
+}
+
+func toJSON(r *Run) (*jsonRun, error) {
+	doc := &jsonRun{
+		Schema:        r.Schema,
+		Command:       r.Command,
+		Addr:          r.Addr,
+		Connections:   r.Connections,
+		Config:        r.Config,
+		Start:         r.Start.Format(time.RFC3339Nano),
+		Sent:          r.Sent,
+		Received:      r.Received,
+		Errors:        r.Errors,
+		BytesSent:     r.BytesSent,
+		BytesReceived: r.BytesReceived,
+		DurationS:     r.Elapsed.Seconds(),
+		MsgsPerSec:    r.MsgsPerSec(),
+		BytesPerSec:   r.BytesPerSec(),
+		TargetRate:    r.TargetRate,
+		AchievedRate:  r.AchievedRate(),
+		Interrupted:   r.Interrupted,
+		Warmup:        jsonWarmup{Sent: r.WarmupSent, Received: r.WarmupReceived, DurationS: r.WarmupElapsed.Seconds()},
+		Latency:       latencyOf(r.RTT),
+		PerConnection: make([]jsonConn, 0, len(r.PerConn)),
+		Intervals:     make([]jsonInterval, 0, len(r.Intervals)),
+		ErrorSamples:  r.ErrorSamples,
+		Tags:          r.Tags,
+		Env:           r.Env,
+	}
+	if doc.Schema == "" {
+		doc.Schema = Schema
+	}
+	if r.Merged != nil {
+		m := jsonMerged(*r.Merged)
+		doc.Merged = &m
+	}
+	if doc.Config == nil {
+		doc.Config = map[string]any{}
+	}
+	if doc.ErrorSamples == nil {
+		doc.ErrorSamples = []string{}
+	}
+	if doc.Tags == nil {
+		doc.Tags = map[string]string{}
+	}
+	var err error
+	if doc.Histogram, err = encodeHist(r.RTT); err != nil {
+		return nil, err
+	}
+	if r.Uncorrected != nil {
+		u := latencyOf(r.Uncorrected)
+		doc.UncorrectedLatency = &u
+		if doc.UncorrectedHistogram, err = encodeHist(r.Uncorrected); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range r.PerConn {
+		doc.PerConnection = append(doc.PerConnection, jsonConn(c))
+	}
+	if s, ok := spreadOf(r.PerConn); ok {
+		doc.Spread = &jsonSpread{
+			MsgsPerSec: jsonRange{s.MinMsgsPerSec, s.MaxMsgsPerSec},
+			P99Ns:      jsonRange{float64(s.MinP99), float64(s.MaxP99)},
+		}
+	}
+	for _, iv := range r.Intervals {
+		h, err := encodeHist(iv.Hist)
+		if err != nil {
+			return nil, err
+		}
+		doc.Intervals = append(doc.Intervals, jsonInterval{Tag: iv.Tag, StartMs: iv.StartMs, EndMs: iv.EndMs, Histogram: h})
+	}
+	return doc, nil
+}
+
+// ReadJSON reads a document written by [WriteJSON]. Counters, settings and
+// histograms come back exactly; JSON numbers in Config come back as float64.
+// It fails on a document of another schema.
+func ReadJSON(rd io.Reader) (*Run, error) {
+	var doc jsonRun
+	dec := json.NewDecoder(rd)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("report: read json: %w", err)
+	}
+	if doc.Schema != Schema {
+		return nil, fmt.Errorf("report: read json: schema %q, want %q", doc.Schema, Schema)
+	}
+	r := &Run{
+		Schema:         doc.Schema,
+		Command:        doc.Command,
+		Addr:           doc.Addr,
+		Connections:    doc.Connections,
+		Config:         doc.Config,
+		Sent:           doc.Sent,
+		Received:       doc.Received,
+		Errors:         doc.Errors,
+		BytesSent:      doc.BytesSent,
+		BytesReceived:  doc.BytesReceived,
+		Elapsed:        seconds(doc.DurationS),
+		WarmupSent:     doc.Warmup.Sent,
+		WarmupReceived: doc.Warmup.Received,
+		WarmupElapsed:  seconds(doc.Warmup.DurationS),
+		TargetRate:     doc.TargetRate,
+		Interrupted:    doc.Interrupted,
+		ErrorSamples:   doc.ErrorSamples,
+		Tags:           doc.Tags,
+		Env:            doc.Env,
+	}
+	if doc.Merged != nil {
+		m := Merged(*doc.Merged)
+		r.Merged = &m
+	}
+	var err error
+	if r.Start, err = time.Parse(time.RFC3339Nano, doc.Start); err != nil {
+		return nil, fmt.Errorf("report: read json: start: %w", err)
+	}
+	if r.RTT, err = decodeHist(doc.Histogram, "histogram"); err != nil {
+		return nil, err
+	}
+	if doc.UncorrectedHistogram != "" {
+		if r.Uncorrected, err = decodeHist(doc.UncorrectedHistogram, "uncorrected_histogram"); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range doc.PerConnection {
+		r.PerConn = append(r.PerConn, ConnStats(c))
+	}
+	for i, iv := range doc.Intervals {
+		h, err := decodeHist(iv.Histogram, fmt.Sprintf("intervals[%d]", i))
+		if err != nil {
+			return nil, err
+		}
+		r.Intervals = append(r.Intervals, Interval{Tag: iv.Tag, StartMs: iv.StartMs, EndMs: iv.EndMs, Hist: h})
+	}
+	return r, nil
+}
+
+// seconds converts float seconds to a Duration, rounding to the nanosecond.
+func seconds(s float64) time.Duration {
+	return time.Duration(math.Round(s * 1e9))
+}
+
+func encodeHist(h *hdrhistogram.Histogram) (string, error) {
+	if h == nil {
+		h = NewHistogram()
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", fmt.Errorf("report: encode histogram: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeHist(s, field string) (*hdrhistogram.Histogram, error) {
+	h, err := hdrhistogram.Decode([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("report: read json: %s: %w", field, err)
+	}
+	return h, nil
+}
+
+func latencyOf(h *hdrhistogram.Histogram) jsonLatency {
+	if h == nil || h.TotalCount() == 0 {
+		return jsonLatency{}
+	}
+	return jsonLatency{
+		Min:    h.Min(),
+		Mean:   h.Mean(),
+		StdDev: h.StdDev(),
+		P50:    h.ValueAtQuantile(50),
+		P90:    h.ValueAtQuantile(90),
+		P99:    h.ValueAtQuantile(99),
+		P999:   h.ValueAtQuantile(99.9),
+		P9999:  h.ValueAtQuantile(99.99),
+		Max:    h.Max(),
+		Count:  h.TotalCount(),
+	}
+}
+
+// spread is the range of per-connection figures.
+type spread struct {
+	MinMsgsPerSec, MaxMsgsPerSec float64
+	MinP99, MaxP99               int64
+}
+
+func spreadOf(conns []ConnStats) (spread, bool) {
+	if len(conns) == 0 {
+		return spread{}, false
+	}
+	s := spread{
+		MinMsgsPerSec: conns[0].MsgsPerSec, MaxMsgsPerSec: conns[0].MsgsPerSec,
+		MinP99: conns[0].P99Ns, MaxP99: conns[0].P99Ns,
+	}
+	for _, c := range conns[1:] {
+		s.MinMsgsPerSec = min(s.MinMsgsPerSec, c.MsgsPerSec)
+		s.MaxMsgsPerSec = max(s.MaxMsgsPerSec, c.MsgsPerSec)
+		s.MinP99 = min(s.MinP99, c.P99Ns)
+		s.MaxP99 = max(s.MaxP99, c.P99Ns)
+	}
+	return s, true
+}

@@ -1,0 +1,310 @@
+package report
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Recorder records the RTTs of one connection: into a histogram of the whole
+// run, and into one histogram per tag for each second of the measured
+// window. It shares nothing with other recorders, so recording takes no lock.
+//
+// A Recorder is not safe for concurrent use: one goroutine calls Record,
+// RecordPair and Finish. Only [Recorder.LastSecond] (and [LastSecond]) may
+// be called from other goroutines at any time.
+type Recorder struct {
+	base      time.Time // monotonic start of the measured window
+	startMs   int64     // Unix ms of base
+	tags      []string
+	sec       int64                     // current second since base
+	all       *hdrhistogram.Histogram   // whole run, corrected
+	unc       *hdrhistogram.Histogram   // whole run, uncorrected; nil until RecordPair
+	cur       []*hdrhistogram.Histogram // current second, one per tag; nil until the tag is first recorded
+	closed    []packedInterval          // finished seconds, sparse
+	finished  bool
+	published atomic.Pointer[second]
+}
+
+// packedInterval is an [Interval] held in sparse form: a second of a single
+// connection seldom fills more than a few hundred buckets.
+type packedInterval struct {
+	tag            string
+	startMs, endMs int64
+	hist           *hdrhistogram.PackedHistogram
+}
+
+// second is what a Recorder publishes once per second for live progress.
+type second struct {
+	index int64                         // second since base
+	total int64                         // RTTs recorded up to the end of that second
+	hist  *hdrhistogram.PackedHistogram // RTTs of that second, all tags; never modified once published
+}
+
+// NewRecorder returns a Recorder for a measured window that starts at base
+// (a time.Now() reading, so it carries the monotonic clock) and startUnix
+// (its wall clock time, which stamps the intervals). tags names the message
+// types: the tag argument of Record indexes it; with no tags, use tag 0 for
+// untagged intervals. A Recorder holds a 220 KB histogram for the whole
+// run, one more for each tag it records and one more once RecordPair is
+// used.
+func NewRecorder(base, startUnix time.Time, tags []string) *Recorder {
+	if len(tags) == 0 {
+		tags = []string{""}
+	}
+	return &Recorder{
+		base:    base,
+		startMs: startUnix.UnixMilli(),
+		tags:    slices.Clone(tags),
+		all:     NewHistogram(),
+		cur:     make([]*hdrhistogram.Histogram, len(tags)),
+	}
+}
+
+// Record records one RTT of rttNs nanoseconds for the message type tags[tag]
+// received at now. Values outside 0..HighestNs are clamped into it. It
+// panics if tag is out of range. It does not allocate, except on the first
+// call for each tag and once per second of the window, when now is in a
+// later second than the previous call and the finished second is closed
+// and published. Record must not be called after Finish.
+func (r *Recorder) Record(tag int, now time.Time, rttNs int64) {
+	r.advance(now)
+	v := clampNs(rttNs)
+	_ = r.all.RecordValue(v) // cannot fail: v is in range
+	h := r.cur[tag]
+	if h == nil {
+		h = NewHistogram()
+		r.cur[tag] = h
+	}
+	_ = h.RecordValue(v)
+}
+
+// RecordPair is Record for rate-limited mode: correctedNs is measured from
+// the intended send time and goes where Record puts its value; uncorrectedNs
+// is measured from the actual send time and goes into [Recorder.Uncorrected].
+// The first call allocates the uncorrected histogram.
+func (r *Recorder) RecordPair(tag int, now time.Time, correctedNs, uncorrectedNs int64) {
+	r.Record(tag, now, correctedNs)
+	if r.unc == nil {
+		r.unc = NewHistogram()
+	}
+	_ = r.unc.RecordValue(clampNs(uncorrectedNs))
+}
+
+// Finish closes and publishes the current second, ending it at now. Call it
+// once after the last Record; later calls do nothing.
+func (r *Recorder) Finish(now time.Time) {
+	if r.finished {
+		return
+	}
+	r.finished = true
+	end := r.startMs + now.Sub(r.base).Milliseconds()
+	r.close(max(end, r.startMs+r.sec*1000))
+}
+
+// Histogram returns the RTTs of the whole window in nanoseconds. It is the
+// recorder's own histogram, not a copy; read it after Finish.
+func (r *Recorder) Histogram() *hdrhistogram.Histogram { return r.all }
+
+// Uncorrected returns the uncorrected RTTs of the whole window, or nil if
+// RecordPair was never called. It is not a copy; read it after Finish.
+func (r *Recorder) Uncorrected() *hdrhistogram.Histogram { return r.unc }
+
+// Count returns the number of RTTs recorded. Like Histogram, it is for the
+// recording goroutine or for use after Finish.
+func (r *Recorder) Count() int64 { return r.all.TotalCount() }
+
+// Intervals returns the closed seconds of each tag, ordered by time and then
+// by tag, as dense histograms (about 220 KB each). Seconds in which a tag
+// recorded nothing are left out. Call it after Finish.
+func (r *Recorder) Intervals() []Interval {
+	out := make([]Interval, 0, len(r.closed))
+	for _, p := range r.closed {
+		h := NewHistogram()
+		p.hist.MergeInto(h)
+		out = append(out, Interval{Tag: p.tag, StartMs: p.startMs, EndMs: p.endMs, Hist: h})
+	}
+	return out
+}
+
+// LastSecond returns the most recently published second of r: its index
+// counted from base (-1 if none yet), the number of RTTs recorded up to its
+// end, and its RTTs across all tags. The histogram is never modified after
+// it is published and must not be modified by the caller. A second is
+// published when the first RTT of a later second is recorded, or by Finish.
+// LastSecond is safe for concurrent use with every other method.
+func (r *Recorder) LastSecond() (index, total int64, h *hdrhistogram.PackedHistogram) {
+	s := r.published.Load()
+	if s == nil {
+		return -1, 0, nil
+	}
+	return s.index, s.total, s.hist
+}
+
+// advance closes the current second if now falls in a later one. Samples
+// stamped before the current second (or before base) count in the current
+// second.
+func (r *Recorder) advance(now time.Time) {
+	sec := int64(now.Sub(r.base) / time.Second)
+	if sec <= r.sec {
+		return
+	}
+	r.close(r.startMs + (r.sec+1)*1000)
+	r.sec = sec
+}
+
+// close moves the current second of every tag into r.closed, ending it at
+// endMs, and publishes its merge across tags.
+func (r *Recorder) close(endMs int64) {
+	startMs := r.startMs + r.sec*1000
+	merged := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
+	for i, h := range r.cur {
+		if h == nil || h.TotalCount() == 0 {
+			continue
+		}
+		p := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
+		p.MergeFrom(h)
+		h.Reset()
+		merged.Merge(p)
+		r.closed = append(r.closed, packedInterval{tag: r.tags[i], startMs: startMs, endMs: endMs, hist: p})
+	}
+	r.published.Store(&second{index: r.sec, total: r.all.TotalCount(), hist: merged})
+}
+
+// Progress summarises one second of live progress across recorders.
+type Progress struct {
+	Second int64         // index of the second counted from base; -1 if none was published
+	Count  int64         // RTTs recorded in that second
+	Total  int64         // RTTs recorded up to the end of that second, by recorders that published it
+	P50    time.Duration // median RTT of that second
+	P99    time.Duration // 99th percentile RTT of that second
+	Max    time.Duration // largest RTT of that second
+}
+
+// LastSecond merges the latest second published by any of recs. Recorders
+// that have not yet published that second (a connection that has received
+// nothing since) are left out of it. It is safe for concurrent use with the
+// recording goroutines and allocates a small sparse histogram.
+func LastSecond(recs []*Recorder) Progress {
+	p := Progress{Second: -1}
+	for _, r := range recs {
+		if idx, _, _ := r.LastSecond(); idx > p.Second {
+			p.Second = idx
+		}
+	}
+	if p.Second < 0 {
+		return p
+	}
+	merged := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
+	for _, r := range recs {
+		idx, total, h := r.LastSecond()
+		if idx != p.Second {
+			continue
+		}
+		merged.Merge(h)
+		p.Total += total
+	}
+	p.Count = merged.TotalCount()
+	if p.Count > 0 {
+		p.P50 = time.Duration(merged.ValueAtPercentile(50))
+		p.P99 = time.Duration(merged.ValueAtPercentile(99))
+		p.Max = time.Duration(merged.Max())
+	}
+	return p
+}
+
+// errDropped is returned when a merge would lose values.
+var errDropped = errors.New("report: histogram merge dropped values")
+
+// AddRecorder adds the histograms and intervals of rec, which must be
+// finished, to r: the RTTs into RTT, the uncorrected RTTs into Uncorrected
+// (created if needed) and each interval into the interval of r with the same
+// tag and start time. Counters and PerConn are left to the caller. It fails
+// if a histogram would drop values, which cannot happen for recorders of
+// this package.
+func (r *Run) AddRecorder(rec *Recorder) error {
+	if r.RTT == nil {
+		r.RTT = NewHistogram()
+	}
+	if err := mergeInto(r.RTT, rec.all, "rtt"); err != nil {
+		return err
+	}
+	if rec.unc != nil {
+		if r.Uncorrected == nil {
+			r.Uncorrected = NewHistogram()
+		}
+		if err := mergeInto(r.Uncorrected, rec.unc, "uncorrected rtt"); err != nil {
+			return err
+		}
+	}
+	idx := r.intervalIndex()
+	for _, p := range rec.closed {
+		k := intervalKey{p.tag, p.startMs}
+		i, ok := idx[k]
+		if !ok {
+			i = len(r.Intervals)
+			idx[k] = i
+			r.Intervals = append(r.Intervals, Interval{Tag: p.tag, StartMs: p.startMs, EndMs: p.endMs, Hist: NewHistogram()})
+		}
+		iv := &r.Intervals[i]
+		iv.EndMs = max(iv.EndMs, p.endMs)
+		if d := p.hist.MergeInto(iv.Hist); d != 0 {
+			return fmt.Errorf("%w: %d values of interval %s at %d ms", errDropped, d, p.tag, p.startMs)
+		}
+	}
+	sortIntervals(r.Intervals)
+	return nil
+}
+
+type intervalKey struct {
+	tag     string
+	startMs int64
+}
+
+func (r *Run) intervalIndex() map[intervalKey]int {
+	idx := make(map[intervalKey]int, len(r.Intervals))
+	for i, iv := range r.Intervals {
+		idx[intervalKey{iv.Tag, iv.StartMs}] = i
+	}
+	return idx
+}
+
+func sortIntervals(ivs []Interval) {
+	slices.SortStableFunc(ivs, func(a, b Interval) int {
+		if c := cmp.Compare(a.StartMs, b.StartMs); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Tag, b.Tag)
+	})
+}
+
+// mergeInto adds from to dst, refusing histograms whose settings differ and
+// merges that drop values.
+func mergeInto(dst, from *hdrhistogram.Histogram, what string) error {
+	if err := sameSettings(dst, from); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if d := dst.Merge(from); d != 0 {
+		return fmt.Errorf("%s: %w: %d values", what, errDropped, d)
+	}
+	return nil
+}
+
+// errSettings is returned when histograms with different settings are merged.
+var errSettings = errors.New("report: histogram settings differ")
+
+func sameSettings(a, b *hdrhistogram.Histogram) error {
+	if a.LowestTrackableValue() != b.LowestTrackableValue() ||
+		a.HighestTrackableValue() != b.HighestTrackableValue() ||
+		a.SignificantFigures() != b.SignificantFigures() {
+		return fmt.Errorf("%w: lowest/highest/digits %d/%d/%d and %d/%d/%d", errSettings,
+			a.LowestTrackableValue(), a.HighestTrackableValue(), a.SignificantFigures(),
+			b.LowestTrackableValue(), b.HighestTrackableValue(), b.SignificantFigures())
+	}
+	return nil
+}

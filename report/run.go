@@ -1,0 +1,187 @@
+package report
+
+import (
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Schema names the version of the JSON result document written by [WriteJSON].
+const Schema = "gigadex.run/v1"
+
+// Settings shared by every histogram in this package. Values are nanoseconds;
+// a histogram tracks 1 ns to 60 s with 3 significant digits, so any value is
+// reported within 0.1% of what was recorded.
+const (
+	LowestNs  = 1
+	HighestNs = 60_000_000_000
+	SigFigs   = 3
+)
+
+// NewHistogram returns an empty histogram with the package settings
+// ([LowestNs], [HighestNs], [SigFigs]). It allocates about 220 KB.
+func NewHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(LowestNs, HighestNs, SigFigs)
+}
+
+// Env describes the machine and runtime a run was measured on.
+type Env struct {
+	GoVersion  string `json:"go_version"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	NumCPU     int    `json:"num_cpu"`
+	OS         string `json:"os"`
+	Arch       string `json:"arch"`
+	Hostname   string `json:"hostname"`
+}
+
+// CurrentEnv returns the [Env] of the running process. Hostname is empty if
+// the system does not report one.
+func CurrentEnv() Env {
+	host, _ := os.Hostname()
+	return Env{
+		GoVersion:  runtime.Version(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		NumCPU:     runtime.NumCPU(),
+		OS:         runtime.GOOS,
+		Arch:       runtime.GOARCH,
+		Hostname:   host,
+	}
+}
+
+// ConnStats holds the counters of one connection over the measured window.
+type ConnStats struct {
+	Conn       int     // connection number, from 0
+	Sent       int64   // messages sent
+	Received   int64   // replies received
+	Errors     int64   // failed sends, receives and mismatched replies
+	MsgsPerSec float64 // replies received per second
+	P99Ns      int64   // 99th percentile RTT in nanoseconds
+}
+
+// Interval holds the RTTs of one tagged stream over one interval, normally
+// one second. Tag names the message type ("heartbeat", "order", "cancel").
+// StartMs and EndMs are Unix times in milliseconds. Hist records
+// nanoseconds with the package settings.
+type Interval struct {
+	Tag     string
+	StartMs int64
+	EndMs   int64
+	Hist    *hdrhistogram.Histogram
+}
+
+// Run is the result of one ping or flood run: counters, RTT histograms and
+// the settings it ran with. Counters and histograms cover the measured
+// window only; warmup is counted separately.
+//
+// A Run holds one dense histogram (about 220 KB) per entry of Intervals.
+type Run struct {
+	Schema      string         // [Schema]
+	Command     string         // "ping" or "flood"
+	Addr        string         // address of the server
+	Connections int            // number of connections
+	Config      map[string]any // the run's settings, echoed as given
+
+	Start   time.Time     // wall clock start of the measured window
+	Elapsed time.Duration // length of the measured window, warmup excluded
+
+	Sent, Received, Errors   int64 // messages sent, replies received, errors
+	BytesSent, BytesReceived int64 // bytes written and read, framing included
+
+	WarmupSent, WarmupReceived int64         // messages during warmup
+	WarmupElapsed              time.Duration // length of the warmup
+
+	TargetRate  float64 // intended messages per second across connections; 0 means closed loop
+	Interrupted bool    // the run was stopped before its planned end
+
+	// RTT holds round-trip times in nanoseconds. In rate-limited mode they
+	// are measured from the intended send time, which corrects for
+	// coordinated omission.
+	RTT *hdrhistogram.Histogram
+	// Uncorrected is nil in closed-loop mode. In rate-limited mode it holds
+	// RTTs in nanoseconds measured from the actual send time.
+	Uncorrected *hdrhistogram.Histogram
+
+	PerConn      []ConnStats       // one entry per connection
+	Intervals    []Interval        // per-second RTTs of each tag, ordered by StartMs then Tag
+	ErrorSamples []string          // the first few error messages
+	Tags         map[string]string // user labels, from --tag k=v
+
+	Env Env // where the run was measured
+
+	// Merged is nil for a measured run. For a run built by [Merge] it holds
+	// the rates of the combined runs, which the rate methods report.
+	Merged *Merged
+}
+
+// Merged describes a run built by [Merge] from several runs.
+type Merged struct {
+	Inputs       int     // number of runs combined
+	MsgsPerSec   float64 // sum of the inputs' MsgsPerSec
+	BytesPerSec  float64 // sum of the inputs' BytesPerSec
+	AchievedRate float64 // sum of the inputs' AchievedRate
+}
+
+// NewRun returns a Run with the current [Schema], empty histograms and the
+// current [Env].
+func NewRun(command, addr string, connections int) *Run {
+	return &Run{
+		Schema:      Schema,
+		Command:     command,
+		Addr:        addr,
+		Connections: connections,
+		RTT:         NewHistogram(),
+		Env:         CurrentEnv(),
+	}
+}
+
+// MsgsPerSec returns replies received per second of the measured window,
+// or 0 if the window is empty. For a merged run it returns
+// Merged.MsgsPerSec.
+func (r *Run) MsgsPerSec() float64 {
+	if r.Merged != nil {
+		return r.Merged.MsgsPerSec
+	}
+	return perSec(r.Received, r.Elapsed)
+}
+
+// BytesPerSec returns bytes received per second of the measured window,
+// or 0 if the window is empty. For a merged run it returns
+// Merged.BytesPerSec.
+func (r *Run) BytesPerSec() float64 {
+	if r.Merged != nil {
+		return r.Merged.BytesPerSec
+	}
+	return perSec(r.BytesReceived, r.Elapsed)
+}
+
+// AchievedRate returns messages sent per second of the measured window, to
+// set against TargetRate, or 0 if the window is empty. For a merged run it
+// returns Merged.AchievedRate.
+func (r *Run) AchievedRate() float64 {
+	if r.Merged != nil {
+		return r.Merged.AchievedRate
+	}
+	return perSec(r.Sent, r.Elapsed)
+}
+
+func perSec(n int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// clampNs brings v into the range every histogram of this package records,
+// so that no value is silently dropped: negative values become 0 and values
+// above HighestNs become HighestNs.
+func clampNs(v int64) int64 {
+	if v < 0 {
+		return 0
+	}
+	if v > HighestNs {
+		return HighestNs
+	}
+	return v
+}

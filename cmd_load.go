@@ -356,4 +356,3 @@ func printProgress(w io.Writer, p report.Progress, n client.Counters) {
 }
 
 func us(d time.Duration) float64 { return float64(d) / 1e3 }
-

@@ -137,8 +137,8 @@ type worker struct {
 	quota       int64 // measured messages still to send; -1: no limit
 	end         int64 // stop sending at this time; 0: no limit
 
-	stop     *atomic.Bool
-	stopped  bool
+	stop    *atomic.Bool
+	stopped bool
 
 	// Results.
 	measSent, measRecv   int64

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/urfave/cli/v2"
+
+	"github.com/gigadex/gigadex/client"
+	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/wire"
+)
+
+// The original crate's published figures (Apple M1).
+const (
+	origRTT        = 19 * time.Microsecond
+	origMsgsPerSec = 430_000
+	origSerNs      = 45
+	origDeNs       = 11
+)
+
+// benchResult is the JSON form of `gigadex bench --json`.
+type benchResult struct {
+	Schema         string     `json:"schema"`
+	Addr           string     `json:"addr"`
+	PingP50Ns      int64      `json:"ping_rtt_p50_ns"`
+	PingP99Ns      int64      `json:"ping_rtt_p99_ns"`
+	MsgsPerSec     float64    `json:"msgs_per_sec"`
+	SerializeNs    float64    `json:"serialize_order_ns"`
+	DeserializeNs  float64    `json:"deserialize_order_ns"`
+	SerializeAlloc int64      `json:"serialize_allocs_per_op"`
+	DeserAlloc     int64      `json:"deserialize_allocs_per_op"`
+	Env            report.Env `json:"env"`
+}
+
+var benchCommand = &cli.Command{
+	Name:  "bench",
+	Usage: "reproduce the original crate's benchmark table on this machine (rtt, throughput, serialization)",
+	Flags: []cli.Flag{
+		addrFlag, jsonFlag,
+		&cli.Int64Flag{Name: "count", Value: 20000, Usage: "ping-pong round trips"},
+		&cli.DurationFlag{Name: "duration", Value: 3 * time.Second, Usage: "length of the throughput run"},
+		&cli.IntFlag{Name: "conns", Value: 4, Usage: "connections of the throughput run"},
+		&cli.IntFlag{Name: "window", Value: 256, Usage: "messages in flight per connection in the throughput run"},
+	},
+	Action: func(c *cli.Context) error {
+		res := benchResult{Schema: "gigadex.bench/v1", Addr: c.String("addr"), Env: report.CurrentEnv()}
+		if res.Addr == "" {
+			srv, addr, err := echo.Start(c.Context, "127.0.0.1:0")
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("bench: in-process echo server: %v", err), exitRunError)
+			}
+			defer srv.Close()
+			res.Addr = addr.String()
+		}
+		ping, err := client.Run(c.Context, client.LoadConfig{Command: "ping", Addr: res.Addr, Count: c.Int64("count"), WarmupCount: 1000})
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("bench: ping: %v", err), exitRunError)
+		}
+		res.PingP50Ns = ping.RTT.ValueAtPercentile(50)
+		res.PingP99Ns = ping.RTT.ValueAtPercentile(99)
+		mix, _ := client.ParseMix("order")
+		flood, err := client.Run(c.Context, client.LoadConfig{Command: "flood", Addr: res.Addr, Conns: c.Int("conns"),
+			Window: c.Int("window"), Duration: c.Duration("duration"), Warmup: 500 * time.Millisecond, Mix: mix})
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("bench: flood: %v", err), exitRunError)
+		}
+		res.MsgsPerSec = flood.MsgsPerSec()
+		ser, de := codecBenchmarks()
+		res.SerializeNs, res.SerializeAlloc = float64(ser.T.Nanoseconds())/float64(ser.N), ser.AllocsPerOp()
+		res.DeserializeNs, res.DeserAlloc = float64(de.T.Nanoseconds())/float64(de.N), de.AllocsPerOp()
+		if c.Bool("json") {
+			enc := json.NewEncoder(c.App.Writer)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res)
+		}
+		return writeBenchTable(c, res)
+	},
+}
+
+// codecBenchmarks measures encoding an Order and decoding one (parse,
+// validate and copy out), as the original's serialize/deserialize figures.
+func codecBenchmarks() (ser, de testing.BenchmarkResult) {
+	o := wire.Order{ID: 1, Price: 5_000_000_000_000, Quantity: 100_000_000, Side: wire.Buy}
+	ser = testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		buf := make([]byte, 0, wire.FrameLen)
+		for b.Loop() {
+			o.ID++
+			buf = wire.AppendOrder(buf[:0], &o)
+		}
+	})
+	frame := wire.AppendOrder(nil, &o)
+	de = testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		var out wire.Order
+		for b.Loop() {
+			v, _, err := wire.ParseFrame(frame)
+			if err != nil || !v.CopyOrder(&out) {
+				b.Fatal("decode failed")
+			}
+		}
+	})
+	return ser, de
+}
+
+func writeBenchTable(c *cli.Context, r benchResult) error {
+	t := tablewriter.NewTable(c.App.Writer,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignment(tw.AlignRight),
+	)
+	t.Header("metric", "gigadex (this machine)", "original (Apple M1)")
+	rows := [][]string{
+		{"ping-pong rtt p50", fmt.Sprintf("%.1f µs", float64(r.PingP50Ns)/1e3), fmt.Sprintf("~%d µs", origRTT/time.Microsecond)},
+		{"ping-pong rtt p99", fmt.Sprintf("%.1f µs", float64(r.PingP99Ns)/1e3), "n/a"},
+		{"throughput", fmt.Sprintf("%.0f msgs/s", r.MsgsPerSec), fmt.Sprintf("~%d msgs/s", origMsgsPerSec)},
+		{"serialize Order", fmt.Sprintf("%.1f ns, %d allocs", r.SerializeNs, r.SerializeAlloc), fmt.Sprintf("~%d ns", origSerNs)},
+		{"deserialize Order", fmt.Sprintf("%.1f ns, %d allocs", r.DeserializeNs, r.DeserAlloc), fmt.Sprintf("~%d ns", origDeNs)},
+	}
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	e := r.Env
+	_, err := fmt.Fprintf(c.App.Writer, "peer %s; env: %s GOMAXPROCS=%d CPUs=%d %s/%s\n", r.Addr, e.GoVersion, e.GOMAXPROCS, e.NumCPU, e.OS, e.Arch)
+	return err
+}

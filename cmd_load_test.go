@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gigadex/gigadex/report"
+)
+
+func TestPingInProcessTable(t *testing.T) {
+	out, errs, code := runCLI(t, "", "ping", "--count", "500", "--warmup", "50")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"rtt p50 (µs)", "rtt p99.99 (µs)", "rtt stddev (µs)", "msgs/s", "measured window", "GOMAXPROCS="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errs, "in-process echo server on 127.0.0.1:") {
+		t.Errorf("stderr does not say an in-process server was started: %q", errs)
+	}
+}
+
+func TestFloodJSON(t *testing.T) {
+	dir := t.TempDir()
+	hlog := filepath.Join(dir, "run.hlog")
+	out, errs, code := runCLI(t, "", "flood", "--duration", "300ms", "--warmup", "100ms", "--conns", "2", "--window", "32",
+		"--json", "--quiet", "--hlog", hlog, "--tag", "agent=a1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, out)
+	}
+	for _, k := range []string{"command", "addr", "connections", "config", "sent", "received", "errors", "duration_s", "msgs_per_sec", "bytes_per_sec", "latency_ns", "histogram"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	run, err := report.ReadJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Received == 0 || run.RTT.TotalCount() != run.Received || run.Tags["agent"] != "a1" {
+		t.Errorf("received %d, histogram %d, tags %v", run.Received, run.RTT.TotalCount(), run.Tags)
+	}
+	f, err := os.Open(hlog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ivs, err := report.ReadHistogramLog(f)
+	if err != nil || len(ivs) == 0 {
+		t.Fatalf("hlog: %d intervals, %v", len(ivs), err)
+	}
+}
+
+func TestLoadUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{"ping", "--conns", "0"},
+		{"flood", "--conns", "4", "--rate", "2"},
+		{"flood", "--window", "0"},
+		{"flood", "--mix", "order=50"},
+		{"ping", "--msg", "trade"},
+		{"ping", "--warmup", "soon"},
+		{"ping", "--threshold", "p99<50"},
+		{"ping", "--reply", "sometimes"},
+	}
+	for _, args := range tests {
+		_, errs, code := runCLI(t, "", args...)
+		if code != 2 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", args, code, errs)
+		}
+	}
+}
+
+func TestPingUnreachablePeer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, errs, code := runCLI(t, "", "ping", "--addr", addr, "--count", "10")
+	if code != 1 || !strings.Contains(errs, "connection refused") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestFloodInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(400*time.Millisecond, cancel)
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "r.json")
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"gigadex", "flood", "--duration", "1m", "--warmup", "0", "--json", "-o", outFile, "--quiet"}, strings.NewReader(""), &out, &errb)
+	if code != 130 {
+		t.Fatalf("exit %d, want 130: %s", code, errb.String())
+	}
+	for _, src := range []string{out.String(), readFile(t, outFile)} {
+		run, err := report.ReadJSON(strings.NewReader(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !run.Interrupted || run.Received == 0 {
+			t.Errorf("interrupted %v, received %d", run.Interrupted, run.Received)
+		}
+	}
+	if !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("stderr %q", errb.String())
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestBenchJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs codec benchmarks")
+	}
+	out, errs, code := runCLI(t, "", "bench", "--json", "--count", "300", "--duration", "300ms")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var r benchResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.PingP50Ns <= 0 || r.MsgsPerSec <= 0 || r.SerializeNs <= 0 || r.DeserializeNs <= 0 {
+		t.Fatalf("%+v", r)
+	}
+}

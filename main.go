@@ -105,6 +105,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			versionCommand,
 			encodeCommand,
 			decodeCommand,
+			echoCommand,
 			pingCommand,
 			floodCommand,
 			benchCommand,

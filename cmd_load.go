@@ -203,6 +203,9 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	if werr := writeOutputs(c, run); werr != nil {
 		return werr
 	}
+	if w := generatorWarning(run); w != "" && !c.Bool("quiet") {
+		fmt.Fprintln(stderr, w)
+	}
 	if p := c.String("memprofile"); p != "" {
 		if err := writeHeapProfile(p); err != nil {
 			fmt.Fprintln(stderr, "gigadex: --memprofile:", err)
@@ -298,6 +301,24 @@ func writeHeapProfile(path string) error {
 	defer f.Close()
 	runtime.GC()
 	return pprof.WriteHeapProfile(f)
+}
+
+// generatorWarning explains, loudly, a rate-limited run whose generator did
+// not keep to its schedule: its corrected latencies include that lag.
+func generatorWarning(run *report.Run) string {
+	if run.TargetRate <= 0 || run.Elapsed <= 0 {
+		return ""
+	}
+	achieved := run.AchievedRate()
+	late, _ := run.Config["late_sends"].(int64)
+	lag, _ := run.Config["max_send_lag_ms"].(float64)
+	short := achieved < 0.95*run.TargetRate
+	lateShare := float64(late) / float64(max(run.Sent, 1))
+	if !short && lateShare < 0.01 {
+		return ""
+	}
+	return fmt.Sprintf("WARNING: the load generator could not keep up: %.0f of the target %.0f msgs/s (%.1f%%); %d sends (%.1f%%) left more than %v behind schedule, the worst %.1f ms. Corrected latencies include this lag: use fewer msgs/s, more connections or a larger --window, or another machine for the generator.",
+		achieved, run.TargetRate, 100*achieved/run.TargetRate, late, 100*lateShare, client.LateSend, lag)
 }
 
 func parseTags(kvs []string) map[string]string {

@@ -17,7 +17,7 @@ func collect(ctx context.Context, cfg LoadConfig, ws []*worker, base, startUnix 
 	run.TargetRate = cfg.Rate
 	var first, last int64 = -1, 0
 	var fatal []error
-	var reconnects, gap int64
+	var reconnects, gap, late, maxLag int64
 	for _, w := range ws {
 		if w.firstMeas > 0 && (first < 0 || w.firstMeas < first) {
 			first = w.firstMeas
@@ -39,6 +39,8 @@ func collect(ctx context.Context, cfg LoadConfig, ws []*worker, base, startUnix 
 		run.WarmupSent += w.warmSent
 		run.WarmupReceived += w.warmRecv
 		reconnects += w.reconnects
+		late += w.lateSends
+		maxLag = max(maxLag, w.maxLag)
 		gap += w.gapNanos
 		cs := report.ConnStats{Conn: w.id, Sent: w.measSent, Received: w.measRecv, Errors: w.errors + w.lost}
 		if d := time.Duration(w.lastMeas - w.firstMeas); d > 0 && w.firstMeas > 0 {
@@ -63,6 +65,10 @@ func collect(ctx context.Context, cfg LoadConfig, ws []*worker, base, startUnix 
 	if reconnects > 0 {
 		run.Config["reconnects"] = reconnects
 		run.Config["reconnect_gap_s"] = time.Duration(gap).Seconds()
+	}
+	if cfg.Rate > 0 {
+		run.Config["late_sends"] = late
+		run.Config["max_send_lag_ms"] = float64(maxLag) / 1e6
 	}
 	if ctx.Err() != nil {
 		run.Interrupted = true

@@ -150,6 +150,7 @@ type worker struct {
 	fatal                error
 	live                 liveCounters
 	reconnects, gapNanos int64
+	lateSends, maxLag    int64 // rate mode: sends later than LateSend behind schedule
 
 	mu       sync.Mutex // guards c against the watcher while reconnecting
 	scratch  [wire.FrameLen]byte
@@ -163,6 +164,10 @@ type liveCounters struct {
 }
 
 const maxErrSamples = 5
+
+// LateSend is how far behind its schedule a send must be, in rate-limited
+// mode, to count as late: the generator, not the peer, fell behind.
+const LateSend = time.Millisecond
 
 func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, error) {
 	base := time.Now()
@@ -459,6 +464,9 @@ func (w *worker) sendBatch() error {
 		sl.actual = t
 		if w.cfg.Rate <= 0 {
 			sl.intended = t
+		} else if lag := t - sl.intended; lag > int64(LateSend) {
+			w.lateSends++
+			w.maxLag = max(w.maxLag, lag)
 		}
 		if sl.measured {
 			w.measSent++

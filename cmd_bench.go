@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"log"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ var benchCommand = &cli.Command{
 	Action: func(c *cli.Context) error {
 		res := benchResult{Schema: "gigadex.bench/v1", Addr: c.String("addr"), Env: report.CurrentEnv()}
 		if res.Addr == "" {
-			srv, addr, err := echo.Start(c.Context, "127.0.0.1:0")
+			srv, addr, err := echo.Start(c.Context, "127.0.0.1:0", echo.WithLogger(log.New(c.App.ErrWriter, "", 0)))
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("bench: in-process echo server: %v", err), exitRunError)
 			}

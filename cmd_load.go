@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -179,7 +180,15 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	}
 	ctx := c.Context
 	if cfg.Addr == "" {
-		srv, addr, err := echo.Start(ctx, "127.0.0.1:0")
+		var logger *log.Logger
+		if !c.Bool("quiet") {
+			logger = log.New(stderr, "", 0)
+		}
+		reply := echo.ReplyEcho
+		if cfg.Expect == client.ExpectExchange {
+			reply = echo.ReplyExchange
+		}
+		srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(reply), echo.WithLogger(logger))
 		if err != nil {
 			return cli.Exit(fmt.Sprintf("in-process echo server: %v", err), exitRunError)
 		}

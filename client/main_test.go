@@ -17,7 +17,7 @@ func startEcho(t testing.TB, opts ...echo.Option) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", opts...)
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", append([]echo.Option{echo.WithLogger(nil)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,12 +38,14 @@ func BenchmarkHandleBatch(b *testing.B) {
 // goroutines.
 func BenchmarkEcho(b *testing.B) {
 	for _, r := range []Reply{ReplyEcho, ReplyExchange} {
-		b.Run(r.String(), func(b *testing.B) { benchFlood(b, r, 4, 1024, 256) })
+		b.Run(r.String(), func(b *testing.B) { benchFlood(b, 4, 1024, 256, WithReply(r)) })
 	}
 }
 
-func benchFlood(b *testing.B, r Reply, conns, window, batch int) {
-	ts := startServer(b, WithReply(r))
+// benchFlood runs conns pipelined clients, each writing batch frames at a
+// time and keeping at most window frames in flight.
+func benchFlood(b *testing.B, conns, window, batch int, opts ...Option) {
+	ts := startServer(b, opts...)
 	cs := make([]net.Conn, conns)
 	for i := range cs {
 		cs[i] = ts.dial(b)

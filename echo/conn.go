@@ -23,10 +23,11 @@ const lingerTimeout = 500 * time.Millisecond
 // conn is one client connection, served by one goroutine. Its counters are
 // written only by that goroutine and read by [Server.Stats].
 type conn struct {
-	srv *Server
-	nc  net.Conn
-	buf []byte
-	off int64 // stream offset of buf[0]
+	srv  *Server
+	nc   net.Conn
+	bufp *[]byte
+	buf  []byte
+	off  int64 // stream offset of buf[0]
 
 	messages atomic.Int64
 	replies  atomic.Int64
@@ -51,7 +52,8 @@ func (c *conn) addStats(st *Stats) {
 func (c *conn) serve() {
 	s := c.srv
 	defer s.finish(c)
-	c.buf = make([]byte, s.readBufferSize)
+	c.bufp = s.buffer()
+	c.buf = *c.bufp
 	if s.idleTimeout > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
 	}

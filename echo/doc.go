@@ -15,7 +15,8 @@
 // # How a connection is served
 //
 // Each connection has one goroutine and one buffer ([WithReadBufferSize],
-// 64 KiB by default), and that buffer is all the memory it holds. The
+// 64 KiB by default, reused from closed connections), and that buffer is
+// all the memory it holds. The
 // goroutine reads as much as the buffer takes (one system call), validates
 // every whole frame in place with [wire.ParseFrame], turns the frames into
 // their replies in place (every reply is a frame of the same size as its

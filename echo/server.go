@@ -42,6 +42,7 @@ type Server struct {
 	badFrames   atomic.Int64
 	timeouts    atomic.Int64
 	refusals    refusalLog
+	buffers     sync.Pool // *[]byte of readBufferSize, reused across connections
 }
 
 // NewServer returns a Server configured by opts. Without options it echoes
@@ -114,7 +115,9 @@ func (s *Server) ListenAndServe(addr string) error {
 // Start listens on addr (127.0.0.1:0, a free loopback port, if empty) and
 // serves on it in a new goroutine until [Server.Shutdown] or [Server.Close],
 // which wait for that goroutine. It returns the server and the address it
-// listens on. ctx bounds only the listen call.
+// listens on. ctx bounds only the listen call. An accept error that stops
+// the server (see [Server.Serve]) is logged. Start suits tests and tools
+// that need a peer in the same process.
 func Start(ctx context.Context, addr string, opts ...Option) (*Server, net.Addr, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -128,7 +131,7 @@ func Start(ctx context.Context, addr string, opts ...Option) (*Server, net.Addr,
 	s.track(ln) // before the goroutine starts, so that Shutdown waits for it
 	go func() {
 		if err := s.serve(ln); !errors.Is(err, ErrServerClosed) {
-			s.logf("echo: %v", err)
+			s.logf("%v", err) // already "echo: accept: ..."
 		}
 	}()
 	return s, ln.Addr(), nil
@@ -230,9 +233,9 @@ func (s *Server) handle(nc net.Conn) {
 		return
 	case s.maxConns > 0 && len(s.conns) >= s.maxConns:
 		s.mu.Unlock()
-		nc.Close()
-		s.refused.Add(1)
+		s.refused.Add(1) // counted and logged before the client sees the end
 		s.refusals.add(s, nc.RemoteAddr())
+		nc.Close()
 		return
 	}
 	c := &conn{srv: s, nc: nc}
@@ -243,6 +246,15 @@ func (s *Server) handle(nc net.Conn) {
 	go c.serve()
 }
 
+// buffer returns a read buffer, reused from a closed connection if possible.
+func (s *Server) buffer() *[]byte {
+	if b, ok := s.buffers.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, s.readBufferSize)
+	return &b
+}
+
 // finish unregisters a connection whose goroutine is ending.
 func (s *Server) finish(c *conn) {
 	c.nc.Close()
@@ -250,6 +262,9 @@ func (s *Server) finish(c *conn) {
 	delete(s.conns, c)
 	c.addStats(&s.closed)
 	s.mu.Unlock()
+	if c.bufp != nil {
+		s.buffers.Put(c.bufp)
+	}
 	s.wg.Done()
 }
 

@@ -159,6 +159,9 @@ func TestOneWritePerBatch(t *testing.T) {
 	if w := cl.writes.Load(); w > 20 {
 		t.Errorf("%d writes for %d frames sent at once, want at most 20", w, frames)
 	}
+	// The replies are counted once the write returns, which may be after
+	// the client has read them.
+	waitFor(t, "the replies to be counted", func() bool { return s.Stats().Replies == frames })
 	st := s.Stats()
 	if st.Messages != frames || st.Replies != frames || st.BytesIn != int64(len(req)) || st.BytesOut != int64(len(req)) {
 		t.Errorf("stats %+v, want %d messages and replies, %d bytes each way", st, frames, len(req))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,8 @@ answered first) and is logged on stderr with the peer's address.`,
 			Usage: "on interrupt, how long open connections get to finish before they are closed"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
 			Usage: "don't log dropped and refused connections on stderr"},
+		&cli.StringFlag{Name: "tls-cert", Usage: "serve TLS with this PEM certificate `FILE` (with --tls-key)"},
+		&cli.StringFlag{Name: "tls-key", Usage: "PEM private key `FILE` of --tls-cert"},
 	},
 	Action: runEcho,
 }
@@ -124,14 +127,25 @@ func echoOptions(c *cli.Context, stderr io.Writer) ([]echo.Option, error) {
 	if !c.Bool("quiet") {
 		logger = log.New(stderr, "", 0)
 	}
-	return []echo.Option{
+	opts := []echo.Option{}
+	if cert, key := c.String("tls-cert"), c.String("tls-key"); cert != "" || key != "" {
+		if cert == "" || key == "" {
+			return nil, usagef("echo: --tls-cert and --tls-key go together")
+		}
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, cli.Exit(fmt.Sprintf("echo: --tls-cert/--tls-key: %v", err), exitRunError)
+		}
+		opts = append(opts, echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}))
+	}
+	return append(opts,
 		echo.WithReply(reply),
 		echo.WithMaxConns(c.Int("max-conns")),
 		echo.WithIdleTimeout(c.Duration("idle-timeout")),
 		echo.WithWriteTimeout(c.Duration("write-timeout")),
 		echo.WithReadBufferSize(c.Int("read-buffer")),
 		echo.WithLogger(logger),
-	}, nil
+	), nil
 }
 
 // echoWatch prints a stats line every interval (if not zero) until ctx ends

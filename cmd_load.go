@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log"
@@ -38,6 +40,8 @@ var (
 	quietFlag     = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no table (with --json, only the JSON)"}
 	reconnectFlag = &cli.BoolFlag{Name: "reconnect", Usage: "redial a failed connection with backoff and carry on, counting the gap"}
 	busyPollFlag  = &cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller: lowest rtt, one busy core per waiting connection"}
+	tlsCAFlag     = &cli.StringFlag{Name: "tls-ca", Usage: "speak TLS, trusting the PEM certificates in `FILE` (the peer's certificate or its CA)"}
+	tlsNameFlag   = &cli.StringFlag{Name: "tls-server-name", Usage: "with --tls-ca, the name to verify in the peer's certificate (default: the host of --addr)"}
 	seedFlag      = &cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the message mix"}
 	cpuProfFlag   = &cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE`"}
 	memProfFlag   = &cli.StringFlag{Name: "memprofile", Usage: "write a heap profile to `FILE` at the end"}
@@ -51,7 +55,7 @@ func loadFlags(defConns int, defDuration time.Duration, defWarmup string) []cli.
 	w := *warmupFlag
 	w.Value = defWarmup
 	return []cli.Flag{addrFlag, &c, &d, &w, rateFlag, replyFlag, jsonFlag, outFlag, hlogFlag, hgrmFlag,
-		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag, busyPollFlag, seedFlag, cpuProfFlag, memProfFlag}
+		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag, busyPollFlag, tlsCAFlag, tlsNameFlag, seedFlag, cpuProfFlag, memProfFlag}
 }
 
 var pingCommand = &cli.Command{
@@ -122,6 +126,17 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 		Rate:      c.Float64("rate"),
 		Seed:      c.Uint64("seed"),
 		Reconnect: c.Bool("reconnect"),
+	}
+	if ca := c.String("tls-ca"); ca != "" {
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			return cfg, usagef("--tls-ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return cfg, usagef("--tls-ca %s: no PEM certificate in it", ca)
+		}
+		cfg.Options = append(cfg.Options, client.WithTLS(&tls.Config{RootCAs: pool, ServerName: c.String("tls-server-name"), MinVersion: tls.VersionTLS12}))
 	}
 	if c.Bool("busy-poll") {
 		cfg.Options = append(cfg.Options, client.WithBusyPoll(true))

@@ -1,6 +1,7 @@
 package echo
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log"
 	"time"
@@ -24,6 +25,10 @@ const (
 	// accepts, in bytes; smaller values are raised to it.
 	MinReadBufferSize = 512
 )
+
+// WithTLS makes the server speak TLS with this configuration, which must
+// hold a certificate. nil (the default) means plain TCP.
+func WithTLS(c *tls.Config) Option { return func(s *Server) { s.tls = c } }
 
 // Reply says how the server answers each frame it receives.
 type Reply int

@@ -2,6 +2,7 @@ package echo
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
@@ -26,6 +27,7 @@ type Server struct {
 	maxConns       int
 	readBufferSize int
 	logger         *log.Logger
+	tls            *tls.Config
 
 	inShutdown atomic.Bool
 	wg         sync.WaitGroup // Serve loops and connection goroutines
@@ -237,6 +239,11 @@ func (s *Server) handle(nc net.Conn) {
 		s.refusals.add(s, nc.RemoteAddr())
 		nc.Close()
 		return
+	}
+	if s.tls != nil {
+		// The handshake runs on the connection's first read, under its
+		// idle deadline.
+		nc = tls.Server(nc, s.tls)
 	}
 	c := &conn{srv: s, nc: nc}
 	s.conns[c] = struct{}{}

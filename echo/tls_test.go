@@ -1,0 +1,100 @@
+package echo_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gigadex/gigadex/client"
+	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/wire"
+)
+
+// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "gigadex test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+func TestTLS(t *testing.T) {
+	cert, pool := selfSigned(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil),
+		echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(ctx)
+
+	c, err := client.Dial(ctx, addr.String(), client.WithTLS(&tls.Config{RootCAs: pool}), client.WithRecvTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := uint64(0); i < 100; i++ {
+		c.Send(wire.CancelOrder{ID: i})
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(0); i < 100; i++ {
+		v, err := c.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if co, ok := v.CancelOrder(); !ok || co.ID() != i {
+			t.Fatalf("got %v", v.Message())
+		}
+	}
+	if _, err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A client that does not trust the certificate fails the handshake.
+	if _, err := client.Dial(ctx, addr.String(), client.WithTLS(&tls.Config{})); err == nil {
+		t.Fatal("dial with an untrusted certificate succeeded")
+	}
+	// A plain TCP client gets no echo from a TLS server.
+	plain, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	plain.SendFlush(wire.CancelOrder{ID: 1})
+	if v, err := plain.Recv(); err == nil {
+		t.Fatalf("plain client got %v from a TLS server", v.Message())
+	}
+}

@@ -202,17 +202,20 @@ func verdict(d Delta, floor time.Duration) Verdict {
 // baseline, current, change, limit and verdict, followed by a summary line.
 // Latencies are in µs and throughput per second.
 func WriteComparison(w io.Writer, c Comparison) error {
-	return writeComparison(w, c, renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}))
+	return writeComparison(w, c, renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}), "%s\n")
 }
 
 // WriteComparisonMarkdown writes the table of [WriteComparison] as
-// Markdown, for CI job summaries.
+// Markdown, for CI job summaries; the baseline and current lines become a
+// list.
 func WriteComparisonMarkdown(w io.Writer, c Comparison) error {
-	return writeComparison(w, c, renderer.NewMarkdown())
+	return writeComparison(w, c, renderer.NewMarkdown(), "- %s\n")
 }
 
-func writeComparison(w io.Writer, c Comparison, rend tw.Renderer) error {
-	if _, err := fmt.Fprintf(w, "baseline: %s\ncurrent:  %s\n\n", title(c.Base), title(c.Current)); err != nil {
+// writeComparison writes c with rend, putting each line before the table
+// through the format line.
+func writeComparison(w io.Writer, c Comparison, rend tw.Renderer, line string) error {
+	if _, err := fmt.Fprintf(w, line+line+"\n", "baseline: "+title(c.Base), "current:  "+title(c.Current)); err != nil {
 		return err
 	}
 	rows := make([][]string, 0, len(c.Deltas))

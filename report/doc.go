@@ -10,7 +10,10 @@
 // with [SigFigs] (3) significant digits; [NewHistogram] makes one. In
 // rate-limited mode Run.RTT is measured from the intended send time, which
 // corrects for coordinated omission, and Run.Uncorrected from the actual send
-// time. Run.Intervals holds a histogram per message type (tag) per second.
+// time. Run.Intervals holds a sparse histogram
+// ([hdrhistogram.PackedHistogram], a few kilobytes) per message type (tag)
+// per second, so a run of hours stays small; JSON and interval logs encode
+// it exactly as they encode a dense histogram.
 //
 // # Recording
 //

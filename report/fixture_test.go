@@ -1,9 +1,12 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // fixtureStart is the wall clock start of every fixture run.
@@ -28,6 +31,20 @@ func rttSamples(seed uint64, n int, medianNs float64) []int64 {
 }
 
 var fixtureTags = []string{"heartbeat", "order", "cancel"}
+
+// dense returns a dense copy of the sparse histogram p.
+func dense(p *hdrhistogram.PackedHistogram) *hdrhistogram.Histogram {
+	h := denseLike(p)
+	if d := p.MergeInto(h); d != 0 {
+		panic(fmt.Sprintf("dense copy dropped %d values", d))
+	}
+	return h
+}
+
+// samePacked reports whether a and b have the same settings and counts.
+func samePacked(a, b *hdrhistogram.PackedHistogram) bool {
+	return sameSettings(a, b) == nil && dense(a).Equals(dense(b))
+}
 
 // fixtureRun builds a closed-loop ping run of 3 seconds on 2 connections
 // through Recorders, from seeded samples and fixed times. With rate set it

@@ -85,3 +85,14 @@ func TestWriteComparison(t *testing.T) {
 	c := Compare(base, cur, limits, 2*time.Microsecond)
 	golden(t, render(t, func(b *bytes.Buffer) error { return WriteComparison(b, c) }))
 }
+
+func TestWriteComparisonMarkdown(t *testing.T) {
+	base, cur := fixtureRun(1, 0), fixtureRun(2, 0)
+	cur.Received -= 600
+	limits, err := ParseLimits(DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Compare(base, cur, limits, 2*time.Microsecond)
+	golden(t, render(t, func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) }))
+}

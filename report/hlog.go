@@ -68,11 +68,8 @@ func writeHistogramLog(w io.Writer, r *Run) error {
 		if strings.ContainsAny(iv.Tag, ", \r\n") {
 			return fmt.Errorf("tag %q contains a comma, space or line break", iv.Tag)
 		}
-		// A sparse copy carries the tag and times without touching iv.Hist.
-		p := hdrhistogram.NewPacked(iv.Hist.LowestTrackableValue(), iv.Hist.HighestTrackableValue(), int(iv.Hist.SignificantFigures()))
-		if d := p.MergeFrom(iv.Hist); d != 0 {
-			return fmt.Errorf("%w: %d values", errDropped, d)
-		}
+		// A copy carries the tag and times without touching iv.Hist.
+		p := iv.Hist.Clone()
 		p.SetTag(iv.Tag)
 		p.SetStartTimeMs(iv.StartMs)
 		p.SetEndTimeMs(iv.EndMs)
@@ -167,10 +164,11 @@ func parseIntervalLine(line string) (Interval, float64, error) {
 	if err := errors.Join(err1, err2); err != nil {
 		return iv, 0, fmt.Errorf("%w: %w", errLogLine, err)
 	}
-	h, err := hdrhistogram.Decode([]byte(f[3]))
+	h, err := hdrhistogram.DecodePacked([]byte(f[3]))
 	if err != nil {
 		return iv, 0, fmt.Errorf("histogram: %w", err)
 	}
+	h.Compact()
 	h.SetTag(iv.Tag)
 	iv.Hist = h
 	iv.EndMs = int64(math.Round(length * 1000))

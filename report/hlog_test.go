@@ -30,7 +30,7 @@ func TestHistogramLogRoundTrip(t *testing.T) {
 		}
 		for i, w := range r.Intervals {
 			g := got[i]
-			if g.Tag != w.Tag || g.StartMs != w.StartMs || g.EndMs != w.EndMs || !g.Hist.Equals(w.Hist) {
+			if g.Tag != w.Tag || g.StartMs != w.StartMs || g.EndMs != w.EndMs || !samePacked(g.Hist, w.Hist) {
 				t.Errorf("shift %v: interval %d: got {%q %d %d count %d}, want {%q %d %d count %d}", shift, i,
 					g.Tag, g.StartMs, g.EndMs, g.Hist.TotalCount(), w.Tag, w.StartMs, w.EndMs, w.Hist.TotalCount())
 			}

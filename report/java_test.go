@@ -90,7 +90,7 @@ func TestJavaHistogramLogProcessor(t *testing.T) {
 			var ivs []Interval
 			for _, iv := range run.Intervals {
 				if iv.Tag == tag {
-					total.Merge(iv.Hist)
+					iv.Hist.MergeInto(total)
 					ivs = append(ivs, iv)
 				}
 			}
@@ -148,7 +148,7 @@ func checkJavaIntervals(t *testing.T, path string, ivs []Interval) {
 		if len(f) < 4 {
 			t.Fatalf("unexpected interval line %q", l)
 		}
-		h := ivs[n].Hist
+		h := dense(ivs[n].Hist)
 		count, _ := strconv.ParseInt(f[0], 10, 64)
 		if count != h.TotalCount() {
 			t.Errorf("interval %d: java count %d, ours %d", n, count, h.TotalCount())

@@ -181,7 +181,7 @@ func toJSON(r *Run) (*jsonRun, error) {
 		}
 	}
 	for _, iv := range r.Intervals {
-		h, err := encodeHist(iv.Hist)
+		h, err := encodePacked(iv.Hist)
 		if err != nil {
 			return nil, err
 		}
@@ -243,10 +243,11 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 		r.PerConn = append(r.PerConn, ConnStats(c))
 	}
 	for i, iv := range doc.Intervals {
-		h, err := decodeHist(iv.Histogram, fmt.Sprintf("intervals[%d]", i))
+		h, err := hdrhistogram.DecodePacked([]byte(iv.Histogram))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("report: read json: intervals[%d]: %w", i, err)
 		}
+		h.Compact()
 		r.Intervals = append(r.Intervals, Interval{Tag: iv.Tag, StartMs: iv.StartMs, EndMs: iv.EndMs, Hist: h})
 	}
 	return r, nil
@@ -262,6 +263,19 @@ func encodeHist(h *hdrhistogram.Histogram) (string, error) {
 		h = NewHistogram()
 	}
 	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", fmt.Errorf("report: encode histogram: %w", err)
+	}
+	return string(b), nil
+}
+
+// encodePacked encodes h exactly as encodeHist encodes a dense histogram
+// with the same counts.
+func encodePacked(h *hdrhistogram.PackedHistogram) (string, error) {
+	if h == nil {
+		return encodeHist(nil)
+	}
+	b, err := h.Encode()
 	if err != nil {
 		return "", fmt.Errorf("report: encode histogram: %w", err)
 	}

@@ -37,7 +37,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		}
 		for i := range want.Intervals {
 			g, w := got.Intervals[i], want.Intervals[i]
-			if g.Tag != w.Tag || g.StartMs != w.StartMs || g.EndMs != w.EndMs || !g.Hist.Equals(w.Hist) {
+			if g.Tag != w.Tag || g.StartMs != w.StartMs || g.EndMs != w.EndMs || !samePacked(g.Hist, w.Hist) {
 				t.Errorf("interval %d differs after the round trip", i)
 			}
 		}

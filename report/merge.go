@@ -117,7 +117,22 @@ func emptyLike(h *hdrhistogram.Histogram) *hdrhistogram.Histogram {
 	if h == nil {
 		return NewHistogram()
 	}
+	return denseLike(h)
+}
+
+// denseLike returns an empty dense histogram with the settings of h.
+func denseLike(h settings) *hdrhistogram.Histogram {
 	return hdrhistogram.New(h.LowestTrackableValue(), h.HighestTrackableValue(), int(h.SignificantFigures()))
+}
+
+// emptyPackedLike returns an empty sparse histogram with exactly the
+// settings of h (a copy emptied and shrunk, which keeps settings, such as
+// zero significant digits in Java logs, that NewPacked would change).
+func emptyPackedLike(h *hdrhistogram.PackedHistogram) *hdrhistogram.PackedHistogram {
+	e := h.Clone()
+	e.Reset()
+	e.Compact()
+	return e
 }
 
 func mergeCounters(m *Run, runs []*Run) {
@@ -198,12 +213,12 @@ func MergeIntervals(sets ...[]Interval) ([]Interval, error) {
 			if !ok {
 				i = len(out)
 				idx[k] = i
-				out = append(out, Interval{Tag: iv.Tag, StartMs: iv.StartMs, EndMs: iv.EndMs, Hist: emptyLike(iv.Hist)})
+				out = append(out, Interval{Tag: iv.Tag, StartMs: iv.StartMs, EndMs: iv.EndMs, Hist: emptyPackedLike(iv.Hist)})
 			}
 			o := &out[i]
 			o.StartMs = min(o.StartMs, iv.StartMs)
 			o.EndMs = max(o.EndMs, iv.EndMs)
-			if err := mergeInto(o.Hist, iv.Hist, fmt.Sprintf("interval %s at %d ms", iv.Tag, iv.StartMs)); err != nil {
+			if err := mergePacked(o.Hist, iv.Hist, fmt.Sprintf("interval %s at %d ms", iv.Tag, iv.StartMs)); err != nil {
 				return nil, err
 			}
 		}
@@ -229,10 +244,10 @@ func FromIntervals(ivs []Interval) (*Run, error) {
 	if len(ivs) == 0 {
 		return nil, errors.New("report: histogram log has no intervals")
 	}
-	r := &Run{Schema: Schema, Command: "hlog", RTT: emptyLike(ivs[0].Hist)}
+	r := &Run{Schema: Schema, Command: "hlog", RTT: denseLike(ivs[0].Hist)}
 	first, last := ivs[0].StartMs, ivs[0].EndMs
 	for _, iv := range ivs {
-		if err := mergeInto(r.RTT, iv.Hist, fmt.Sprintf("interval %s at %d ms", iv.Tag, iv.StartMs)); err != nil {
+		if err := mergePackedInto(r.RTT, iv.Hist, fmt.Sprintf("interval %s at %d ms", iv.Tag, iv.StartMs)); err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
 		first, last = min(first, iv.StartMs), max(last, iv.EndMs)

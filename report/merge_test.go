@@ -142,8 +142,8 @@ func TestMergeRefuses(t *testing.T) {
 }
 
 func TestMergeIntervalsByTagAndSecond(t *testing.T) {
-	h := func(vs ...int64) *hdrhistogram.Histogram {
-		out := NewHistogram()
+	h := func(vs ...int64) *hdrhistogram.PackedHistogram {
+		out := NewPackedHistogram()
 		for _, v := range vs {
 			_ = out.RecordValue(v)
 		}
@@ -185,7 +185,7 @@ func TestMergeIntervalsByTagAndSecond(t *testing.T) {
 	if a[0].Hist.TotalCount() != 2 {
 		t.Errorf("MergeIntervals modified its input")
 	}
-	bad := []Interval{{Tag: "order", StartMs: s, EndMs: s + 1000, Hist: hdrhistogram.New(1, 1000, 2)}}
+	bad := []Interval{{Tag: "order", StartMs: s, EndMs: s + 1000, Hist: hdrhistogram.NewPacked(1, 1000, 2)}}
 	if _, err := MergeIntervals(a, bad); !errors.Is(err, errSettings) {
 		t.Errorf("mismatched interval settings: got %v, want %v", err, errSettings)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -13,13 +14,16 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Size of the plots written by PlotPercentiles and PlotOverTime: 768x480
-// pixels in PNG.
+// pixels in PNG, with a margin around the drawing so that labels and the
+// legend at the edges are not cut.
 const (
 	plotWidth  = 8 * vg.Inch
 	plotHeight = 5 * vg.Inch
+	plotMargin = 10 // points
 )
 
 // percentileTicks label the x axis of a percentile plot, where x is
@@ -36,9 +40,10 @@ var percentileTicks = []plot.Tick{
 
 // PlotPercentiles draws the RTT percentile distribution of runs, overlaid,
 // as HdrHistogram's plotter does: x is 1/(1-percentile) on a log scale,
-// labelled 50%, 90%, 99%, 99.9% and so on; y is the RTT in µs. names label
-// the runs in the legend; a missing name becomes "run N". The format, PNG or
-// SVG, follows the extension of path.
+// labelled 50%, 90%, 99%, 99.9% and so on; y is the RTT in µs, on a log
+// scale so that the median and a tail a thousand times slower both show.
+// names label the runs in the legend; a missing name becomes "run N". The
+// format, PNG or SVG, follows the extension of path.
 func PlotPercentiles(path string, runs []*Run, names []string) error {
 	if len(runs) == 0 {
 		return errors.New("report: plot: no runs")
@@ -52,12 +57,14 @@ func PlotPercentiles(path string, runs []*Run, names []string) error {
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
 	maxX := 100.0
+	var ys yRange
 	for i, r := range runs {
 		xys := percentileXYs(rttOf(r))
 		if len(xys) == 0 {
 			continue
 		}
 		maxX = max(maxX, xys[len(xys)-1].X)
+		ys.add(xys)
 		line, err := plotter.NewLine(xys)
 		if err != nil {
 			return fmt.Errorf("report: plot: %w", err)
@@ -72,7 +79,7 @@ func PlotPercentiles(path string, runs []*Run, names []string) error {
 		p.Legend.Add(name, line)
 	}
 	p.X.Min, p.X.Max = 1, math.Pow(10, math.Ceil(math.Log10(maxX)))
-	p.Y.Min = 0
+	ys.apply(&p.Y)
 	var ticks []plot.Tick
 	for _, t := range percentileTicks {
 		if t.Value <= p.X.Max {
@@ -95,15 +102,93 @@ func percentileXYs(h *hdrhistogram.Histogram) plotter.XYs {
 		if q >= 1 {
 			continue
 		}
-		xys = append(xys, plotter.XY{X: 1 / (1 - q), Y: float64(b.ValueAt) / 1e3})
+		xys = append(xys, plotter.XY{X: 1 / (1 - q), Y: usOfNs(b.ValueAt)})
 	}
 	return xys
 }
 
+// usOfNs converts ns to µs for a log axis, raising 0 to 1 ns.
+func usOfNs(ns int64) float64 {
+	return float64(max(ns, 1)) / 1e3
+}
+
+// yRange collects the extent of the y values of a plot.
+type yRange struct{ lo, hi float64 }
+
+func (r *yRange) add(xys plotter.XYs) {
+	for _, xy := range xys {
+		if r.lo == 0 || xy.Y < r.lo {
+			r.lo = xy.Y
+		}
+		r.hi = max(r.hi, xy.Y)
+	}
+}
+
+// apply makes a a log axis from the 1-2-5 step at or below the smallest
+// value to the one at or above the largest.
+func (r yRange) apply(a *plot.Axis) {
+	if r.lo <= 0 {
+		r.lo, r.hi = 1, 10
+	}
+	a.Scale = plot.LogScale{}
+	a.Tick.Marker = logTicks{}
+	a.Min, a.Max = step125(r.lo, false), step125(r.hi, true)
+	if a.Max <= a.Min {
+		a.Max = step125(a.Min*1.01, true)
+	}
+}
+
+// step125 returns the largest value of the series 1, 2, 5, 10, 20, 50 ...
+// (times any power of ten) at or below v, or with up the smallest at or
+// above v.
+func step125(v float64, up bool) float64 {
+	decade := math.Pow(10, math.Floor(math.Log10(v)))
+	steps := []float64{1, 2, 5, 10}
+	if up {
+		for _, s := range steps {
+			if s*decade >= v*(1-1e-9) {
+				return s * decade
+			}
+		}
+		return 10 * decade
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i]*decade <= v*(1+1e-9) {
+			return steps[i] * decade
+		}
+	}
+	return decade
+}
+
+// logTicks marks a log axis at 1, 2, ..., 9 times each power of ten and
+// labels 1, 2 and 5 times each, as plain numbers (0.5, 20, 1000).
+type logTicks struct{}
+
+var _ plot.Ticker = logTicks{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for decade := math.Pow(10, math.Floor(math.Log10(lo))); decade <= hi; decade *= 10 {
+		for i := 1; i < 10; i++ {
+			v := float64(i) * decade
+			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if i == 1 || i == 2 || i == 5 {
+				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
 // PlotOverTime draws the p50, p99 and max RTT in µs of each second of
 // intervals, such as those of a histogram log, against seconds since the
-// first interval. Intervals of different tags that start in the same second
-// are merged first. The format, PNG or SVG, follows the extension of path.
+// first interval, with RTT on a log scale. Intervals of different tags that
+// start in the same second are merged first. The format, PNG or SVG,
+// follows the extension of path.
 func PlotOverTime(path string, intervals []Interval) error {
 	if len(intervals) == 0 {
 		return errors.New("report: plot: no intervals")
@@ -120,26 +205,29 @@ func PlotOverTime(path string, intervals []Interval) error {
 	t0 := merged[0].StartMs
 	series := []struct {
 		name string
-		ns   func(h *hdrhistogram.Histogram) int64
+		ns   func(h *hdrhistogram.PackedHistogram) int64
 	}{
-		{"p50", func(h *hdrhistogram.Histogram) int64 { return h.ValueAtQuantile(50) }},
-		{"p99", func(h *hdrhistogram.Histogram) int64 { return h.ValueAtQuantile(99) }},
-		{"max", (*hdrhistogram.Histogram).Max},
+		{"p50", func(h *hdrhistogram.PackedHistogram) int64 { return h.ValueAtPercentile(50) }},
+		{"p99", func(h *hdrhistogram.PackedHistogram) int64 { return h.ValueAtPercentile(99) }},
+		{"max", (*hdrhistogram.PackedHistogram).Max},
 	}
 	p := plot.New()
 	p.Title.Text = "RTT over time"
 	p.X.Label.Text = "time (s)"
 	p.Y.Label.Text = "rtt (µs)"
 	p.Legend.Top = true
+	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
+	var ys yRange
 	for i, s := range series {
 		xys := make(plotter.XYs, 0, len(merged))
 		for _, iv := range merged {
 			if iv.Hist.TotalCount() == 0 {
 				continue
 			}
-			xys = append(xys, plotter.XY{X: float64(iv.StartMs-t0) / 1e3, Y: float64(s.ns(iv.Hist)) / 1e3})
+			xys = append(xys, plotter.XY{X: float64(iv.StartMs-t0) / 1e3, Y: usOfNs(s.ns(iv.Hist))})
 		}
+		ys.add(xys)
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
 			return fmt.Errorf("report: plot: %w", err)
@@ -151,7 +239,7 @@ func PlotOverTime(path string, intervals []Interval) error {
 		p.Add(line, points)
 		p.Legend.Add(s.name, line, points)
 	}
-	p.Y.Min = 0
+	ys.apply(&p.Y)
 	return savePlot(p, path)
 }
 
@@ -161,10 +249,12 @@ func savePlot(p *plot.Plot, path string) error {
 	if ext != ".png" && ext != ".svg" {
 		return fmt.Errorf("report: plot %s: want a .png or .svg file name", path)
 	}
-	wt, err := p.WriterTo(plotWidth, plotHeight, ext[1:])
+	wt, err := draw.NewFormattedCanvas(plotWidth, plotHeight, ext[1:])
 	if err != nil {
 		return fmt.Errorf("report: plot: %w", err)
 	}
+	m := vg.Points(plotMargin)
+	p.Draw(draw.Crop(draw.New(wt), m, -m, m, -m))
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("report: plot: %w", err)

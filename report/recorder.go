@@ -120,14 +120,13 @@ func (r *Recorder) Uncorrected() *hdrhistogram.Histogram { return r.unc }
 func (r *Recorder) Count() int64 { return r.all.TotalCount() }
 
 // Intervals returns the closed seconds of each tag, ordered by time and then
-// by tag, as dense histograms (about 220 KB each). Seconds in which a tag
-// recorded nothing are left out. Call it after Finish.
+// by tag. Their histograms are sparse copies, independent of the recorder.
+// Seconds in which a tag recorded nothing are left out. Call it after
+// Finish.
 func (r *Recorder) Intervals() []Interval {
 	out := make([]Interval, 0, len(r.closed))
 	for _, p := range r.closed {
-		h := NewHistogram()
-		p.hist.MergeInto(h)
-		out = append(out, Interval{Tag: p.tag, StartMs: p.startMs, EndMs: p.endMs, Hist: h})
+		out = append(out, Interval{Tag: p.tag, StartMs: p.startMs, EndMs: p.endMs, Hist: p.hist.Clone()})
 	}
 	return out
 }
@@ -169,6 +168,7 @@ func (r *Recorder) close(endMs int64) {
 		}
 		p := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
 		p.MergeFrom(h)
+		p.Compact()
 		h.Reset()
 		merged.Merge(p)
 		r.closed = append(r.closed, packedInterval{tag: r.tags[i], startMs: startMs, endMs: endMs, hist: p})
@@ -247,14 +247,14 @@ func (r *Run) AddRecorder(rec *Recorder) error {
 		k := intervalKey{p.tag, p.startMs}
 		i, ok := idx[k]
 		if !ok {
-			i = len(r.Intervals)
-			idx[k] = i
-			r.Intervals = append(r.Intervals, Interval{Tag: p.tag, StartMs: p.startMs, EndMs: p.endMs, Hist: NewHistogram()})
+			idx[k] = len(r.Intervals)
+			r.Intervals = append(r.Intervals, Interval{Tag: p.tag, StartMs: p.startMs, EndMs: p.endMs, Hist: p.hist.Clone()})
+			continue
 		}
 		iv := &r.Intervals[i]
 		iv.EndMs = max(iv.EndMs, p.endMs)
-		if d := p.hist.MergeInto(iv.Hist); d != 0 {
-			return fmt.Errorf("%w: %d values of interval %s at %d ms", errDropped, d, p.tag, p.startMs)
+		if err := mergePacked(iv.Hist, p.hist, fmt.Sprintf("interval %s at %d ms", p.tag, p.startMs)); err != nil {
+			return err
 		}
 	}
 	sortIntervals(r.Intervals)
@@ -295,10 +295,47 @@ func mergeInto(dst, from *hdrhistogram.Histogram, what string) error {
 	return nil
 }
 
+// mergePacked adds from to dst, as mergeInto does for sparse histograms.
+// When the merge grows dst's storage, which it does to twice the size it
+// needs, the spare half is given back: a long run holds many intervals.
+func mergePacked(dst, from *hdrhistogram.PackedHistogram, what string) error {
+	if err := sameSettings(dst, from); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	size := dst.GetMemorySize()
+	if d := dst.Merge(from); d != 0 {
+		return fmt.Errorf("%s: %w: %d values", what, errDropped, d)
+	}
+	if dst.GetMemorySize() > size {
+		dst.Compact()
+	}
+	return nil
+}
+
+// mergePackedInto adds the sparse histogram from to the dense dst, as
+// mergeInto does.
+func mergePackedInto(dst *hdrhistogram.Histogram, from *hdrhistogram.PackedHistogram, what string) error {
+	if err := sameSettings(dst, from); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if d := from.MergeInto(dst); d != 0 {
+		return fmt.Errorf("%s: %w: %d values", what, errDropped, d)
+	}
+	return nil
+}
+
 // errSettings is returned when histograms with different settings are merged.
 var errSettings = errors.New("report: histogram settings differ")
 
-func sameSettings(a, b *hdrhistogram.Histogram) error {
+// settings are the methods that describe a histogram's range and precision,
+// which dense and sparse histograms share.
+type settings interface {
+	LowestTrackableValue() int64
+	HighestTrackableValue() int64
+	SignificantFigures() int64
+}
+
+func sameSettings(a, b settings) error {
 	if a.LowestTrackableValue() != b.LowestTrackableValue() ||
 		a.HighestTrackableValue() != b.HighestTrackableValue() ||
 		a.SignificantFigures() != b.SignificantFigures() {

@@ -26,6 +26,15 @@ func NewHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(LowestNs, HighestNs, SigFigs)
 }
 
+// NewPackedHistogram returns an empty sparse histogram with the package
+// settings, as [Interval] holds. It starts at a few hundred bytes and grows
+// with the number of distinct buckets recorded: one second of RTTs seldom
+// fills more than a few thousand of its 27,648 buckets, which take 5 to 12
+// bytes each.
+func NewPackedHistogram() *hdrhistogram.PackedHistogram {
+	return hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
+}
+
 // Env describes the machine and runtime a run was measured on.
 type Env struct {
 	GoVersion  string `json:"go_version"`
@@ -63,19 +72,22 @@ type ConnStats struct {
 // Interval holds the RTTs of one tagged stream over one interval, normally
 // one second. Tag names the message type ("heartbeat", "order", "cancel").
 // StartMs and EndMs are Unix times in milliseconds. Hist records
-// nanoseconds with the package settings.
+// nanoseconds with the package settings. It is sparse, so that a long run
+// holds a few kilobytes per second rather than a dense 220 KB histogram;
+// its MergeInto adds it to a dense histogram when one is needed.
 type Interval struct {
 	Tag     string
 	StartMs int64
 	EndMs   int64
-	Hist    *hdrhistogram.Histogram
+	Hist    *hdrhistogram.PackedHistogram
 }
 
 // Run is the result of one ping or flood run: counters, RTT histograms and
 // the settings it ran with. Counters and histograms cover the measured
 // window only; warmup is counted separately.
 //
-// A Run holds one dense histogram (about 220 KB) per entry of Intervals.
+// A Run holds two dense histograms (RTT and Uncorrected, about 220 KB each)
+// and one sparse histogram per entry of Intervals, typically 1 to 20 KB.
 type Run struct {
 	Schema      string         // [Schema]
 	Command     string         // "ping" or "flood"

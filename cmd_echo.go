@@ -52,6 +52,7 @@ answered first) and is logged on stderr with the peer's address.`,
 			Usage: "on interrupt, how long open connections get to finish before they are closed"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
 			Usage: "don't log dropped and refused connections on stderr"},
+		&cli.BoolFlag{Name: "blocking", Usage: "serve each connection with blocking read(2)/write(2) instead of Go's network poller: lower rtt, one OS thread per waiting connection (for a few latency-critical connections)"},
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve TLS with this PEM certificate `FILE` (with --tls-key)"},
 		&cli.StringFlag{Name: "tls-key", Usage: "PEM private key `FILE` of --tls-cert"},
 	},
@@ -139,6 +140,7 @@ func echoOptions(c *cli.Context, stderr io.Writer) ([]echo.Option, error) {
 		opts = append(opts, echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}))
 	}
 	return append(opts,
+		echo.WithBlockingIO(c.Bool("blocking")),
 		echo.WithReply(reply),
 		echo.WithMaxConns(c.Int("max-conns")),
 		echo.WithIdleTimeout(c.Duration("idle-timeout")),

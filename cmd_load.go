@@ -39,6 +39,7 @@ var (
 	progressFlag  = &cli.BoolFlag{Name: "progress", Usage: "print a progress line every second on stderr even when it is not a terminal"}
 	quietFlag     = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no table (with --json, only the JSON)"}
 	reconnectFlag = &cli.BoolFlag{Name: "reconnect", Usage: "redial a failed connection with backoff and carry on, counting the gap"}
+	blockingFlag  = &cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller: lower rtt, one OS thread per waiting connection"}
 	busyPollFlag  = &cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller: lowest rtt, one busy core per waiting connection"}
 	tlsCAFlag     = &cli.StringFlag{Name: "tls-ca", Usage: "speak TLS, trusting the PEM certificates in `FILE` (the peer's certificate or its CA)"}
 	tlsNameFlag   = &cli.StringFlag{Name: "tls-server-name", Usage: "with --tls-ca, the name to verify in the peer's certificate (default: the host of --addr)"}
@@ -55,7 +56,7 @@ func loadFlags(defConns int, defDuration time.Duration, defWarmup string) []cli.
 	w := *warmupFlag
 	w.Value = defWarmup
 	return []cli.Flag{addrFlag, &c, &d, &w, rateFlag, replyFlag, jsonFlag, outFlag, hlogFlag, hgrmFlag,
-		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag, busyPollFlag, tlsCAFlag, tlsNameFlag, seedFlag, cpuProfFlag, memProfFlag}
+		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag, blockingFlag, busyPollFlag, tlsCAFlag, tlsNameFlag, seedFlag, cpuProfFlag, memProfFlag}
 }
 
 var pingCommand = &cli.Command{
@@ -137,6 +138,9 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 			return cfg, usagef("--tls-ca %s: no PEM certificate in it", ca)
 		}
 		cfg.Options = append(cfg.Options, client.WithTLS(&tls.Config{RootCAs: pool, ServerName: c.String("tls-server-name"), MinVersion: tls.VersionTLS12}))
+	}
+	if c.Bool("blocking") {
+		cfg.Options = append(cfg.Options, client.WithBlockingIO(true))
 	}
 	if c.Bool("busy-poll") {
 		cfg.Options = append(cfg.Options, client.WithBusyPoll(true))

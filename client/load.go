@@ -248,13 +248,24 @@ func watchRun(ctx context.Context, cfg LoadConfig, ws []*worker, stop *atomic.Bo
 			return
 		case <-ctx.Done():
 			stop.Store(true)
-			dl := time.Now().Add(min(cfg.Drain, interruptDrain))
+			d := min(cfg.Drain, interruptDrain)
+			dl := time.Now().Add(d)
 			for _, w := range ws {
 				w.mu.Lock()
 				w.c.nc.SetReadDeadline(dl)
 				w.mu.Unlock()
 			}
-			<-done
+			select {
+			case <-done:
+			case <-time.After(d + 100*time.Millisecond):
+				// Reads blocked in the kernel ignore deadlines: wake them.
+				for _, w := range ws {
+					w.mu.Lock()
+					w.c.wake()
+					w.mu.Unlock()
+				}
+				<-done
+			}
 			return
 		case <-tick:
 			var c Counters
@@ -320,12 +331,13 @@ func (w *worker) run() {
 		w.batchT = 0
 		_, err := w.c.RecvBatch(w.handleFn)
 		if err != nil {
-			if w.cfg.Rate > 0 && !w.stopped && errors.Is(err, os.ErrDeadlineExceeded) {
-				continue
-			}
-			if w.stopped && errors.Is(err, os.ErrDeadlineExceeded) {
-				w.lost += int64(w.sent) - w.acked
-				w.noteError(fmt.Sprintf("conn %d: %d replies still missing after the drain", w.id, int64(w.sent)-w.acked))
+			// The drain ends at its deadline, or at any error once the run
+			// was interrupted (a blocking socket is woken by a shutdown).
+			if w.stopped && errors.Is(err, os.ErrDeadlineExceeded) || w.stop.Load() {
+				if lost := int64(w.sent) - w.acked; lost > 0 {
+					w.lost += lost
+					w.noteError(fmt.Sprintf("conn %d: %d replies still missing after the drain", w.id, lost))
+				}
 				return
 			}
 			if w.recover(err) {
@@ -374,7 +386,7 @@ func (w *worker) beginDrain() {
 	if w.stop.Load() {
 		d = min(d, interruptDrain)
 	}
-	w.c.nc.SetReadDeadline(time.Now().Add(d))
+	w.c.setDrainTimeout(d)
 }
 
 // interruptDrain bounds the wait for replies in flight after Ctrl-C.

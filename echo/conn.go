@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -28,6 +29,10 @@ type conn struct {
 	bufp *[]byte
 	buf  []byte
 	off  int64 // stream offset of buf[0]
+
+	// blocking: the socket is in blocking mode (WithBlockingIO), so reads
+	// and writes blocked in the kernel must be ended with a shutdown.
+	blocking bool
 
 	messages atomic.Int64
 	replies  atomic.Int64
@@ -213,9 +218,29 @@ func (c *conn) badFrame(err error, n int) {
 		return
 	}
 	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	if c.blocking {
+		sock.SetRecvTimeout(c.nc, lingerTimeout)
+	}
 	for {
 		if _, err := c.nc.Read(c.buf); err != nil {
 			return
 		}
+	}
+}
+
+// close closes the connection, first ending any system call blocked in the
+// kernel on a blocking socket (it would keep the descriptor open).
+func (c *conn) close() {
+	if c.blocking {
+		sock.Shutdown(c.nc)
+	}
+	c.nc.Close()
+}
+
+// wakeReader ends a read blocked in the kernel on a blocking socket, so the
+// connection notices a shutdown after its current batch.
+func (c *conn) wakeReader() {
+	if c.blocking {
+		sock.WakeReader(c.nc)
 	}
 }

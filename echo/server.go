@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/gigadex/gigadex/internal/sock"
 	"log"
 	"net"
 	"sync"
@@ -28,6 +29,7 @@ type Server struct {
 	readBufferSize int
 	logger         *log.Logger
 	tls            *tls.Config
+	blocking       bool
 
 	inShutdown atomic.Bool
 	wg         sync.WaitGroup // Serve loops and connection goroutines
@@ -240,12 +242,16 @@ func (s *Server) handle(nc net.Conn) {
 		nc.Close()
 		return
 	}
+	blocking := false
+	if s.blocking {
+		blocking = sock.SetBlocking(nc, s.idleTimeout/timeoutTicks, s.writeTimeout/timeoutTicks) == nil
+	}
 	if s.tls != nil {
 		// The handshake runs on the connection's first read, under its
 		// idle deadline.
 		nc = tls.Server(nc, s.tls)
 	}
-	c := &conn{srv: s, nc: nc}
+	c := &conn{srv: s, nc: nc, blocking: blocking}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -264,7 +270,7 @@ func (s *Server) buffer() *[]byte {
 
 // finish unregisters a connection whose goroutine is ending.
 func (s *Server) finish(c *conn) {
-	c.nc.Close()
+	c.close()
 	s.mu.Lock()
 	delete(s.conns, c)
 	c.addStats(&s.closed)
@@ -327,9 +333,10 @@ func (s *Server) stop(now bool) error {
 	}
 	for c := range s.conns {
 		if now {
-			c.nc.Close()
+			c.close()
 		} else {
 			c.nc.SetReadDeadline(aLongTimeAgo)
+			c.wakeReader()
 		}
 	}
 	s.mu.Unlock()
@@ -340,7 +347,7 @@ func (s *Server) stop(now bool) error {
 func (s *Server) closeConns() {
 	s.mu.Lock()
 	for c := range s.conns {
-		c.nc.Close()
+		c.close()
 	}
 	s.mu.Unlock()
 }

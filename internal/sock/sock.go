@@ -1,0 +1,79 @@
+// Package sock switches TCP connections to blocking system calls, for the
+// latency-critical connections of gigadex's client and echo server.
+//
+// Go parks a goroutine whose socket has no data in its network poller and
+// wakes it through epoll, which costs several microseconds per round trip. A
+// socket in blocking mode makes read(2) sleep in the kernel instead, and the
+// kernel wakes the thread directly when data arrives: a lower round-trip time
+// at the price of one OS thread per waiting connection. Go's read and write
+// deadlines cannot interrupt a blocked system call, so timeouts are also set
+// as SO_RCVTIMEO and SO_SNDTIMEO: when they expire the call returns EAGAIN and
+// Go's own deadline logic takes over.
+package sock
+
+import (
+	"errors"
+	"net"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrNotSocket is returned for a connection without a file descriptor.
+var ErrNotSocket = errors.New("sock: not a socket connection")
+
+func control(nc net.Conn, fn func(fd int) error) error {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return ErrNotSocket
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// SetBlocking puts the socket of nc in blocking mode, with the given receive
+// and send timeouts (0: none).
+func SetBlocking(nc net.Conn, recvTimeout, sendTimeout time.Duration) error {
+	return control(nc, func(fd int) error {
+		if err := unix.SetNonblock(fd, false); err != nil {
+			return err
+		}
+		if err := setTimeout(fd, unix.SO_RCVTIMEO, recvTimeout); err != nil {
+			return err
+		}
+		return setTimeout(fd, unix.SO_SNDTIMEO, sendTimeout)
+	})
+}
+
+// SetRecvTimeout changes SO_RCVTIMEO; it applies from the next read on.
+func SetRecvTimeout(nc net.Conn, d time.Duration) error {
+	return control(nc, func(fd int) error { return setTimeout(fd, unix.SO_RCVTIMEO, d) })
+}
+
+func setTimeout(fd, opt int, d time.Duration) error {
+	tv := unix.NsecToTimeval(int64(max(d, 0)))
+	if d > 0 && tv.Sec == 0 && tv.Usec == 0 {
+		tv.Usec = 1
+	}
+	return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, opt, &tv)
+}
+
+// WakeReader shuts down the reading side of the socket, which makes a read
+// blocked in the kernel return end of stream; later reads do too.
+func WakeReader(nc net.Conn) error {
+	return control(nc, func(fd int) error { return unix.Shutdown(fd, unix.SHUT_RD) })
+}
+
+// Shutdown shuts down both directions of the socket, which ends reads and
+// writes blocked in the kernel; use it before closing a blocking connection.
+func Shutdown(nc net.Conn) error {
+	return control(nc, func(fd int) error { return unix.Shutdown(fd, unix.SHUT_RDWR) })
+}

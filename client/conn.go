@@ -192,6 +192,14 @@ func newConn(nc net.Conn, o *options) *Conn {
 	return c
 }
 
+// replace makes c the connection n, which must not be used after.
+func (c *Conn) replace(n *Conn) {
+	*c = *n
+	if c.Receiver.pollFn != nil {
+		c.Receiver.pollFn = c.Receiver.readOnce // bound to n's Receiver otherwise
+	}
+}
+
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.nc }
 

@@ -562,7 +562,7 @@ func (w *worker) recover(err error) bool {
 		if derr == nil {
 			w.mu.Lock()
 			w.c.Close()
-			*w.c = *c
+			w.c.replace(c)
 			w.mu.Unlock()
 			for i := range w.ring {
 				w.ring[i].pending = false

@@ -338,3 +338,16 @@ func TestParseMix(t *testing.T) {
 		}
 	}
 }
+
+// TestReconnectInRateMode: after a reconnect, the open-loop schedule (which
+// polls the new socket) carries on without errors.
+func TestReconnectInRateMode(t *testing.T) {
+	addr := fakePeer(t, func(i int, f []byte) ([]byte, bool) { return f, i < 300 })
+	run, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Rate: 2000, Duration: 600 * time.Millisecond, Reconnect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Config["reconnects"] == nil || run.Received < 800 {
+		t.Fatalf("received %d, config %v, samples %v", run.Received, run.Config, run.ErrorSamples)
+	}
+}

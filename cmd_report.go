@@ -174,7 +174,9 @@ var reportPlotCommand = &cli.Command{
 var reportMergeCommand = &cli.Command{
 	Name:  "merge",
 	Usage: "merge results measured at the same time (e.g. by several clients) into one",
-	Description: "Histograms are added exactly and counters summed; rates are the sums of the inputs' rates.\n" +
+	Description: "Histograms are added exactly and counters summed. The merged window is the overlap of the\n" +
+		"inputs' measured windows (inputs that do not overlap are refused), and each rate is the sum of the\n" +
+		"inputs' rates. Tags that all inputs share are kept.\n" +
 		"With -o FILE.hlog the merged per-second histograms are written as an interval log, otherwise as JSON.",
 	ArgsUsage:    "RESULT...",
 	Flags:        []cli.Flag{reportOutputFlag},

@@ -113,6 +113,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		HideVersion:          false,
 		EnableBashCompletion: true,
+		// --tag note=a,b and --name "ping, closed loop" are one value each.
+		DisableSliceFlagSeparator: true,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return cli.Exit(err.Error(), exitUsage)
 		},

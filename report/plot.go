@@ -79,7 +79,7 @@ func PlotPercentiles(path string, runs []*Run, names []string) error {
 		p.Legend.Add(name, line)
 	}
 	p.X.Min, p.X.Max = 1, math.Pow(10, math.Ceil(math.Log10(maxX)))
-	ys.apply(&p.Y)
+	ys.apply(&p.Y, 0)
 	var ticks []plot.Tick
 	for _, t := range percentileTicks {
 		if t.Value <= p.X.Max {
@@ -124,9 +124,10 @@ func (r *yRange) add(xys plotter.XYs) {
 	}
 }
 
-// apply makes a a log axis from the 1-2-5 step at or below the smallest
-// value to the one at or above the largest.
-func (r yRange) apply(a *plot.Axis) {
+// apply turns the axis a into a log axis running from the 1-2-5 step at or
+// below the smallest value to the one at or above the largest, plus
+// headroom steps more, which leave room for a legend.
+func (r yRange) apply(a *plot.Axis, headroom int) {
 	if r.lo <= 0 {
 		r.lo, r.hi = 1, 10
 	}
@@ -136,11 +137,13 @@ func (r yRange) apply(a *plot.Axis) {
 	if a.Max <= a.Min {
 		a.Max = step125(a.Min*1.01, true)
 	}
+	for range headroom {
+		a.Max = step125(a.Max*1.01, true)
+	}
 }
 
-// step125 returns the largest value of the series 1, 2, 5, 10, 20, 50 ...
-// (times any power of ten) at or below v, or with up the smallest at or
-// above v.
+// step125 returns the largest value of the series ... 0.5, 1, 2, 5, 10,
+// 20, 50 ... at or below v, or with up set the smallest at or above v.
 func step125(v float64, up bool) float64 {
 	decade := math.Pow(10, math.Floor(math.Log10(v)))
 	steps := []float64{1, 2, 5, 10}
@@ -239,7 +242,7 @@ func PlotOverTime(path string, intervals []Interval) error {
 		p.Add(line, points)
 		p.Legend.Add(s.name, line, points)
 	}
-	ys.apply(&p.Y)
+	ys.apply(&p.Y, 2) // the legend is at the top left, above the lines
 	return savePlot(p, path)
 }
 

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -90,5 +92,39 @@ func TestPlotErrors(t *testing.T) {
 	}
 	if err := PlotOverTime(filepath.Join(dir, "x.png"), nil); err == nil {
 		t.Errorf("plot of no intervals succeeded")
+	}
+}
+
+func TestStep125(t *testing.T) {
+	tests := []struct {
+		v        float64
+		up, down float64
+	}{
+		{1, 1, 1},
+		{17, 20, 10},
+		{34.5, 50, 20},
+		{2637.8, 5000, 2000},
+		{0.3, 0.5, 0.2},
+		{50000, 50000, 50000},
+	}
+	for _, tt := range tests {
+		if got := step125(tt.v, true); math.Abs(got-tt.up) > 1e-9*tt.up {
+			t.Errorf("step125(%g, up) = %g, want %g", tt.v, got, tt.up)
+		}
+		if got := step125(tt.v, false); math.Abs(got-tt.down) > 1e-9*tt.down {
+			t.Errorf("step125(%g, down) = %g, want %g", tt.v, got, tt.down)
+		}
+	}
+}
+
+func TestLogTicksLabels(t *testing.T) {
+	var labels []string
+	for _, tick := range (logTicks{}).Ticks(20, 5000) {
+		if tick.Label != "" {
+			labels = append(labels, tick.Label)
+		}
+	}
+	if got, want := strings.Join(labels, " "), "20 50 100 200 500 1000 2000 5000"; got != want {
+		t.Errorf("labels %q, want %q", got, want)
 	}
 }

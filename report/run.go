@@ -27,10 +27,9 @@ func NewHistogram() *hdrhistogram.Histogram {
 }
 
 // NewPackedHistogram returns an empty sparse histogram with the package
-// settings, as [Interval] holds. It starts at a few hundred bytes and grows
-// with the number of distinct buckets recorded: one second of RTTs seldom
-// fills more than a few thousand of its 27,648 buckets, which take 5 to 12
-// bytes each.
+// settings, as [Interval] holds. It starts at about 200 bytes and grows
+// with the number of distinct buckets recorded, 5 to 12 bytes each: one
+// second of RTTs typically fills a few thousand of its 27,648 buckets.
 func NewPackedHistogram() *hdrhistogram.PackedHistogram {
 	return hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
 }

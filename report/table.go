@@ -99,6 +99,9 @@ func title(r *Run) string {
 	default:
 		parts = []string{fmt.Sprintf("%d connections", r.Connections), mode}
 	}
+	if r.Merged != nil {
+		parts = append(parts, fmt.Sprintf("merged from %d results", r.Merged.Inputs))
+	}
 	s := name(r) + ": " + strings.Join(parts, ", ")
 	if r.Interrupted {
 		s += " (interrupted)"

@@ -29,6 +29,7 @@ func collect(ctx context.Context, cfg LoadConfig, ws []*worker, base, startUnix 
 	}
 	last = max(last, first)
 	for _, w := range ws {
+		w.flushRun()
 		w.rec.Finish(base.Add(time.Duration(last)))
 		if err := run.AddRecorder(w.rec); err != nil {
 			return nil, err

@@ -152,9 +152,13 @@ type worker struct {
 	reconnects, gapNanos int64
 	lateSends, maxLag    int64 // rate mode: sends later than LateSend behind schedule
 
-	mu       sync.Mutex // guards c against the watcher while reconnecting
-	scratch  [wire.FrameLen]byte
-	batchT   int64
+	mu      sync.Mutex // guards c against the watcher while reconnecting
+	scratch [wire.FrameLen]byte
+	batchT  int64
+	pend    struct {
+		tag       int
+		rtt, t, n int64
+	} // pending run of equal rtts
 	handleFn func(wire.View)
 }
 
@@ -330,6 +334,7 @@ func (w *worker) run() {
 		}
 		w.batchT = 0
 		_, err := w.c.RecvBatch(w.handleFn)
+		w.endBatch()
 		if err != nil {
 			// The drain ends at its deadline, or at any error once the run
 			// was interrupted (a blocking socket is woken by a shutdown).
@@ -374,6 +379,7 @@ func (w *worker) awaitSchedule(inflight int64) (bool, error) {
 	if err == nil && got {
 		w.batchT = 0
 		_, err = w.c.RecvBuffered(w.handleFn)
+		w.endBatch()
 	}
 	return true, err
 }
@@ -502,16 +508,13 @@ func (w *worker) handle(v wire.View) {
 	sl := &w.ring[seq&w.mask]
 	if !sl.pending || sl.seq != seq || seq >= w.sent {
 		w.errors++
-		w.live.errs.Add(1)
 		w.noteError(fmt.Sprintf("conn %d: unexpected or duplicated reply %s", w.id, describe(v)))
 		return
 	}
 	sl.pending = false
 	w.acked++
-	w.live.recv.Add(1)
-	if !checkReply(v, sl.kind, seq, w.cfg.Expect, w.scratch[:0]) {
+	if !checkReply(v, sl.kind, seq, w.cfg.Expect) {
 		w.errors++
-		w.live.errs.Add(1)
 		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, seq))
 		w.noteError(fmt.Sprintf("conn %d: reply to %s was %s", w.id, describe(want), describe(v)))
 	}
@@ -522,13 +525,35 @@ func (w *worker) handle(v wire.View) {
 	w.measRecv++
 	t := w.batchT
 	w.lastMeas = t
-	now := w.base.Add(time.Duration(t))
 	tag := w.cfg.Mix.tag[sl.kind]
 	if w.cfg.Rate > 0 {
-		w.rec.RecordPair(tag, now, t-sl.intended, t-sl.actual)
-	} else {
-		w.rec.Record(tag, now, t-sl.actual)
+		w.rec.RecordPair(tag, w.base.Add(time.Duration(t)), t-sl.intended, t-sl.actual)
+		return
 	}
+	// Replies of one send batch read in one batch share their rtt: record
+	// such runs with one histogram update.
+	rtt := t - sl.actual
+	if w.pend.n > 0 && (w.pend.tag != tag || w.pend.rtt != rtt || w.pend.t != t) {
+		w.flushRun()
+	}
+	w.pend.tag, w.pend.rtt, w.pend.t = tag, rtt, t
+	w.pend.n++
+}
+
+// flushRun records the pending run of equal rtts.
+func (w *worker) flushRun() {
+	if w.pend.n > 0 {
+		w.rec.RecordN(w.pend.tag, w.base.Add(time.Duration(w.pend.t)), w.pend.rtt, w.pend.n)
+		w.pend.n = 0
+	}
+}
+
+// endBatch records what a batch of replies left pending and publishes the
+// live counters.
+func (w *worker) endBatch() {
+	w.flushRun()
+	w.live.recv.Store(w.acked)
+	w.live.errs.Store(w.errors)
 }
 
 func describe(v wire.View) string {

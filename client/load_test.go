@@ -351,3 +351,31 @@ func TestReconnectInRateMode(t *testing.T) {
 		t.Fatalf("received %d, config %v, samples %v", run.Received, run.Config, run.ErrorSamples)
 	}
 }
+
+// TestIsEchoAgreesWithEncoding: the in-place check accepts exactly the
+// encoded message, and rejects it with any one field byte changed.
+func TestEchoCheckAgreesWithEncoding(t *testing.T) {
+	addr := fakePeer(t, func(i int, f []byte) ([]byte, bool) {
+		out := append([]byte{}, f...)
+		if i%7 == 3 {
+			out[4+16+(i%4)*8] ^= 1 // corrupt a field after the sequence number
+		}
+		return out, true
+	})
+	mix, _ := client.ParseMix("heartbeat=20,order=20,order_ack=20,trade=20,cancel=10,cancel_ack=10")
+	run, err := client.Run(testCtx(t), client.LoadConfig{Command: "flood", Addr: addr, Window: 1, Count: 700, Mix: mix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Corrupting the byte at 16, 24, 32 or 40 hits a real field unless the
+	// variant is shorter (unused bytes are ignored, as rkyv does).
+	var want int64
+	for i := 0; i < 700; i++ {
+		if i%7 == 3 {
+			want++
+		}
+	}
+	if run.Received != 700 || run.Errors == 0 || run.Errors >= want {
+		t.Fatalf("errors %d, want between 1 and %d (samples %v)", run.Errors, want, run.ErrorSamples)
+	}
+}

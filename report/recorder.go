@@ -73,15 +73,22 @@ func NewRecorder(base, startUnix time.Time, tags []string) *Recorder {
 // later second than the previous call and the finished second is closed
 // and published. Record must not be called after Finish.
 func (r *Recorder) Record(tag int, now time.Time, rttNs int64) {
+	r.RecordN(tag, now, rttNs, 1)
+}
+
+// RecordN records n RTTs of the same value at once, as Record would one by
+// one: load drivers time a whole batch of replies with one clock reading,
+// so runs of equal values are common and cost one histogram update.
+func (r *Recorder) RecordN(tag int, now time.Time, rttNs, n int64) {
 	r.advance(now)
 	v := clampNs(rttNs)
-	_ = r.all.RecordValue(v) // cannot fail: v is in range
+	_ = r.all.RecordValues(v, n) // cannot fail: v is in range
 	h := r.cur[tag]
 	if h == nil {
 		h = NewHistogram()
 		r.cur[tag] = h
 	}
-	_ = h.RecordValue(v)
+	_ = h.RecordValues(v, n)
 }
 
 // RecordPair is Record for rate-limited mode: correctedNs is measured from

@@ -237,6 +237,17 @@ func (v View) Equal(w View) bool {
 	return string(v.p[offF1:offF1+n]) == string(w.p[offF1:offF1+n])
 }
 
+// EqualFrame reports whether v holds the same message as frame, a whole
+// encoded frame such as the Append functions write, comparing the tag and
+// the field bytes as Equal does. It does not validate frame.
+func (v View) EqualFrame(frame []byte) bool {
+	if len(frame) < FrameLen {
+		return false
+	}
+	p := (*[PayloadSize]byte)(frame[LengthPrefixSize:FrameLen])
+	return v.Equal(View{p})
+}
+
 // fieldBytes is the number of meaningful bytes after the 8-byte tag word of
 // each variant.
 var fieldBytes = [NumKinds]int{8, 25, 16, 40, 8, 8}

@@ -23,29 +23,30 @@ import (
 
 // Flags shared by ping and flood.
 var (
-	addrFlag      = &cli.StringFlag{Name: "addr", Usage: "peer `HOST:PORT`; without it an in-process echo server on 127.0.0.1 is started", EnvVars: []string{"GIGADEX_ADDR"}}
-	connsFlag     = &cli.IntFlag{Name: "conns", Aliases: []string{"c"}, Usage: "number of connections"}
-	durationFlag  = &cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Usage: "measured window, after the warmup (0: none)"}
-	warmupFlag    = &cli.StringFlag{Name: "warmup", Usage: "warmup excluded from the histograms: a duration (1s) or a message count (1000)"}
-	rateFlag      = &cli.Float64Flag{Name: "rate", Usage: "open loop: messages/s in total, on a fixed schedule; latency is corrected for coordinated omission (0: closed loop)"}
-	replyFlag     = &cli.StringFlag{Name: "reply", Value: "echo", Usage: "what the peer answers, and replies are checked against: echo or exchange"}
-	jsonFlag      = &cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout (the table goes to stderr)"}
-	outFlag       = &cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"}
-	hlogFlag      = &cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log (1 s intervals, one tag per message type) to `FILE`"}
-	hgrmFlag      = &cli.StringFlag{Name: "hgrm", Usage: "write the percentile spectrum (.hgrm) to `FILE`"}
-	thresholdFlag = &cli.StringSliceFlag{Name: "threshold", Usage: "absolute check at the end, e.g. 'p99<50us' or 'msgs_per_sec>100000'; exit 3 on failure"}
-	tagFlag       = &cli.StringSliceFlag{Name: "tag", Usage: "label the result, `KEY=VALUE` (e.g. agent=a1)"}
-	startAtFlag   = &cli.StringFlag{Name: "start-at", Usage: "wait until `TIME` (RFC 3339, or Unix seconds) before starting, so several agents start together"}
-	progressFlag  = &cli.BoolFlag{Name: "progress", Usage: "print a progress line every second on stderr even when it is not a terminal"}
-	quietFlag     = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no table (with --json, only the JSON)"}
-	reconnectFlag = &cli.BoolFlag{Name: "reconnect", Usage: "redial a failed connection with backoff and carry on, counting the gap"}
-	blockingFlag  = &cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller: lower rtt, one OS thread per waiting connection"}
-	busyPollFlag  = &cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller: lowest rtt, one busy core per waiting connection"}
-	tlsCAFlag     = &cli.StringFlag{Name: "tls-ca", Usage: "speak TLS, trusting the PEM certificates in `FILE` (the peer's certificate or its CA)"}
-	tlsNameFlag   = &cli.StringFlag{Name: "tls-server-name", Usage: "with --tls-ca, the name to verify in the peer's certificate (default: the host of --addr)"}
-	seedFlag      = &cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the message mix"}
-	cpuProfFlag   = &cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE`"}
-	memProfFlag   = &cli.StringFlag{Name: "memprofile", Usage: "write a heap profile to `FILE` at the end"}
+	addrFlag         = &cli.StringFlag{Name: "addr", Usage: "peer `HOST:PORT`; without it an in-process echo server on 127.0.0.1 is started", EnvVars: []string{"GIGADEX_ADDR"}}
+	connsFlag        = &cli.IntFlag{Name: "conns", Aliases: []string{"c"}, Usage: "number of connections"}
+	durationFlag     = &cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Usage: "measured window, after the warmup (0: none)"}
+	warmupFlag       = &cli.StringFlag{Name: "warmup", Usage: "warmup excluded from the histograms: a duration (1s) or a message count (1000)"}
+	rateFlag         = &cli.Float64Flag{Name: "rate", Usage: "open loop: messages/s in total, on a fixed schedule; latency is corrected for coordinated omission (0: closed loop)"}
+	replyFlag        = &cli.StringFlag{Name: "reply", Value: "echo", Usage: "what the peer answers, and replies are checked against: echo or exchange"}
+	jsonFlag         = &cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout (the table goes to stderr)"}
+	outFlag          = &cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"}
+	hlogFlag         = &cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log (1 s intervals, one tag per message type) to `FILE`"}
+	hgrmFlag         = &cli.StringFlag{Name: "hgrm", Usage: "write the percentile spectrum (.hgrm) to `FILE`"}
+	thresholdFlag    = &cli.StringSliceFlag{Name: "threshold", Usage: "absolute check at the end, e.g. 'p99<50us' or 'msgs_per_sec>100000'; exit 3 on failure"}
+	tagFlag          = &cli.StringSliceFlag{Name: "tag", Usage: "label the result, `KEY=VALUE` (e.g. agent=a1)"}
+	startAtFlag      = &cli.StringFlag{Name: "start-at", Usage: "wait until `TIME` (RFC 3339, or Unix seconds) before starting, so several agents start together"}
+	progressFlag     = &cli.BoolFlag{Name: "progress", Usage: "print a progress line every second on stderr even when it is not a terminal"}
+	quietFlag        = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no table (with --json, only the JSON)"}
+	reconnectFlag    = &cli.BoolFlag{Name: "reconnect", Usage: "redial a failed connection with backoff and carry on, counting the gap"}
+	replyTimeoutFlag = &cli.DurationFlag{Name: "reply-timeout", Value: 10 * time.Second, Usage: "fail a connection that gets no reply for this long while messages are in flight"}
+	blockingFlag     = &cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller: lower rtt, one OS thread per waiting connection"}
+	busyPollFlag     = &cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller: lowest rtt, one busy core per waiting connection"}
+	tlsCAFlag        = &cli.StringFlag{Name: "tls-ca", Usage: "speak TLS, trusting the PEM certificates in `FILE` (the peer's certificate or its CA)"}
+	tlsNameFlag      = &cli.StringFlag{Name: "tls-server-name", Usage: "with --tls-ca, the name to verify in the peer's certificate (default: the host of --addr)"}
+	seedFlag         = &cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the message mix"}
+	cpuProfFlag      = &cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE`"}
+	memProfFlag      = &cli.StringFlag{Name: "memprofile", Usage: "write a heap profile to `FILE` at the end"}
 )
 
 func loadFlags(defConns int, defDuration time.Duration, defWarmup string) []cli.Flag {
@@ -56,7 +57,7 @@ func loadFlags(defConns int, defDuration time.Duration, defWarmup string) []cli.
 	w := *warmupFlag
 	w.Value = defWarmup
 	return []cli.Flag{addrFlag, &c, &d, &w, rateFlag, replyFlag, jsonFlag, outFlag, hlogFlag, hgrmFlag,
-		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag, blockingFlag, busyPollFlag, tlsCAFlag, tlsNameFlag, seedFlag, cpuProfFlag, memProfFlag}
+		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag, replyTimeoutFlag, blockingFlag, busyPollFlag, tlsCAFlag, tlsNameFlag, seedFlag, cpuProfFlag, memProfFlag}
 }
 
 var pingCommand = &cli.Command{
@@ -120,13 +121,17 @@ var floodCommand = &cli.Command{
 // loadConfig reads the flags shared by ping and flood.
 func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 	cfg := client.LoadConfig{
-		Command:   command,
-		Addr:      c.String("addr"),
-		Conns:     c.Int("conns"),
-		Duration:  c.Duration("duration"),
-		Rate:      c.Float64("rate"),
-		Seed:      c.Uint64("seed"),
-		Reconnect: c.Bool("reconnect"),
+		Command:      command,
+		Addr:         c.String("addr"),
+		Conns:        c.Int("conns"),
+		Duration:     c.Duration("duration"),
+		Rate:         c.Float64("rate"),
+		Seed:         c.Uint64("seed"),
+		Reconnect:    c.Bool("reconnect"),
+		ReplyTimeout: c.Duration("reply-timeout"),
+	}
+	if cfg.ReplyTimeout <= 0 {
+		return cfg, usagef("--reply-timeout must be positive")
 	}
 	if ca := c.String("tls-ca"); ca != "" {
 		pem, err := os.ReadFile(ca)

@@ -35,9 +35,13 @@ type LoadConfig struct {
 	// Expect is what the peer answers; replies are checked against it.
 	Expect Expect
 
-	Drain     time.Duration // how long to wait for replies in flight at the end (default 2s)
-	Reconnect bool          // redial a failed connection with backoff instead of ending it
-	Options   []Option      // dial options
+	Drain time.Duration // how long to wait for replies in flight at the end (default 2s)
+	// ReplyTimeout ends a connection that gets no reply for this long while
+	// messages are in flight (default 10s): a stalled peer fails the run
+	// instead of hanging it.
+	ReplyTimeout time.Duration
+	Reconnect    bool     // redial a failed connection with backoff instead of ending it
+	Options      []Option // dial options
 
 	// Progress, if set, is called about once a second from another goroutine
 	// with the last second's figures.
@@ -52,6 +56,9 @@ type Counters struct {
 
 // ErrPeer wraps connection failures of a run.
 var ErrPeer = errors.New("client: connection failed")
+
+// ErrStalled is a connection that got no reply within LoadConfig.ReplyTimeout.
+var ErrStalled = errors.New("client: peer stalled")
 
 // Run drives cfg.Conns connections against cfg.Addr and returns what it
 // measured. It always returns the Run it gathered, even with an error: a
@@ -85,6 +92,9 @@ func (cfg *LoadConfig) normalize() error {
 	}
 	if cfg.Drain == 0 {
 		cfg.Drain = 2 * time.Second
+	}
+	if cfg.ReplyTimeout == 0 {
+		cfg.ReplyTimeout = 10 * time.Second
 	}
 	if len(cfg.Mix.kinds) == 0 {
 		cfg.Mix = MixOf(wire.KindHeartbeat)
@@ -137,8 +147,10 @@ type worker struct {
 	quota       int64 // measured messages still to send; -1: no limit
 	end         int64 // stop sending at this time; 0: no limit
 
-	stop    *atomic.Bool
-	stopped bool
+	stop      *atomic.Bool
+	stopped   bool
+	armedAt   int64 // when the read deadline was last moved on; -1: move it now
+	lastReply int64 // when a reply last arrived
 
 	// Results.
 	measSent, measRecv   int64
@@ -193,6 +205,7 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 			measureFrom: warmupEnd,
 			warmupLeft:  share(cfg.WarmupCount, i, len(conns)),
 			quota:       -1,
+			armedAt:     -1,
 		}
 		if cfg.Count > 0 {
 			w.quota = share(cfg.Count, i, len(conns))
@@ -332,9 +345,25 @@ func (w *worker) run() {
 				continue
 			}
 		}
+		if !w.stopped {
+			w.armDeadline()
+		}
 		w.batchT = 0
 		_, err := w.c.RecvBatch(w.handleFn)
 		w.endBatch()
+		if err != nil && !w.stopped && !w.stop.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+			// The run's end, or a stalled peer, interrupted the wait.
+			now := w.now()
+			if w.end > 0 && now >= w.end {
+				continue // the loop drains
+			}
+			if now-w.lastReply >= int64(w.cfg.ReplyTimeout) {
+				err = fmt.Errorf("%w: no reply for %v", ErrStalled, w.cfg.ReplyTimeout)
+			} else {
+				w.armedAt = -1
+				continue
+			}
+		}
 		if err != nil {
 			// The drain ends at its deadline, or at any error once the run
 			// was interrupted (a blocking socket is woken by a shutdown).
@@ -352,6 +381,28 @@ func (w *worker) run() {
 		}
 	}
 }
+
+// armDeadline bounds the wait for replies by the end of the run and by the
+// reply timeout. It sets the deadline at most every armEvery, which keeps
+// its cost off the hot path; the deadline error path tells the two apart.
+func (w *worker) armDeadline() {
+	now := w.now()
+	if w.armedAt >= 0 && now-w.armedAt < int64(armEvery) {
+		return
+	}
+	w.armedAt = now
+	if w.lastReply == 0 {
+		w.lastReply = now
+	}
+	dl := now + int64(w.cfg.ReplyTimeout)
+	if w.end > 0 && w.end < dl {
+		dl = w.end
+	}
+	w.c.setReadLimit(w.base.Add(time.Duration(dl)), dl-now)
+}
+
+// armEvery is how often the read deadline of a connection is moved on.
+const armEvery = 100 * time.Millisecond
 
 // spinMargin is how long before a scheduled send the driver stops sleeping
 // and polls instead: a ppoll(2) timeout wakes up 50 to 150 µs late on a
@@ -551,6 +602,9 @@ func (w *worker) flushRun() {
 // endBatch records what a batch of replies left pending and publishes the
 // live counters.
 func (w *worker) endBatch() {
+	if w.batchT != 0 {
+		w.lastReply = w.batchT
+	}
 	w.flushRun()
 	w.live.recv.Store(w.acked)
 	w.live.errs.Store(w.errors)

@@ -379,3 +379,43 @@ func TestEchoCheckAgreesWithEncoding(t *testing.T) {
 		t.Fatalf("errors %d, want between 1 and %d (samples %v)", run.Errors, want, run.ErrorSamples)
 	}
 }
+
+// TestStalledPeer: a run against a peer that stops answering ends at its
+// duration (then the drain deadline), at an interrupt, or at the reply
+// timeout, keeping what it measured, with the network poller and with raw
+// blocking reads.
+func TestStalledPeer(t *testing.T) {
+	stalled := func(i int, f []byte) ([]byte, bool) {
+		if i >= 100 {
+			return nil, true
+		}
+		return f, true
+	}
+	for _, mode := range []struct {
+		name string
+		opts []client.Option
+	}{{"poller", nil}, {"blocking", []client.Option{client.WithBlockingIO(true)}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			start := time.Now()
+			run, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: fakePeer(t, stalled), Duration: 300 * time.Millisecond,
+				Drain: 200 * time.Millisecond, Options: mode.opts})
+			if err != nil || run.Received != 100 || run.Errors != 1 {
+				t.Fatalf("duration run: err %v, received %d, errors %d", err, run.Received, run.Errors)
+			}
+			ctx, cancel := context.WithCancel(testCtx(t))
+			time.AfterFunc(300*time.Millisecond, cancel)
+			run, err = client.Run(ctx, client.LoadConfig{Command: "ping", Addr: fakePeer(t, stalled), Duration: time.Minute, Options: mode.opts})
+			if !errors.Is(err, context.Canceled) || !run.Interrupted || run.Received != 100 {
+				t.Fatalf("interrupted run: err %v, received %d", err, run.Received)
+			}
+			run, err = client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: fakePeer(t, stalled), Count: 1000,
+				ReplyTimeout: 300 * time.Millisecond, Options: mode.opts})
+			if !errors.Is(err, client.ErrStalled) || run.Received != 100 || run.Errors == 0 {
+				t.Fatalf("count run: err %v, received %d, errors %d", err, run.Received, run.Errors)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Fatalf("took %v", d)
+			}
+		})
+	}
+}

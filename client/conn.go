@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -119,7 +118,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
 	if o.blocking && !o.busyPoll {
-		if err := sock.SetBlocking(nc, rawTick, o.sendTimeout); err != nil {
+		if err := sock.SetBlocking(nc, sock.Tick, o.sendTimeout); err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("dial %s: blocking I/O: %w", addr, err)
 		}
@@ -149,7 +148,7 @@ func NewConn(nc net.Conn, opts ...Option) *Conn {
 	}
 	_ = tuneTCP(nc, &o)
 	if o.blocking && !o.busyPoll {
-		if sock.SetBlocking(nc, rawTick, o.sendTimeout) != nil {
+		if sock.SetBlocking(nc, sock.Tick, o.sendTimeout) != nil {
 			o.blocking = false
 		}
 	}
@@ -408,16 +407,10 @@ func (r *Receiver) fill() error {
 	return r.afterRead(n, err)
 }
 
-// rawTick is SO_RCVTIMEO of a blocking socket: how often a read blocked in
-// the kernel returns to check its deadline and let the Go runtime stop the
-// world for a garbage collection.
-const rawTick = 20 * time.Millisecond
-
-// rawRead reads with a raw recvfrom(2) on the blocking socket. Unlike a Go
-// system call, a raw one keeps the thread's P while the kernel blocks it, so
-// no other thread is woken to take the P over and back: the round trip costs
-// what it costs in C. The read returns every rawTick (SO_RCVTIMEO) to check
-// the receive timeout and the drain deadline.
+// rawRead reads the blocking socket with sock.RawRecv, which keeps the
+// thread's P while the kernel blocks it: the round trip costs what it costs
+// in C. It returns every sock.Tick (SO_RCVTIMEO) to check the receive
+// timeout and the drain deadline.
 func (r *Receiver) rawRead() error {
 	var deadline int64
 	if r.timeout > 0 {
@@ -427,26 +420,22 @@ func (r *Receiver) rawRead() error {
 		deadline = d
 	}
 	for {
-		// recvfrom(2), not read(2): with SO_RCVTIMEO set, a signal (Go
-		// preempts running threads with SIGURG) interrupts it with EINTR
-		// instead of restarting it and its timeout.
-		p := r.buf[r.w:]
-		n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(r.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
-		switch e {
-		case 0:
+		n, err := sock.RawRecv(r.fd, r.buf[r.w:])
+		switch err {
+		case nil:
 			if n == 0 {
 				return r.afterRead(0, io.EOF)
 			}
-			return r.afterRead(int(n), nil)
+			return r.afterRead(n, nil)
 		case unix.EINTR, unix.EAGAIN:
 			if deadline != 0 && int64(Monotonic()) >= deadline {
 				return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
 			}
-			if e == unix.EAGAIN {
+			if err == unix.EAGAIN {
 				runtime.Gosched()
 			}
 		default:
-			return r.afterRead(0, e)
+			return r.afterRead(0, err)
 		}
 	}
 }

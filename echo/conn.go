@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -31,8 +33,12 @@ type conn struct {
 	off  int64 // stream offset of buf[0]
 
 	// blocking: the socket is in blocking mode (WithBlockingIO), so reads
-	// and writes blocked in the kernel must be ended with a shutdown.
-	blocking bool
+	// and writes blocked in the kernel must be ended with a shutdown. Reads
+	// are raw recvfrom(2) calls on fd, which check rawDeadline (Unix ns)
+	// every sock.Tick.
+	blocking    bool
+	fd          int
+	rawDeadline atomic.Int64
 
 	messages atomic.Int64
 	replies  atomic.Int64
@@ -60,7 +66,7 @@ func (c *conn) serve() {
 	c.bufp = s.buffer()
 	c.buf = *c.bufp
 	if s.idleTimeout > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
+		c.setReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
 	}
 	if s.writeTimeout > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout / timeoutTicks))
@@ -69,7 +75,7 @@ func (c *conn) serve() {
 	active := true // whether bytes arrived since the read deadline was set
 	silent := 0    // read deadlines passed without a byte
 	for !s.inShutdown.Load() {
-		n, err := c.nc.Read(c.buf[have:])
+		n, err := c.read(c.buf[have:])
 		if n > 0 {
 			c.bytesIn.Add(int64(n))
 			active = true
@@ -87,7 +93,7 @@ func (c *conn) serve() {
 				return
 			}
 			active = false
-			c.nc.SetReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
+			c.setReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
 		case err == io.EOF && have > 0:
 			s.badFrames.Add(1)
 			s.logf("echo: %v: connection closed inside the frame at byte %d (%d of %d bytes received)",
@@ -217,12 +223,9 @@ func (c *conn) badFrame(err error, n int) {
 	if !ok || cw.CloseWrite() != nil {
 		return
 	}
-	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
-	if c.blocking {
-		sock.SetRecvTimeout(c.nc, lingerTimeout)
-	}
+	c.setReadDeadline(time.Now().Add(lingerTimeout))
 	for {
-		if _, err := c.nc.Read(c.buf); err != nil {
+		if _, err := c.read(c.buf); err != nil {
 			return
 		}
 	}
@@ -242,5 +245,36 @@ func (c *conn) close() {
 func (c *conn) wakeReader() {
 	if c.blocking {
 		sock.WakeReader(c.nc)
+	}
+}
+
+// setReadDeadline sets the read deadline for Go's reads and raw reads.
+func (c *conn) setReadDeadline(t time.Time) {
+	c.nc.SetReadDeadline(t)
+	c.rawDeadline.Store(t.UnixNano())
+}
+
+// read reads from the connection: with a raw recvfrom(2) on a blocking
+// socket (the kernel wakes this thread directly, and it keeps its P), or
+// with Go's Read. Both end with os.ErrDeadlineExceeded at the read deadline.
+func (c *conn) read(p []byte) (int, error) {
+	if !c.blocking || c.fd < 0 {
+		return c.nc.Read(p)
+	}
+	for {
+		n, err := sock.RawRecv(c.fd, p)
+		switch err {
+		case nil:
+			if n == 0 {
+				return 0, io.EOF
+			}
+			return n, nil
+		case unix.EINTR, unix.EAGAIN:
+			if dl := c.rawDeadline.Load(); dl != 0 && time.Now().UnixNano() >= dl {
+				return 0, os.ErrDeadlineExceeded
+			}
+		default:
+			return 0, err
+		}
 	}
 }

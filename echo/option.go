@@ -30,12 +30,13 @@ const (
 // hold a certificate. nil (the default) means plain TCP.
 func WithTLS(c *tls.Config) Option { return func(s *Server) { s.tls = c } }
 
-// WithBlockingIO serves each connection with blocking read(2) and write(2)
-// on its socket instead of Go's network poller: the kernel wakes a
-// connection's thread directly when a request arrives, which lowers the
-// round-trip time, at the cost of one OS thread per waiting connection. Use
-// it for a few latency-critical connections, not for thousands. Timeouts
-// still apply (as SO_RCVTIMEO and SO_SNDTIMEO).
+// WithBlockingIO serves each connection with a blocking socket read by raw
+// recvfrom(2) calls instead of Go's network poller: the kernel wakes a
+// connection's thread directly when a request arrives, which brings the
+// round-trip time close to a C server's, at the cost of a thread that keeps
+// its P (one of GOMAXPROCS) while it waits. Use it for fewer connections
+// than GOMAXPROCS, not for thousands. Timeouts still apply. It has no effect
+// with WithTLS.
 func WithBlockingIO(on bool) Option { return func(s *Server) { s.blocking = on } }
 
 // Reply says how the server answers each frame it receives.

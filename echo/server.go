@@ -242,16 +242,19 @@ func (s *Server) handle(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	blocking := false
-	if s.blocking {
-		blocking = sock.SetBlocking(nc, s.idleTimeout/timeoutTicks, s.writeTimeout/timeoutTicks) == nil
+	blocking, fd := false, -1
+	if s.blocking && s.tls == nil {
+		if sock.SetBlocking(nc, sock.Tick, s.writeTimeout/timeoutTicks) == nil {
+			blocking = true
+			fd, _ = sock.FD(nc)
+		}
 	}
 	if s.tls != nil {
 		// The handshake runs on the connection's first read, under its
 		// idle deadline.
 		nc = tls.Server(nc, s.tls)
 	}
-	c := &conn{srv: s, nc: nc, blocking: blocking}
+	c := &conn{srv: s, nc: nc, blocking: blocking, fd: fd}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -335,7 +338,7 @@ func (s *Server) stop(now bool) error {
 		if now {
 			c.close()
 		} else {
-			c.nc.SetReadDeadline(aLongTimeAgo)
+			c.setReadDeadline(aLongTimeAgo)
 			c.wakeReader()
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"net"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -76,4 +77,33 @@ func WakeReader(nc net.Conn) error {
 // writes blocked in the kernel; use it before closing a blocking connection.
 func Shutdown(nc net.Conn) error {
 	return control(nc, func(fd int) error { return unix.Shutdown(fd, unix.SHUT_RDWR) })
+}
+
+// Tick is the SO_RCVTIMEO that SetBlocking callers use for raw receives:
+// how often a receive blocked in the kernel returns to let its caller check
+// deadlines and let the Go runtime stop the world for a garbage collection.
+const Tick = 20 * time.Millisecond
+
+// FD returns the file descriptor of nc. It stays valid until nc is closed.
+func FD(nc net.Conn) (int, error) {
+	fd := -1
+	err := control(nc, func(f int) error { fd = f; return nil })
+	return fd, err
+}
+
+// RawRecv receives into p with a raw recvfrom(2) system call: unlike a Go
+// system call, it keeps the thread's P while the kernel blocks it, so no
+// other thread is woken to take the P over and back. recvfrom, not read:
+// with SO_RCVTIMEO set, a signal (Go preempts threads with SIGURG)
+// interrupts it with EINTR instead of restarting it and its timeout. It
+// returns 0, nil at end of stream, and EAGAIN when SO_RCVTIMEO expires.
+func RawRecv(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }

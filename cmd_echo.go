@@ -53,6 +53,7 @@ answered first) and is logged on stderr with the peer's address.`,
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
 			Usage: "don't log dropped and refused connections on stderr"},
 		&cli.BoolFlag{Name: "blocking", Usage: "serve each connection with blocking read(2)/write(2) instead of Go's network poller: lower rtt, one OS thread per waiting connection (for a few latency-critical connections)"},
+		cpuProfFlag, memProfFlag,
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve TLS with this PEM certificate `FILE` (with --tls-key)"},
 		&cli.StringFlag{Name: "tls-key", Usage: "PEM private key `FILE` of --tls-cert"},
 	},
@@ -67,6 +68,18 @@ func runEcho(c *cli.Context) error {
 	opts, err := echoOptions(c, stderr)
 	if err != nil {
 		return err
+	}
+	stopProfile, err := startCPUProfile(c.String("cpuprofile"))
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	if p := c.String("memprofile"); p != "" {
+		defer func() {
+			if err := writeHeapProfile(p); err != nil {
+				fmt.Fprintln(stderr, "gigadex echo: --memprofile:", err)
+			}
+		}()
 	}
 	addr := c.String("addr")
 	var lc net.ListenConfig

@@ -191,17 +191,11 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 // runLoad runs ping or flood and prints and writes the result.
 func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	stderr := c.App.ErrWriter
-	if p := c.String("cpuprofile"); p != "" {
-		f, err := os.Create(p)
-		if err != nil {
-			return cli.Exit(fmt.Sprintf("--cpuprofile: %v", err), exitUsage)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return cli.Exit(fmt.Sprintf("--cpuprofile: %v", err), exitRunError)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(c.String("cpuprofile"))
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	ctx := c.Context
 	if cfg.Addr == "" {
 		var logger *log.Logger
@@ -327,6 +321,23 @@ func dirOf(path string) string {
 		return path[:i+1]
 	}
 	return "."
+}
+
+// startCPUProfile starts a CPU profile into path (none if empty) and
+// returns the function that stops it.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, cli.Exit(fmt.Sprintf("--cpuprofile: %v", err), exitUsage)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, cli.Exit(fmt.Sprintf("--cpuprofile: %v", err), exitRunError)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func writeHeapProfile(path string) error {

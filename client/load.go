@@ -76,6 +76,14 @@ func Run(ctx context.Context, cfg LoadConfig) (*report.Run, error) {
 			for _, c := range conns[:i] {
 				c.Close()
 			}
+			if ctx.Err() != nil {
+				// Interrupted while connecting: an empty, interrupted result.
+				run := report.NewRun(cfg.Command, cfg.Addr, cfg.Conns)
+				run.Config = cfg.configMap()
+				run.TargetRate = cfg.Rate
+				run.Interrupted = true
+				return run, ctx.Err()
+			}
 			return nil, err
 		}
 		conns[i] = c

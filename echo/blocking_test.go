@@ -63,3 +63,31 @@ func TestBlockingIO(t *testing.T) {
 		t.Fatalf("idle client: %v, want EOF", err)
 	}
 }
+
+// TestBlockingIOLimit: past GOMAXPROCS-1 connections, the server falls back
+// to the network poller, so every connection is still served.
+func TestBlockingIOLimit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithBlockingIO(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var conns []*client.Conn
+	for i := 0; i < 8; i++ {
+		c, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for round := 0; round < 20; round++ {
+		for i, c := range conns {
+			if _, err := c.Ping(ctx); err != nil {
+				t.Fatalf("round %d, connection %d: %v", round, i, err)
+			}
+		}
+	}
+}

@@ -23,14 +23,21 @@ const timeoutTicks = 4
 // gets the replies and an orderly end of stream rather than a reset.
 const lingerTimeout = 500 * time.Millisecond
 
+// smallBufferSize is the read buffer of a connection with light traffic.
+const smallBufferSize = 512
+
 // conn is one client connection, served by one goroutine. Its counters are
 // written only by that goroutine and read by [Server.Stats].
 type conn struct {
 	srv  *Server
 	nc   net.Conn
-	bufp *[]byte
-	buf  []byte
-	off  int64 // stream offset of buf[0]
+	bufp *[]byte // the large read buffer, when the connection holds one
+	buf  []byte  // the buffer in use: small[:] or *bufp
+
+	// small serves light traffic (a ping-pong needs 52 bytes a read) and
+	// idle connections, so that only busy connections hold a large buffer.
+	small [smallBufferSize]byte
+	off   int64 // stream offset of buf[0]
 
 	// blocking: the socket is in blocking mode (WithBlockingIO), so reads
 	// and writes blocked in the kernel must be ended with a shutdown. Reads
@@ -63,8 +70,7 @@ func (c *conn) addStats(st *Stats) {
 func (c *conn) serve() {
 	s := c.srv
 	defer s.finish(c)
-	c.bufp = s.buffer()
-	c.buf = *c.bufp
+	c.buf = c.small[:]
 	if s.idleTimeout > 0 {
 		c.setReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
 	}
@@ -79,10 +85,12 @@ func (c *conn) serve() {
 		if n > 0 {
 			c.bytesIn.Add(int64(n))
 			active = true
+			full := have+n == len(c.buf)
 			var ok bool
 			if have, ok = c.answer(have + n); !ok {
 				return
 			}
+			c.resize(have, full, n < len(c.small)/2)
 		}
 		switch {
 		case err == nil:
@@ -93,6 +101,7 @@ func (c *conn) serve() {
 				return
 			}
 			active = false
+			c.resize(have, false, true)
 			c.setReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
 		case err == io.EOF && have > 0:
 			s.badFrames.Add(1)
@@ -276,5 +285,24 @@ func (c *conn) read(p []byte) (int, error) {
 		default:
 			return 0, err
 		}
+	}
+}
+
+// resize moves the have bytes of an incomplete frame between the small and
+// the large buffer: to the large one when a read filled the small one (the
+// client sends more than it holds), back to the small one when reads have
+// become light or the connection idle, so that an idle connection holds no
+// large buffer.
+func (c *conn) resize(have int, filled, light bool) {
+	switch {
+	case c.bufp == nil && filled:
+		c.bufp = c.srv.buffer()
+		c.buf = *c.bufp
+		copy(c.buf, c.small[:have])
+	case c.bufp != nil && light && have <= len(c.small):
+		copy(c.small[:], c.buf[:have])
+		c.srv.buffers.Put(c.bufp)
+		c.bufp = nil
+		c.buf = c.small[:]
 	}
 }

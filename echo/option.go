@@ -34,9 +34,9 @@ func WithTLS(c *tls.Config) Option { return func(s *Server) { s.tls = c } }
 // recvfrom(2) calls instead of Go's network poller: the kernel wakes a
 // connection's thread directly when a request arrives, which brings the
 // round-trip time close to a C server's, at the cost of a thread that keeps
-// its P (one of GOMAXPROCS) while it waits. Use it for fewer connections
-// than GOMAXPROCS, not for thousands. Timeouts still apply. It has no effect
-// with WithTLS.
+// its P (one of GOMAXPROCS) while it waits. So at most GOMAXPROCS-1
+// connections (at least one) are served this way at a time; the others use
+// the network poller. Timeouts still apply. It has no effect with WithTLS.
 func WithBlockingIO(on bool) Option { return func(s *Server) { s.blocking = on } }
 
 // Reply says how the server answers each frame it receives.

@@ -8,6 +8,7 @@ import (
 	"github.com/gigadex/gigadex/internal/sock"
 	"log"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -30,6 +31,7 @@ type Server struct {
 	logger         *log.Logger
 	tls            *tls.Config
 	blocking       bool
+	blockingConns  int // connections in blocking mode now; guarded by mu
 
 	inShutdown atomic.Bool
 	wg         sync.WaitGroup // Serve loops and connection goroutines
@@ -242,10 +244,13 @@ func (s *Server) handle(nc net.Conn) {
 		nc.Close()
 		return
 	}
+	// Blocking mode holds a P per waiting connection: past the limit,
+	// connections use the network poller.
 	blocking, fd := false, -1
-	if s.blocking && s.tls == nil {
+	if s.blocking && s.tls == nil && s.blockingConns < maxBlocking() {
 		if sock.SetBlocking(nc, sock.Tick, s.writeTimeout/timeoutTicks) == nil {
 			blocking = true
+			s.blockingConns++
 			fd, _ = sock.FD(nc)
 		}
 	}
@@ -275,11 +280,15 @@ func (s *Server) buffer() *[]byte {
 func (s *Server) finish(c *conn) {
 	c.close()
 	s.mu.Lock()
+	if c.blocking {
+		s.blockingConns--
+	}
 	delete(s.conns, c)
 	c.addStats(&s.closed)
 	s.mu.Unlock()
 	if c.bufp != nil {
 		s.buffers.Put(c.bufp)
+		c.bufp = nil
 	}
 	s.wg.Done()
 }
@@ -316,6 +325,11 @@ func (s *Server) Close() error {
 	s.wg.Wait()
 	return err
 }
+
+// maxBlocking is how many connections may be in blocking mode at once: one
+// fewer than GOMAXPROCS (at least one), so that a P is always left for the
+// rest of the server.
+func maxBlocking() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked Read.
 var aLongTimeAgo = time.Unix(1, 0)

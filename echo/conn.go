@@ -26,6 +26,10 @@ const lingerTimeout = 500 * time.Millisecond
 // smallBufferSize is the read buffer of a connection with light traffic.
 const smallBufferSize = 512
 
+// bufferTick is the longest a connection that has gone quiet keeps its
+// large read buffer.
+const bufferTick = time.Second
+
 // conn is one client connection, served by one goroutine. Its counters are
 // written only by that goroutine and read by [Server.Stats].
 type conn struct {
@@ -71,9 +75,15 @@ func (c *conn) serve() {
 	s := c.srv
 	defer s.finish(c)
 	c.buf = c.small[:]
+	// The read deadline ticks every tick: to drop an idle client after
+	// idleTicks silent ticks, and to give an idle connection's large buffer
+	// back even when there is no idle timeout.
+	tick, idleTicks := bufferTick, 0
 	if s.idleTimeout > 0 {
-		c.setReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
+		tick = min(tick, s.idleTimeout/timeoutTicks)
+		idleTicks = int((s.idleTimeout + tick - 1) / tick)
 	}
+	c.setReadDeadline(time.Now().Add(tick))
 	if s.writeTimeout > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout / timeoutTicks))
 	}
@@ -94,15 +104,17 @@ func (c *conn) serve() {
 		}
 		switch {
 		case err == nil:
-		case errors.Is(err, os.ErrDeadlineExceeded) && s.idleTimeout > 0 && !s.inShutdown.Load():
-			if silent = next(silent, active); silent >= timeoutTicks {
+		case errors.Is(err, os.ErrDeadlineExceeded) && !s.inShutdown.Load():
+			if silent = next(silent, active); idleTicks > 0 && silent >= idleTicks {
 				s.timeouts.Add(1)
 				s.logf("echo: %v: idle for %v; closing", c.nc.RemoteAddr(), s.idleTimeout)
 				return
 			}
+			if !active {
+				c.resize(have, false, true)
+			}
 			active = false
-			c.resize(have, false, true)
-			c.setReadDeadline(time.Now().Add(s.idleTimeout / timeoutTicks))
+			c.setReadDeadline(time.Now().Add(tick))
 		case err == io.EOF && have > 0:
 			s.badFrames.Add(1)
 			s.logf("echo: %v: connection closed inside the frame at byte %d (%d of %d bytes received)",

@@ -25,7 +25,11 @@
 // batch, at most 51 bytes, is moved to the start of the buffer and completed
 // by the next read. Nothing is allocated per message or per batch, and no
 // clock is read per batch in echo mode: the idle and write timeouts are
-// enforced by deadlines that are renewed a quarter of the timeout at a time.
+// enforced by deadlines that are renewed a quarter of the timeout (at most
+// a second) at a time. A connection reads into a 512-byte buffer while its
+// traffic is light, takes a large one from a pool when a read fills the
+// small one, and gives it back when reads become light again or within two
+// seconds of going quiet: an idle connection holds no large buffer.
 //
 // Under load a batch holds many frames, so the cost of the system calls is
 // shared among them; a lone message (ping-pong) costs one read and one

@@ -83,9 +83,10 @@ type Option func(*Server)
 func WithReply(r Reply) Option { return func(s *Server) { s.reply = r } }
 
 // WithIdleTimeout drops a client that sends nothing for d. Silence is
-// checked a quarter of d at a time, with no clock read per message, so a
-// client is dropped after between d and 1.25 d without a byte. Zero
-// disables the timeout. The default is [DefaultIdleTimeout].
+// checked every quarter of d or every second, whichever is shorter, with no
+// clock read per message, so a client is dropped after between d and
+// d + min(d/4, 1s) without a byte. Zero disables the timeout. The default
+// is [DefaultIdleTimeout].
 func WithIdleTimeout(d time.Duration) Option {
 	return func(s *Server) { s.idleTimeout = max(d, 0) }
 }

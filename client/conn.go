@@ -543,6 +543,9 @@ func (r *Receiver) Poll() (bool, error) {
 		r.r = 0
 	}
 	if err := r.rc.Read(r.pollFn); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return false, fmt.Errorf("recv: %w", err) // not sticky: a later drain may still read
+		}
 		r.err = fmt.Errorf("recv: %w", err)
 		return false, r.err
 	}

@@ -27,7 +27,7 @@
 # Usage: scripts/bench-peers.sh [--quick] [--rounds N] [--out FILE] [--no-install]
 #
 #   --quick        3 rounds of shorter runs, one round of the flood grid
-#                  (under 2 minutes, plus a one-time Rust build of ~1 minute)
+#                  (about 2 minutes, plus a one-time Rust build of ~1 minute)
 #   --rounds N     rounds of each A/B comparison (default 5; quick 3)
 #   --out FILE     where the report goes as well (default results/bench-peers.md)
 #   --no-install   never run apt-get; report what is missing and skip it

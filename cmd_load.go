@@ -227,6 +227,15 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 		return cli.Exit(fmt.Sprintf("%s: %v", cfg.Command, err), exitRunError)
 	}
 	run.Tags = parseTags(c.StringSlice("tag"))
+	thresholdsOK := true
+	if th := c.StringSlice("threshold"); len(th) > 0 {
+		var ths []report.Threshold
+		for _, t := range th {
+			x, _ := report.ParseThreshold(t)
+			ths = append(ths, x)
+		}
+		thresholdsOK = run.ApplyThresholds(ths)
+	}
 	if werr := writeOutputs(c, run); werr != nil {
 		return werr
 	}
@@ -246,19 +255,11 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	case run.Errors > 0:
 		return cli.Exit(fmt.Sprintf("%s: %d errors (see error samples above)", cfg.Command, run.Errors), exitRunError)
 	}
-	if th := c.StringSlice("threshold"); len(th) > 0 {
-		var ths []report.Threshold
-		for _, t := range th {
-			x, _ := report.ParseThreshold(t)
-			ths = append(ths, x)
-		}
-		lines, ok := report.CheckThresholds(run, ths)
-		for _, l := range lines {
-			fmt.Fprintln(c.App.Writer, l)
-		}
-		if !ok {
-			return cli.Exit("thresholds failed", exitRegression)
-		}
+	for _, t := range run.Thresholds {
+		fmt.Fprintln(stderr, t)
+	}
+	if !thresholdsOK {
+		return cli.Exit("thresholds failed", exitRegression)
 	}
 	return nil
 }
@@ -357,8 +358,8 @@ func generatorWarning(run *report.Run) string {
 		return ""
 	}
 	achieved := run.AchievedRate()
-	late, _ := run.Config["late_sends"].(int64)
-	lag, _ := run.Config["max_send_lag_ms"].(float64)
+	late := run.LateSends
+	lag := float64(run.MaxSendLag) / 1e6
 	short := achieved < 0.95*run.TargetRate
 	lateShare := float64(late) / float64(max(run.Sent, 1))
 	if !short && lateShare < 0.01 {

@@ -308,8 +308,12 @@ func TestPingThresholdExitCodes(t *testing.T) {
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errs)
 			}
-			if !strings.Contains(out, tt.want) || strings.Count(out, "\n") != len(tt.threshold) {
-				t.Errorf("stdout %q, want one line per threshold and %q", out, tt.want)
+			// Verdicts go to stderr: stdout is data (empty with --quiet).
+			if out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+			if !strings.Contains(errs, tt.want) || strings.Count(errs, "pass: ")+strings.Count(errs, "FAIL: ") != len(tt.threshold) {
+				t.Errorf("stderr %q, want one line per threshold and %q", errs, tt.want)
 			}
 			if tt.code == exitRegression && !strings.Contains(errs, "thresholds failed") {
 				t.Errorf("stderr %q, want \"thresholds failed\"", errs)

@@ -63,14 +63,10 @@ func collect(ctx context.Context, cfg LoadConfig, ws []*worker, base, startUnix 
 	run.WarmupElapsed = time.Duration(first)
 	run.BytesSent = run.Sent * wire.FrameLen
 	run.BytesReceived = run.Received * wire.FrameLen
-	if reconnects > 0 {
-		run.Config["reconnects"] = reconnects
-		run.Config["reconnect_gap_s"] = time.Duration(gap).Seconds()
-	}
-	if cfg.Rate > 0 {
-		run.Config["late_sends"] = late
-		run.Config["max_send_lag_ms"] = float64(maxLag) / 1e6
-	}
+	run.Reconnects = reconnects
+	run.ReconnectGap = time.Duration(gap)
+	run.LateSends = late
+	run.MaxSendLag = time.Duration(maxLag)
 	if ctx.Err() != nil {
 		run.Interrupted = true
 		return run, ctx.Err()

@@ -40,8 +40,10 @@ type LoadConfig struct {
 	// messages are in flight (default 10s): a stalled peer fails the run
 	// instead of hanging it.
 	ReplyTimeout time.Duration
-	Reconnect    bool     // redial a failed connection with backoff instead of ending it
-	Options      []Option // dial options
+	Reconnect    bool // redial a failed connection with backoff instead of ending it
+	// ConnectTimeout bounds each dial, TLS handshake included (default 5s).
+	ConnectTimeout time.Duration
+	Options        []Option // dial options
 
 	// Progress, if set, is called about once a second from another goroutine
 	// with the last second's figures.
@@ -53,6 +55,9 @@ type Counters struct {
 	Sent, Received, Errors int64
 	Elapsed                time.Duration
 }
+
+// DefaultConnectTimeout is LoadConfig.ConnectTimeout's default.
+const DefaultConnectTimeout = 5 * time.Second
 
 // ErrPeer wraps connection failures of a run.
 var ErrPeer = errors.New("client: connection failed")
@@ -71,7 +76,9 @@ func Run(ctx context.Context, cfg LoadConfig) (*report.Run, error) {
 	}
 	conns := make([]*Conn, cfg.Conns)
 	for i := range conns {
-		c, err := Dial(ctx, cfg.Addr, cfg.Options...)
+		dctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
+		c, err := Dial(dctx, cfg.Addr, cfg.Options...)
+		cancel()
 		if err != nil {
 			for _, c := range conns[:i] {
 				c.Close()
@@ -103,6 +110,9 @@ func (cfg *LoadConfig) normalize() error {
 	}
 	if cfg.ReplyTimeout == 0 {
 		cfg.ReplyTimeout = 10 * time.Second
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
 	if len(cfg.Mix.kinds) == 0 {
 		cfg.Mix = MixOf(wire.KindHeartbeat)

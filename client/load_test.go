@@ -229,7 +229,7 @@ func TestReconnectCarriesOn(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if conns < 5 || run.Config["reconnects"] == nil {
+	if conns < 5 || run.Reconnects == 0 {
 		t.Fatalf("%d connections, config %v", conns, run.Config)
 	}
 	if run.Received < 900 {
@@ -347,7 +347,7 @@ func TestReconnectInRateMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Config["reconnects"] == nil || run.Received < 800 {
+	if run.Reconnects == 0 || run.Received < 800 {
 		t.Fatalf("received %d, config %v, samples %v", run.Received, run.Config, run.ErrorSamples)
 	}
 }

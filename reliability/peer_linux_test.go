@@ -149,17 +149,17 @@ func TestPeerRestartedWithReconnect(t *testing.T) {
 			if want := min(run.Errors, 1); int64(code) != want {
 				t.Errorf("exit code %d with %d errors, want %d\nstderr:\n%s", code, run.Errors, want, tail(c.stderr.String(), 2000))
 			}
-			reconnects, _ := run.Config["reconnects"].(float64)
-			gap, _ := run.Config["reconnect_gap_s"].(float64)
+			reconnects := float64(run.Reconnects)
+			gap := run.ReconnectGap.Seconds()
 			conns := float64(run.Connections)
 			if reconnects < conns {
-				t.Errorf("config.reconnects %v, want at least one per connection (%v)", run.Config["reconnects"], conns)
+				t.Errorf("reconnects %v, want at least one per connection (%v)", run.Reconnects, conns)
 			}
 			// The gap is summed over the connections; each lasted at
 			// least most of the outage.
 			if gap < 0.8*outage.Seconds()*conns || gap > runFor.Seconds()*conns {
-				t.Errorf("config.reconnect_gap_s %v, want between %.2f and %.0f (the outage, %v, on each of %v connections)",
-					run.Config["reconnect_gap_s"], 0.8*outage.Seconds()*conns, runFor.Seconds()*conns, outage, conns)
+				t.Errorf("reconnect_gap_s %v, want between %.2f and %.0f (the outage, %v, on each of %v connections)",
+					gap, 0.8*outage.Seconds()*conns, runFor.Seconds()*conns, outage, conns)
 			}
 			if run.Elapsed < runFor-500*time.Millisecond || run.Interrupted {
 				t.Errorf("measured window %v (interrupted %v), want the run carried on for about %v", run.Elapsed, run.Interrupted, runFor)

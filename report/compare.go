@@ -322,36 +322,73 @@ func ParseThreshold(s string) (Threshold, error) {
 	return t, nil
 }
 
+// ThresholdResult is the verdict of one [Threshold] on a run.
+type ThresholdResult struct {
+	Expr    string  // the threshold as given, e.g. "p99<50us"
+	Latency bool    // Value is a latency in nanoseconds (else a rate per second)
+	Value   float64 // the run's value of the metric
+	Pass    bool
+	Line    string // "pass: p99 12.3µs < 50µs", "FAIL: ...", for people
+}
+
+// String returns the verdict line.
+func (t ThresholdResult) String() string { return t.Line }
+
+// ApplyThresholds checks r against each threshold, stores the verdicts in
+// r.Thresholds and reports whether all passed. A threshold on a run that
+// measured no round trip fails: there is nothing to vouch for.
+func (r *Run) ApplyThresholds(ths []Threshold) bool {
+	r.Thresholds = r.Thresholds[:0]
+	ok := true
+	for _, t := range ths {
+		res := checkThreshold(r, t)
+		ok = ok && res.Pass
+		r.Thresholds = append(r.Thresholds, res)
+	}
+	return ok
+}
+
+func checkThreshold(r *Run, t Threshold) ThresholdResult {
+	expr := t.String()
+	m, known := findMetric(t.Metric)
+	if !known {
+		return ThresholdResult{Expr: expr, Line: fmt.Sprintf("FAIL: unknown metric %q", t.Metric)}
+	}
+	res := ThresholdResult{Expr: expr, Latency: m.latency}
+	if r.RTT == nil || r.RTT.TotalCount() == 0 {
+		res.Line = fmt.Sprintf("FAIL: %s: no round trip was measured", expr)
+		return res
+	}
+	v := m.value(r)
+	res.Value = v
+	switch t.Op {
+	case "<":
+		res.Pass = v < t.Value
+	case "<=":
+		res.Pass = v <= t.Value
+	case ">":
+		res.Pass = v > t.Value
+	case ">=":
+		res.Pass = v >= t.Value
+	}
+	verdict := "pass"
+	if !res.Pass {
+		verdict = "FAIL"
+	}
+	res.Line = fmt.Sprintf("%s: %s %s %s %s", verdict, t.Metric,
+		formatThresholdValue(m.latency, v), t.Op, formatThresholdValue(m.latency, t.Value))
+	return res
+}
+
 // CheckThresholds checks r against each threshold and returns one line per
 // threshold, "pass: p99 12.3µs < 50µs" or "FAIL: p99 61.2µs < 50µs", and
-// whether all passed.
+// whether all passed. It does not modify r; see [Run.ApplyThresholds].
 func CheckThresholds(r *Run, ths []Threshold) (lines []string, ok bool) {
 	ok = true
 	for _, t := range ths {
-		m, known := findMetric(t.Metric)
-		if !known {
-			lines = append(lines, fmt.Sprintf("FAIL: unknown metric %q", t.Metric))
-			ok = false
-			continue
-		}
-		v := m.value(r)
-		var pass bool
-		switch t.Op {
-		case "<":
-			pass = v < t.Value
-		case "<=":
-			pass = v <= t.Value
-		case ">":
-			pass = v > t.Value
-		case ">=":
-			pass = v >= t.Value
-		}
-		verdict := "pass"
-		if !pass {
-			verdict, ok = "FAIL", false
-		}
-		lines = append(lines, fmt.Sprintf("%s: %s %s %s %s", verdict, t.Metric,
-			formatThresholdValue(m.latency, v), t.Op, formatThresholdValue(m.latency, t.Value)))
+		res := checkThreshold(r, t)
+		ok = ok && res.Pass
+		lines = append(lines, res.Line)
 	}
 	return lines, ok
 }

@@ -32,6 +32,11 @@ type jsonRun struct {
 	TargetRate           float64           `json:"target_rate"`
 	AchievedRate         float64           `json:"achieved_rate"`
 	Interrupted          bool              `json:"interrupted"`
+	LateSends            int64             `json:"late_sends"`
+	MaxSendLagMs         float64           `json:"max_send_lag_ms"`
+	Reconnects           int64             `json:"reconnects"`
+	ReconnectGapS        float64           `json:"reconnect_gap_s"`
+	Thresholds           []jsonThreshold   `json:"thresholds,omitempty"`
 	Warmup               jsonWarmup        `json:"warmup"`
 	Latency              jsonLatency       `json:"latency_ns"`
 	UncorrectedLatency   *jsonLatency      `json:"uncorrected_latency_ns,omitempty"`
@@ -51,6 +56,15 @@ type jsonMerged struct {
 	MsgsPerSec   float64 `json:"msgs_per_sec"`
 	BytesPerSec  float64 `json:"bytes_per_sec"`
 	AchievedRate float64 `json:"achieved_rate"`
+}
+
+// jsonThreshold is one verdict of --threshold. ValueNs is the measured
+// value in nanoseconds for latency metrics; Value holds it for the others.
+type jsonThreshold struct {
+	Expr    string   `json:"expr"`
+	ValueNs *int64   `json:"value_ns,omitempty"`
+	Value   *float64 `json:"value,omitempty"`
+	Pass    bool     `json:"pass"`
 }
 
 type jsonWarmup struct {
@@ -136,6 +150,10 @@ func toJSON(r *Run) (*jsonRun, error) {
 		TargetRate:    r.TargetRate,
 		AchievedRate:  r.AchievedRate(),
 		Interrupted:   r.Interrupted,
+		LateSends:     r.LateSends,
+		MaxSendLagMs:  float64(r.MaxSendLag) / 1e6,
+		Reconnects:    r.Reconnects,
+		ReconnectGapS: r.ReconnectGap.Seconds(),
 		Warmup:        jsonWarmup{Sent: r.WarmupSent, Received: r.WarmupReceived, DurationS: r.WarmupElapsed.Seconds()},
 		Latency:       latencyOf(r.RTT),
 		PerConnection: make([]jsonConn, 0, len(r.PerConn)),
@@ -170,6 +188,17 @@ func toJSON(r *Run) (*jsonRun, error) {
 		if doc.UncorrectedHistogram, err = encodeHist(r.Uncorrected); err != nil {
 			return nil, err
 		}
+	}
+	for _, t := range r.Thresholds {
+		jt := jsonThreshold{Expr: t.Expr, Pass: t.Pass}
+		if t.Latency {
+			ns := int64(math.Round(t.Value))
+			jt.ValueNs = &ns
+		} else {
+			v := t.Value
+			jt.Value = &v
+		}
+		doc.Thresholds = append(doc.Thresholds, jt)
 	}
 	for _, c := range r.PerConn {
 		doc.PerConnection = append(doc.PerConnection, jsonConn(c))
@@ -219,6 +248,10 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 		WarmupElapsed:  seconds(doc.Warmup.DurationS),
 		TargetRate:     doc.TargetRate,
 		Interrupted:    doc.Interrupted,
+		LateSends:      doc.LateSends,
+		MaxSendLag:     time.Duration(math.Round(doc.MaxSendLagMs * 1e6)),
+		Reconnects:     doc.Reconnects,
+		ReconnectGap:   seconds(doc.ReconnectGapS),
 		ErrorSamples:   doc.ErrorSamples,
 		Tags:           doc.Tags,
 		Env:            doc.Env,
@@ -226,6 +259,16 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 	if doc.Merged != nil {
 		m := Merged(*doc.Merged)
 		r.Merged = &m
+	}
+	outcomesFromConfig(r)
+	for _, t := range doc.Thresholds {
+		tr := ThresholdResult{Expr: t.Expr, Pass: t.Pass}
+		if t.ValueNs != nil {
+			tr.Latency, tr.Value = true, float64(*t.ValueNs)
+		} else if t.Value != nil {
+			tr.Value = *t.Value
+		}
+		r.Thresholds = append(r.Thresholds, tr)
 	}
 	var err error
 	if r.Start, err = time.Parse(time.RFC3339Nano, doc.Start); err != nil {
@@ -251,6 +294,31 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 		r.Intervals = append(r.Intervals, Interval{Tag: iv.Tag, StartMs: iv.StartMs, EndMs: iv.EndMs, Hist: h})
 	}
 	return r, nil
+}
+
+// outcomesFromConfig moves outcomes that files written before they became
+// result fields carry in "config" (late_sends, max_send_lag_ms, reconnects,
+// reconnect_gap_s) into their fields, so that Config holds settings only.
+func outcomesFromConfig(r *Run) {
+	num := func(key string) (float64, bool) {
+		v, ok := r.Config[key].(float64)
+		if ok {
+			delete(r.Config, key)
+		}
+		return v, ok
+	}
+	if v, ok := num("late_sends"); ok && r.LateSends == 0 {
+		r.LateSends = int64(v)
+	}
+	if v, ok := num("max_send_lag_ms"); ok && r.MaxSendLag == 0 {
+		r.MaxSendLag = time.Duration(math.Round(v * 1e6))
+	}
+	if v, ok := num("reconnects"); ok && r.Reconnects == 0 {
+		r.Reconnects = int64(v)
+	}
+	if v, ok := num("reconnect_gap_s"); ok && r.ReconnectGap == 0 {
+		r.ReconnectGap = seconds(v)
+	}
 }
 
 // seconds converts float seconds to a Duration, rounding to the nanosecond.

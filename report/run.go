@@ -106,6 +106,16 @@ type Run struct {
 	TargetRate  float64 // intended messages per second across connections; 0 means closed loop
 	Interrupted bool    // the run was stopped before its planned end
 
+	// Outcomes that are not settings (Config holds only what was asked for).
+	LateSends    int64         // rate mode: sends that left more than client.LateSend behind schedule
+	MaxSendLag   time.Duration // rate mode: the worst lag of a send behind its schedule
+	Reconnects   int64         // connections redialled after a failure (--reconnect)
+	ReconnectGap time.Duration // time spent reconnecting, summed over connections
+
+	// Thresholds holds the verdicts of [Run.ApplyThresholds], in the order
+	// given; nil when no threshold was checked.
+	Thresholds []ThresholdResult
+
 	// RTT holds round-trip times in nanoseconds. In rate-limited mode they
 	// are measured from the intended send time, which corrects for
 	// coordinated omission.

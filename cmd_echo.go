@@ -179,8 +179,11 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 	}
 	opts := []echo.Option{}
 	if cert, key := c.String("tls-cert"), c.String("tls-key"); cert != "" || key != "" {
-		if cert == "" || key == "" {
-			return nil, usagef("echo: --tls-cert and --tls-key go together")
+		switch {
+		case key == "":
+			return nil, usagef("echo: --tls-cert %q: needs --tls-key, the certificate's private key", cert)
+		case cert == "":
+			return nil, usagef("echo: --tls-key %q: needs --tls-cert, the certificate of that key", key)
 		}
 		pair, err := tls.LoadX509KeyPair(cert, key)
 		if err != nil {

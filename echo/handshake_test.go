@@ -343,3 +343,30 @@ func TestServeDoesNotSpinOnAStuckReader(t *testing.T) {
 		}
 	}
 }
+
+// TestShutdownEndsHandshakes shuts a TLS server down while a client holds
+// a handshake open: the shutdown must end it at once, without counting or
+// logging a failure.
+func TestShutdownEndsHandshakes(t *testing.T) {
+	ts, _ := startTLSServer(t)
+	silent := ts.dial(t)
+	if _, err := silent.Write([]byte{0x16, 0x03, 0x01}); err != nil { // half a record header
+		t.Fatal(err)
+	}
+	waitFor(t, "the connection to be served", func() bool { return ts.Stats().Active == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v after %v", err, time.Since(start))
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Shutdown took %v with a handshake in progress", d)
+	}
+	if st := ts.Stats(); st.HandshakeFailures != 0 || st.Active != 0 {
+		t.Errorf("stats %+v, want no failed handshake and no connection left", st)
+	}
+	if lines := ts.log.lines(); len(lines) != 0 {
+		t.Errorf("log: %q, want nothing", lines)
+	}
+}

@@ -66,9 +66,9 @@ same timestamps as the stats lines.`,
 		&cli.DurationFlag{Name: "stats-interval",
 			Usage: "print a line of counters and rates on stdout this often, if anything happened (0 = never; at least 100ms)"},
 		&cli.DurationFlag{Name: "grace", Value: 3 * time.Second,
-			Usage: "on interrupt, how long open connections get to finish before they are closed"},
+			Usage: "on interrupt, how long open connections get to finish before they are closed (0 = close at once)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
-			Usage: "don't log dropped and refused connections on stderr"},
+			Usage: "don't log dropped and refused connections and failed TLS handshakes on stderr"},
 		&cli.BoolFlag{Name: "blocking", Usage: "serve each connection with blocking read(2)/write(2) instead of Go's network poller: lower rtt, one OS thread per waiting connection (for a few latency-critical connections)"},
 		cpuProfFlag, memProfFlag,
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve TLS with this PEM certificate `FILE` (with --tls-key)"},
@@ -158,17 +158,18 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 	for _, f := range []struct {
 		name string
 		min  time.Duration
+		zero string // what 0 means
 	}{
-		{"idle-timeout", echo.MinTimeout},
-		{"write-timeout", echo.MinTimeout},
-		{"handshake-timeout", echo.MinTimeout},
-		{"grace", echo.MinTimeout},
-		{"stats-interval", echoMinStatsInterval},
+		{"idle-timeout", echo.MinTimeout, "0 disables"},
+		{"write-timeout", echo.MinTimeout, "0 disables"},
+		{"handshake-timeout", echo.MinTimeout, "0 disables"},
+		{"grace", echo.MinTimeout, "0 closes connections at once"},
+		{"stats-interval", echoMinStatsInterval, "0 disables"},
 	} {
 		if d := c.Duration(f.name); d < 0 {
-			return nil, usagef("echo: --%s %q: must not be negative", f.name, d)
+			return nil, usagef("echo: --%s %q: must not be negative (%s)", f.name, d, f.zero)
 		} else if d > 0 && d < f.min {
-			return nil, usagef("echo: --%s %q: must be at least %v (0 disables)", f.name, d, f.min)
+			return nil, usagef("echo: --%s %q: must be at least %v (%s)", f.name, d, f.min, f.zero)
 		}
 	}
 	if n := c.Int("max-conns"); n < 0 {

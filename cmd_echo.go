@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"os"
 	"regexp"
@@ -348,10 +350,19 @@ func echoBytes(n int64) string {
 	}
 	v, prefix := humanize.ComputeSI(float64(n))
 	decimals := 2
-	if v >= 100 {
+	if v >= 99.995 { // 99.995 would round to 100.00
 		decimals = 1
 	}
+	if v >= 999.95 { // would round to 1000.0: 1.00 of the next prefix
+		v, prefix = humanize.ComputeSI(1000 * math.Pow10(siExponent(prefix)))
+		decimals = 2
+	}
 	return strconv.FormatFloat(v, 'f', decimals, 64) + " " + prefix + "B"
+}
+
+// siExponent returns the power of ten of an SI prefix from "" to "E".
+func siExponent(prefix string) int {
+	return 3 * strings.Index(" kMGTPE", cmp.Or(prefix, " "))
 }
 
 // echoAllInterfaces reports whether addr listens on every interface: an

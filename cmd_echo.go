@@ -1,16 +1,24 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net"
 	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
 
 	"github.com/gigadex/gigadex/echo"
@@ -23,17 +31,26 @@ var echoCommand = &cli.Command{
 	Description: `The first line on stdout is "listening on HOST:PORT" with the real port, so
 --addr 127.0.0.1:0 picks a free port that scripts can read. On SIGINT or
 SIGTERM the server stops accepting, lets open connections finish the batch
-they are answering (up to --grace), then prints one line of totals:
-"totals: connections N, messages N, bytes in N, bytes out N, bad frames N,
-refused N, timeouts N".
+they are answering (up to --grace), then prints one line of totals, bytes in
+SI units (1 MB = 10^6 bytes): "totals: connections N, messages N, bytes in
+1.23 MB, bytes out 1.23 MB, bad frames N, refused N, timeouts N, handshake
+failures N".
 
-With --stats-interval, one line per interval on stdout gives the open
-connections, the rates over the interval (MB = 10^6 bytes) and the totals of
-rare events: "stats: conns active N, msgs/s N, MB/s in X, MB/s out X, bad
-frames N, refused N, timeouts N".
+With --stats-interval, a line on stdout gives, for each interval in which
+something happened (a connection opened or closed, a message, an error), the
+open connections, the rates over the interval (MB = 10^6 bytes) and the
+totals of rare events, after an RFC 3339 timestamp (UTC, milliseconds):
+"2026-11-29T09:12:01.123Z stats: conns active N, msgs/s N, MB/s in X, MB/s
+out X, bad frames N, refused N, timeouts N, handshake failures N". An idle
+server prints nothing.
 
 A malformed frame closes that connection only (the frames before it are
-answered first) and is logged on stderr with the peer's address.`,
+answered first) and is logged on stderr with the peer's address. With TLS,
+a client has --handshake-timeout to complete its handshake (the idle timeout
+starts after it); a failed handshake is logged at most once per peer address
+every 10 s, with a count of the others. Log lines on stderr start with the
+same timestamps as the stats lines.`,
+	OnUsageError: echoUsageError,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: echo.DefaultAddr, EnvVars: []string{"GIGADEX_ADDR"},
 			Usage: "TCP address to listen on; port 0 picks a free port"},
@@ -44,14 +61,16 @@ answered first) and is logged on stderr with the peer's address.`,
 			Usage: "drop a client that sends nothing for this long (0 = never)"},
 		&cli.DurationFlag{Name: "write-timeout", Value: echo.DefaultWriteTimeout,
 			Usage: "drop a client that stops reading its replies for this long (0 = never)"},
+		&cli.DurationFlag{Name: "handshake-timeout", Value: echo.DefaultHandshakeTimeout,
+			Usage: "with TLS, drop a client that has not completed its handshake this long after connecting (0 = never)"},
 		&cli.IntFlag{Name: "read-buffer", Value: echo.DefaultReadBufferSize,
-			Usage: "bytes per connection: the most read and answered with one write, and all the memory a connection holds"},
+			Usage: "bytes per connection (512 to 67108864): the most read and answered with one write, and all the memory a connection holds"},
 		&cli.DurationFlag{Name: "stats-interval",
-			Usage: "print a line of counters and rates on stdout this often (0 = never)"},
+			Usage: "print a line of counters and rates on stdout this often, if anything happened (0 = never; at least 100ms)"},
 		&cli.DurationFlag{Name: "grace", Value: 3 * time.Second,
-			Usage: "on interrupt, how long open connections get to finish before they are closed"},
+			Usage: "on interrupt, how long open connections get to finish before they are closed (0 = close at once)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
-			Usage: "don't log dropped and refused connections on stderr"},
+			Usage: "don't log dropped and refused connections and failed TLS handshakes on stderr"},
 		&cli.BoolFlag{Name: "blocking", Usage: "serve each connection with blocking read(2)/write(2) instead of Go's network poller: lower rtt, one OS thread per waiting connection (for a few latency-critical connections)"},
 		cpuProfFlag, memProfFlag,
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve TLS with this PEM certificate `FILE` (with --tls-key)"},
@@ -65,7 +84,9 @@ func runEcho(c *cli.Context) error {
 	if stderr == nil {
 		stderr = os.Stderr
 	}
-	opts, err := echoOptions(c, stderr)
+	// Messages of the running server on stderr carry timestamps.
+	logw := log.New(&echoStampWriter{w: stderr}, "", 0)
+	opts, err := echoOptions(c, logw)
 	if err != nil {
 		return err
 	}
@@ -77,7 +98,7 @@ func runEcho(c *cli.Context) error {
 	if p := c.String("memprofile"); p != "" {
 		defer func() {
 			if err := writeHeapProfile(p); err != nil {
-				fmt.Fprintln(stderr, "gigadex echo: --memprofile:", err)
+				logw.Printf("gigadex echo: --memprofile: %v", err)
 			}
 		}()
 	}
@@ -88,7 +109,7 @@ func runEcho(c *cli.Context) error {
 		return cli.Exit("echo: "+err.Error(), exitRunError)
 	}
 	if echoAllInterfaces(addr) {
-		fmt.Fprintf(stderr, "gigadex echo: warning: listening on all interfaces (%s): anyone who can reach this machine can connect\n", ln.Addr())
+		logw.Printf("gigadex echo: warning: listening on all interfaces (%s): anyone who can reach this machine can connect", ln.Addr())
 	}
 	stdout := c.App.Writer
 	if _, err := fmt.Fprintf(stdout, "listening on %s\n", ln.Addr()); err != nil {
@@ -105,14 +126,14 @@ func runEcho(c *cli.Context) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.Duration("grace"))
 	defer cancel()
 	if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
-		fmt.Fprintf(stderr, "gigadex echo: connections still busy after %v; closed them\n", c.Duration("grace"))
+		logw.Printf("gigadex echo: connections still busy after %v; closed them", c.Duration("grace"))
 	}
 	if !stopped {
 		serveErr = <-served
 	}
 	st := srv.Stats()
-	fmt.Fprintf(stdout, "totals: connections %d, messages %d, bytes in %d, bytes out %d, bad frames %d, refused %d, timeouts %d\n",
-		st.Connections, st.Messages, st.BytesIn, st.BytesOut, st.BadFrames, st.Refused, st.Timeouts)
+	fmt.Fprintf(stdout, "totals: connections %d, messages %d, bytes in %s, bytes out %s, bad frames %d, refused %d, timeouts %d, handshake failures %d\n",
+		st.Connections, st.Messages, echoBytes(st.BytesIn), echoBytes(st.BytesOut), st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures)
 	echoFlush(stdout)
 	if serveErr != nil && !errors.Is(serveErr, echo.ErrServerClosed) {
 		return cli.Exit(serveErr.Error(), exitRunError)
@@ -120,37 +141,62 @@ func runEcho(c *cli.Context) error {
 	return nil
 }
 
-// echoOptions turns the flags into server options.
-func echoOptions(c *cli.Context, stderr io.Writer) ([]echo.Option, error) {
+// echoMinStatsInterval is the shortest --stats-interval (0 disables).
+const echoMinStatsInterval = 100 * time.Millisecond
+
+// echoOptions checks the flags, all before the server starts, and turns
+// them into server options. Every bad value is a usage error.
+func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
+	if c.Args().Present() {
+		return nil, usagef("echo: unexpected argument %q (echo takes only flags)", c.Args().First())
+	}
+	if err := echoCheckAddr(c.String("addr")); err != nil {
+		return nil, err
+	}
 	reply, err := echo.ParseReply(c.String("reply"))
 	if err != nil {
 		return nil, usagef("echo: --reply %q: want echo or exchange", c.String("reply"))
 	}
-	for _, name := range []string{"idle-timeout", "write-timeout", "stats-interval", "grace"} {
-		if c.Duration(name) < 0 {
-			return nil, usagef("echo: --%s %v: must not be negative", name, c.Duration(name))
+	for _, f := range []struct {
+		name string
+		min  time.Duration
+		zero string // what 0 means
+	}{
+		{"idle-timeout", echo.MinTimeout, "0 disables"},
+		{"write-timeout", echo.MinTimeout, "0 disables"},
+		{"handshake-timeout", echo.MinTimeout, "0 disables"},
+		{"grace", echo.MinTimeout, "0 closes connections at once"},
+		{"stats-interval", echoMinStatsInterval, "0 disables"},
+	} {
+		if d := c.Duration(f.name); d < 0 {
+			return nil, usagef("echo: --%s %q: must not be negative (%s)", f.name, d, f.zero)
+		} else if d > 0 && d < f.min {
+			return nil, usagef("echo: --%s %q: must be at least %v (%s)", f.name, d, f.min, f.zero)
 		}
 	}
 	if n := c.Int("max-conns"); n < 0 {
-		return nil, usagef("echo: --max-conns %d: must not be negative", n)
+		return nil, usagef("echo: --max-conns %d: must not be negative (0 = no limit)", n)
 	}
-	if n := c.Int("read-buffer"); n < echo.MinReadBufferSize {
-		return nil, usagef("echo: --read-buffer %d: must be at least %d bytes", n, echo.MinReadBufferSize)
-	}
-	var logger *log.Logger
-	if !c.Bool("quiet") {
-		logger = log.New(stderr, "", 0)
+	if n := c.Int("read-buffer"); n < echo.MinReadBufferSize || n > echo.MaxReadBufferSize {
+		return nil, usagef("echo: --read-buffer %d: must be between %d and %d bytes", n, echo.MinReadBufferSize, echo.MaxReadBufferSize)
 	}
 	opts := []echo.Option{}
 	if cert, key := c.String("tls-cert"), c.String("tls-key"); cert != "" || key != "" {
-		if cert == "" || key == "" {
-			return nil, usagef("echo: --tls-cert and --tls-key go together")
+		switch {
+		case key == "":
+			return nil, usagef("echo: --tls-cert %q: needs --tls-key, the certificate's private key", cert)
+		case cert == "":
+			return nil, usagef("echo: --tls-key %q: needs --tls-cert, the certificate of that key", key)
 		}
 		pair, err := tls.LoadX509KeyPair(cert, key)
 		if err != nil {
-			return nil, cli.Exit(fmt.Sprintf("echo: --tls-cert/--tls-key: %v", err), exitRunError)
+			return nil, usagef("echo: --tls-cert %q, --tls-key %q: %s", cert, key, strings.ReplaceAll(err.Error(), "\n", " "))
 		}
 		opts = append(opts, echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}))
+	}
+	var logger *log.Logger
+	if !c.Bool("quiet") {
+		logger = logw
 	}
 	return append(opts,
 		echo.WithBlockingIO(c.Bool("blocking")),
@@ -158,13 +204,82 @@ func echoOptions(c *cli.Context, stderr io.Writer) ([]echo.Option, error) {
 		echo.WithMaxConns(c.Int("max-conns")),
 		echo.WithIdleTimeout(c.Duration("idle-timeout")),
 		echo.WithWriteTimeout(c.Duration("write-timeout")),
+		echo.WithHandshakeTimeout(c.Duration("handshake-timeout")),
 		echo.WithReadBufferSize(c.Int("read-buffer")),
 		echo.WithLogger(logger),
 	), nil
 }
 
-// echoWatch prints a stats line every interval (if not zero) until ctx ends
-// or Serve returns. It reports whether Serve has returned, and its error.
+// echoCheckAddr checks that addr is HOST:PORT with a port from 0 to 65535
+// (or a service name), without listening.
+func echoCheckAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		reason := err.Error()
+		if ae, ok := errors.AsType[*net.AddrError](err); ok {
+			reason = ae.Err
+		}
+		return usagef("echo: --addr %q: %s (want HOST:PORT; port 0 picks a free one)", addr, reason)
+	}
+	if port == "" {
+		return usagef("echo: --addr %q: missing port (want HOST:PORT; port 0 picks a free one)", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		if _, err := net.LookupPort("tcp", port); err != nil {
+			return usagef("echo: --addr %q: port %q is neither a number nor a known service", addr, port)
+		}
+		return nil
+	}
+	if n < 0 || n > 65535 {
+		return usagef("echo: --addr %q: port %d out of range 0-65535", addr, n)
+	}
+	return nil
+}
+
+// echoFlagValueRE matches the flag package's error for a value it cannot
+// parse.
+var echoFlagValueRE = regexp.MustCompile(`^invalid value "(.*)" for flag -+([\w-]+): (.*)$`)
+
+// echoUsageError turns an error of flag parsing into one line on stderr
+// naming the flag, the value and the reason, with exit code 2.
+func echoUsageError(c *cli.Context, err error, _ bool) error {
+	m := echoFlagValueRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			return usagef("echo: unknown flag --%s (see gigadex echo --help)", strings.TrimLeft(name, "-"))
+		}
+		return usagef("echo: %v", err)
+	}
+	val, name, reason := m[1], m[2], m[3]
+	for _, f := range c.Command.Flags {
+		if !slices.Contains(f.Names(), name) {
+			continue
+		}
+		switch f.(type) {
+		case *cli.DurationFlag:
+			if _, perr := time.ParseDuration(val); perr != nil {
+				reason = strings.TrimPrefix(perr.Error(), "time: ")
+				reason = strings.TrimSuffix(reason, " in duration "+strconv.Quote(val))
+				if strings.HasPrefix(reason, "invalid duration") {
+					reason = "not a duration, or out of range"
+				}
+				reason += " (want e.g. 10s or 500ms)"
+			}
+		case *cli.IntFlag:
+			if _, perr := strconv.Atoi(val); errors.Is(perr, strconv.ErrRange) {
+				reason = "out of range"
+			} else if perr != nil {
+				reason = "not a whole number"
+			}
+		}
+	}
+	return usagef("echo: --%s %q: %s", name, val, reason)
+}
+
+// echoWatch prints a stats line every interval (if not zero) in which
+// something happened, until ctx ends or Serve returns. It reports whether
+// Serve has returned, and its error.
 func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.Writer, interval time.Duration) (bool, error) {
 	var tick <-chan time.Time
 	if interval > 0 {
@@ -181,15 +296,73 @@ func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.
 			return true, err
 		case now := <-tick:
 			st := srv.Stats()
-			sec := now.Sub(lastAt).Seconds()
-			fmt.Fprintf(w, "stats: conns active %d, msgs/s %.0f, MB/s in %.1f, MB/s out %.1f, bad frames %d, refused %d, timeouts %d\n",
-				st.Active, float64(st.Messages-last.Messages)/sec,
-				float64(st.BytesIn-last.BytesIn)/sec/1e6, float64(st.BytesOut-last.BytesOut)/sec/1e6,
-				st.BadFrames, st.Refused, st.Timeouts)
-			echoFlush(w)
+			if st != last {
+				echoStatsLine(w, now, st, last, now.Sub(lastAt))
+			}
 			last, lastAt = st, now
 		}
 	}
+}
+
+// echoStatsLine prints the stats line of an interval of length d that
+// ended at now.
+func echoStatsLine(w io.Writer, now time.Time, st, last echo.Stats, d time.Duration) {
+	sec := d.Seconds()
+	fmt.Fprintf(w, "%s stats: conns active %d, msgs/s %.0f, MB/s in %.1f, MB/s out %.1f, bad frames %d, refused %d, timeouts %d, handshake failures %d\n",
+		echoStamp(now), st.Active, float64(st.Messages-last.Messages)/sec,
+		float64(st.BytesIn-last.BytesIn)/sec/1e6, float64(st.BytesOut-last.BytesOut)/sec/1e6,
+		st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures)
+	echoFlush(w)
+}
+
+// echoStampLayout is RFC 3339 in UTC with milliseconds:
+// 2026-11-29T09:12:01.123Z.
+const echoStampLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// echoStamp returns the timestamp that starts stats and log lines.
+func echoStamp(t time.Time) string { return t.UTC().Format(echoStampLayout) }
+
+// echoStampWriter writes each Write it gets (a log.Logger makes one per
+// line) after a timestamp and a space.
+type echoStampWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+func (s *echoStampWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf = time.Now().UTC().AppendFormat(s.buf[:0], echoStampLayout)
+	s.buf = append(s.buf, ' ')
+	s.buf = append(s.buf, p...)
+	if _, err := s.w.Write(s.buf); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// echoBytes formats a byte count in SI units with 3 or 4 significant
+// digits: 512 B, 1.16 GB, 577.1 MB.
+func echoBytes(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, prefix := humanize.ComputeSI(float64(n))
+	decimals := 2
+	if v >= 99.995 { // 99.995 would round to 100.00
+		decimals = 1
+	}
+	if v >= 999.95 { // would round to 1000.0: 1.00 of the next prefix
+		v, prefix = humanize.ComputeSI(1000 * math.Pow10(siExponent(prefix)))
+		decimals = 2
+	}
+	return strconv.FormatFloat(v, 'f', decimals, 64) + " " + prefix + "B"
+}
+
+// siExponent returns the power of ten of an SI prefix from "" to "E".
+func siExponent(prefix string) int {
+	return 3 * strings.Index(" kMGTPE", cmp.Or(prefix, " "))
 }
 
 // echoAllInterfaces reports whether addr listens on every interface: an

@@ -1,6 +1,7 @@
 package echo
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -30,13 +31,23 @@ const smallBufferSize = 512
 // large read buffer.
 const bufferTick = time.Second
 
+// minTick is the shortest period of the deadlines that check the idle and
+// write timeouts.
+const minTick = MinTimeout / timeoutTicks
+
+// maxEmptyReads is how many reads in a row may return neither a byte nor an
+// error before the connection is closed: no reader does that, and a loop
+// must not spin on it.
+const maxEmptyReads = 100
+
 // conn is one client connection, served by one goroutine. Its counters are
 // written only by that goroutine and read by [Server.Stats].
 type conn struct {
 	srv  *Server
 	nc   net.Conn
-	bufp *[]byte // the large read buffer, when the connection holds one
-	buf  []byte  // the buffer in use: small[:] or *bufp
+	tls  *tls.Conn // nc, when the server speaks TLS
+	bufp *[]byte   // the large read buffer, when the connection holds one
+	buf  []byte    // the buffer in use: small[:] or *bufp
 
 	// small serves light traffic (a ping-pong needs 52 bytes a read) and
 	// idle connections, so that only busy connections hold a large buffer.
@@ -70,29 +81,36 @@ func (c *conn) addStats(st *Stats) {
 //
 // Timeouts cost nothing per message: a deadline of a quarter of the timeout
 // is set, and only when it fires does the loop check whether anything
-// happened meanwhile, then set the next one.
+// happened meanwhile, then set the next one. A TLS connection completes its
+// handshake first, under its own deadline.
+//
+// The loop cannot spin: every pass either got bytes, or waited for a
+// deadline that had really passed (a deadline error returned early is an
+// error that sticks, and closes the connection), or ends the connection.
 func (c *conn) serve() {
 	s := c.srv
 	defer s.finish(c)
+	if c.tls != nil && !c.handshake() {
+		return
+	}
 	c.buf = c.small[:]
 	// The read deadline ticks every tick: to drop an idle client after
 	// idleTicks silent ticks, and to give an idle connection's large buffer
 	// back even when there is no idle timeout.
-	tick, idleTicks := bufferTick, 0
-	if s.idleTimeout > 0 {
-		tick = min(tick, s.idleTimeout/timeoutTicks)
-		idleTicks = int((s.idleTimeout + tick - 1) / tick)
-	}
-	c.setReadDeadline(time.Now().Add(tick))
-	if s.writeTimeout > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout / timeoutTicks))
+	tick, idleTicks := s.ticks()
+	deadline := time.Now().Add(tick)
+	c.setReadDeadline(deadline)
+	if s.writeTimeout > 0 && c.tls == nil {
+		c.nc.SetWriteDeadline(time.Now().Add(s.writeTick()))
 	}
 	have := 0      // bytes of an incomplete frame at the start of buf
 	active := true // whether bytes arrived since the read deadline was set
 	silent := 0    // read deadlines passed without a byte
+	empty := 0     // reads in a row that returned nothing and no error
 	for !s.inShutdown.Load() {
 		n, err := c.read(c.buf[have:])
 		if n > 0 {
+			empty = 0
 			c.bytesIn.Add(int64(n))
 			active = true
 			full := have+n == len(c.buf)
@@ -104,7 +122,20 @@ func (c *conn) serve() {
 		}
 		switch {
 		case err == nil:
+			if n == 0 {
+				if empty++; empty >= maxEmptyReads {
+					s.logf("echo: %v: %d reads returned nothing; closing", c.nc.RemoteAddr(), empty)
+					return
+				}
+			}
 		case errors.Is(err, os.ErrDeadlineExceeded) && !s.inShutdown.Load():
+			now := time.Now()
+			if now.Before(deadline.Add(-tick / 2)) {
+				// The deadline has not passed: the error is one that a
+				// reader returns again and again.
+				s.logf("echo: %v: read: %v before the deadline; closing", c.nc.RemoteAddr(), err)
+				return
+			}
 			if silent = next(silent, active); idleTicks > 0 && silent >= idleTicks {
 				s.timeouts.Add(1)
 				s.logf("echo: %v: idle for %v; closing", c.nc.RemoteAddr(), s.idleTimeout)
@@ -114,7 +145,8 @@ func (c *conn) serve() {
 				c.resize(have, false, true)
 			}
 			active = false
-			c.setReadDeadline(time.Now().Add(tick))
+			deadline = now.Add(tick)
+			c.setReadDeadline(deadline)
 		case err == io.EOF && have > 0:
 			s.badFrames.Add(1)
 			s.logf("echo: %v: connection closed inside the frame at byte %d (%d of %d bytes received)",
@@ -124,6 +156,30 @@ func (c *conn) serve() {
 			return // EOF between frames, reset, shutdown or Close
 		}
 	}
+}
+
+// ticks returns the period of a connection's read deadline and how many
+// periods without a byte make a client idle (zero without an idle
+// timeout).
+func (s *Server) ticks() (tick time.Duration, idleTicks int) {
+	tick = bufferTick
+	if s.idleTimeout > 0 {
+		tick = max(min(tick, s.idleTimeout/timeoutTicks), minTick)
+		idleTicks = int(s.idleTimeout / tick)
+		if s.idleTimeout%tick != 0 {
+			idleTicks++
+		}
+	}
+	return tick, idleTicks
+}
+
+// writeTick is the period of the write deadline that checks the write
+// timeout (zero without one).
+func (s *Server) writeTick() time.Duration {
+	if s.writeTimeout <= 0 {
+		return 0
+	}
+	return max(s.writeTimeout/timeoutTicks, minTick)
 }
 
 // next returns the count of consecutive periods without progress.
@@ -204,6 +260,9 @@ func exchange(b []byte, v wire.View, now uint64) {
 // out during the last period. It reports false if the connection must close.
 func (c *conn) write(p []byte) bool {
 	s := c.srv
+	if c.tls != nil {
+		return c.writeTLS(p)
+	}
 	armed := false // whether the deadline was set during this call
 	stalled := 0
 	for {
@@ -225,9 +284,31 @@ func (c *conn) write(p []byte) bool {
 			s.logf("echo: %v: client stopped reading: no reply written for %v; closing", c.nc.RemoteAddr(), s.writeTimeout)
 			return false
 		}
-		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout / timeoutTicks))
+		c.nc.SetWriteDeadline(time.Now().Add(s.writeTick()))
 		armed = true
 	}
+}
+
+// writeTLS writes p in full on a TLS connection, within the write timeout.
+// crypto/tls cannot resume a write that a deadline cut short (every later
+// write fails with the same error), so the deadline covers the whole batch
+// and any error closes the connection.
+func (c *conn) writeTLS(p []byte) bool {
+	s := c.srv
+	if s.writeTimeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
+	}
+	n, err := c.nc.Write(p)
+	c.bytesOut.Add(int64(n))
+	c.replies.Add(int64(n / wire.FrameLen))
+	if err == nil {
+		return true
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		s.timeouts.Add(1)
+		s.logf("echo: %v: client stopped reading: replies not written within %v; closing", c.nc.RemoteAddr(), s.writeTimeout)
+	}
+	return false
 }
 
 // badFrame logs and counts a malformed frame found n bytes into the batch,

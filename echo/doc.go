@@ -50,5 +50,29 @@
 // dropped and counted in [Stats.Timeouts]. Past [WithMaxConns] connections,
 // new ones are closed at once and counted in [Stats.Refused].
 //
+// # TLS
+//
+// With [WithTLS], a connection first completes its TLS handshake, under a
+// deadline of its own ([WithHandshakeTimeout], 10 s by default); the idle
+// timeout starts once the handshake is done, so a client may take its time
+// to begin it. A handshake that fails or times out closes that connection,
+// is counted in [Stats.HandshakeFailures] and is logged, at most one line
+// per peer address every ten seconds; the failures in between are summed up
+// in one line when the ten seconds end (and at shutdown):
+//
+//	echo: 127.0.0.1:53422: TLS handshake failed: tls: first record does not look like a TLS handshake (a client without TLS?); closing
+//	echo: 127.0.0.1: 41 more failed TLS handshakes not logged (latest: no TLS handshake within 10s)
+//
+// A TLS write cut short by a deadline cannot be resumed, so on TLS
+// connections each batch of replies must be written within the write
+// timeout.
+//
+// # Timeouts do not spin
+//
+// Timeouts below [MinTimeout] (1 ms) are raised to it. A read that reports
+// its deadline before the deadline has passed (an error that a reader
+// keeps returning) closes the connection, so no connection's loop can spin
+// on an error that does not change.
+//
 // Package wire, below this one, encodes and validates the frames.
 package echo

@@ -24,11 +24,44 @@ const (
 	// MinReadBufferSize is the smallest read buffer [WithReadBufferSize]
 	// accepts, in bytes; smaller values are raised to it.
 	MinReadBufferSize = 512
+	// MaxReadBufferSize is the largest read buffer [WithReadBufferSize]
+	// accepts, in bytes; larger values are lowered to it.
+	MaxReadBufferSize = 64 << 20
+	// DefaultHandshakeTimeout is how long a TLS client has to complete its
+	// handshake, from the moment its connection is accepted.
+	DefaultHandshakeTimeout = 10 * time.Second
+	// MinTimeout is the shortest idle, write or handshake timeout: shorter
+	// positive values are raised to it. Timeouts are checked by deadlines
+	// that fire a quarter of the timeout apart, so a timeout of a few
+	// nanoseconds would only make the server check the clock in a loop.
+	MinTimeout = time.Millisecond
 )
 
 // WithTLS makes the server speak TLS with this configuration, which must
-// hold a certificate. nil (the default) means plain TCP.
+// hold a certificate. nil (the default) means plain TCP. Each connection
+// completes its handshake before anything else, within the handshake
+// timeout ([WithHandshakeTimeout]); a failed handshake closes that
+// connection and is logged (see the package documentation).
 func WithTLS(c *tls.Config) Option { return func(s *Server) { s.tls = c } }
+
+// WithHandshakeTimeout drops a TLS client that has not completed its
+// handshake d after its connection was accepted. It is separate from the
+// idle timeout, which starts when the handshake is done. Zero disables it
+// (a shutdown still ends a handshake in progress); positive values below
+// [MinTimeout] are raised to it. The default is [DefaultHandshakeTimeout].
+// Without [WithTLS] it has no effect.
+func WithHandshakeTimeout(d time.Duration) Option {
+	return func(s *Server) { s.handshakeTimeout = clampTimeout(d) }
+}
+
+// clampTimeout returns a timeout option's value: zero for zero or less
+// (disabled), at least MinTimeout otherwise.
+func clampTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return max(d, MinTimeout)
+}
 
 // WithBlockingIO serves each connection with a blocking socket read by raw
 // recvfrom(2) calls instead of Go's network poller: the kernel wakes a
@@ -85,19 +118,23 @@ func WithReply(r Reply) Option { return func(s *Server) { s.reply = r } }
 // WithIdleTimeout drops a client that sends nothing for d. Silence is
 // checked every quarter of d or every second, whichever is shorter, with no
 // clock read per message, so a client is dropped after between d and
-// d + min(d/4, 1s) without a byte. Zero disables the timeout. The default
-// is [DefaultIdleTimeout].
+// d + min(d/4, 1s) without a byte. With TLS, the idle time starts when the
+// handshake is done. Zero disables the timeout; positive values below
+// [MinTimeout] are raised to it. The default is [DefaultIdleTimeout].
 func WithIdleTimeout(d time.Duration) Option {
-	return func(s *Server) { s.idleTimeout = max(d, 0) }
+	return func(s *Server) { s.idleTimeout = clampTimeout(d) }
 }
 
 // WithWriteTimeout drops a client whose replies cannot be written for d,
 // because it has stopped reading and the socket buffers are full. Progress
 // is checked a quarter of d at a time, so a stalled client is dropped after
-// between d and 1.25 d; a slow client that still reads is kept. Zero
-// disables the timeout. The default is [DefaultWriteTimeout].
+// between d and 1.25 d; a slow client that still reads is kept. With TLS,
+// where a write cut short by a deadline cannot be resumed, each batch of
+// replies must be written within d instead. Zero disables the timeout;
+// positive values below [MinTimeout] are raised to it. The default is
+// [DefaultWriteTimeout].
 func WithWriteTimeout(d time.Duration) Option {
-	return func(s *Server) { s.writeTimeout = max(d, 0) }
+	return func(s *Server) { s.writeTimeout = clampTimeout(d) }
 }
 
 // WithMaxConns limits the number of connections served at once. A
@@ -111,14 +148,17 @@ func WithMaxConns(n int) Option { return func(s *Server) { s.maxConns = max(n, 0
 // place in it and written from it. Larger buffers mean fewer system calls
 // under load; the size does not affect the latency of a lone message. The
 // default is [DefaultReadBufferSize]; values below [MinReadBufferSize] are
-// raised to it.
+// raised to it and values above [MaxReadBufferSize] lowered to it.
 func WithReadBufferSize(n int) Option {
-	return func(s *Server) { s.readBufferSize = max(n, MinReadBufferSize) }
+	return func(s *Server) { s.readBufferSize = min(max(n, MinReadBufferSize), MaxReadBufferSize) }
 }
 
 // WithLogger sets where the server logs dropped connections (malformed
-// frames, timeouts), refused connections and accept errors: one line per
-// event, except refusals, which are summed up at most once per second.
-// Lines start with "echo: " and the peer's address. A nil logger turns
-// logging off. The default is [log.Default].
+// frames, timeouts), refused connections, failed TLS handshakes and accept
+// errors: one line per event, except refusals, which are summed up at most
+// once per second, and failed handshakes, which are logged at most once per
+// peer address every ten seconds with a count of the others. Lines start
+// with "echo: " and the peer's address; the logger's flags and prefix come
+// before that (a command line tool may want timestamps there). A nil logger
+// turns logging off. The default is [log.Default].
 func WithLogger(l *log.Logger) Option { return func(s *Server) { s.logger = l } }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/gigadex/gigadex/internal/sock"
 	"log"
 	"net"
 	"runtime"
@@ -13,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/gigadex/gigadex/internal/sock"
 )
 
 // ErrServerClosed is returned by [Server.Serve] and [Server.ListenAndServe]
@@ -23,15 +24,16 @@ var ErrServerClosed = errors.New("echo: server closed")
 // connection. Create it with [NewServer]; its methods are safe for
 // concurrent use. A Server cannot be restarted after Shutdown or Close.
 type Server struct {
-	reply          Reply
-	idleTimeout    time.Duration
-	writeTimeout   time.Duration
-	maxConns       int
-	readBufferSize int
-	logger         *log.Logger
-	tls            *tls.Config
-	blocking       bool
-	blockingConns  int // connections in blocking mode now; guarded by mu
+	reply            Reply
+	idleTimeout      time.Duration
+	writeTimeout     time.Duration
+	handshakeTimeout time.Duration
+	maxConns         int
+	readBufferSize   int
+	logger           *log.Logger
+	tls              *tls.Config
+	blocking         bool
+	blockingConns    int // connections in blocking mode now; guarded by mu
 
 	inShutdown atomic.Bool
 	wg         sync.WaitGroup // Serve loops and connection goroutines
@@ -47,7 +49,9 @@ type Server struct {
 	refused     atomic.Int64
 	badFrames   atomic.Int64
 	timeouts    atomic.Int64
+	handshakes  atomic.Int64 // failed TLS handshakes
 	refusals    refusalLog
+	hsLog       handshakeLog
 	buffers     sync.Pool // *[]byte of readBufferSize, reused across connections
 }
 
@@ -56,13 +60,15 @@ type Server struct {
 // other Default constants).
 func NewServer(opts ...Option) *Server {
 	s := &Server{
-		idleTimeout:    DefaultIdleTimeout,
-		writeTimeout:   DefaultWriteTimeout,
-		readBufferSize: DefaultReadBufferSize,
-		logger:         log.Default(),
-		done:           make(chan struct{}),
-		listeners:      make(map[net.Listener]struct{}),
-		conns:          make(map[*conn]struct{}),
+		idleTimeout:      DefaultIdleTimeout,
+		writeTimeout:     DefaultWriteTimeout,
+		handshakeTimeout: DefaultHandshakeTimeout,
+		readBufferSize:   DefaultReadBufferSize,
+		logger:           log.Default(),
+		done:             make(chan struct{}),
+		listeners:        make(map[net.Listener]struct{}),
+		conns:            make(map[*conn]struct{}),
+		hsLog:            handshakeLog{every: handshakeLogInterval},
 	}
 	for _, o := range opts {
 		o(s)
@@ -82,6 +88,9 @@ type Stats struct {
 	BytesOut    int64 // bytes written
 	BadFrames   int64 // connections closed on a malformed or truncated frame
 	Timeouts    int64 // connections dropped by the idle or write timeout
+	// HandshakeFailures counts TLS connections closed because their
+	// handshake failed or did not complete within the handshake timeout.
+	HandshakeFailures int64
 }
 
 // Stats returns the current counters. It is cheap enough to call once a
@@ -99,6 +108,7 @@ func (s *Server) Stats() Stats {
 	st.Refused = s.refused.Load()
 	st.BadFrames = s.badFrames.Load()
 	st.Timeouts = s.timeouts.Load()
+	st.HandshakeFailures = s.handshakes.Load()
 	return st
 }
 
@@ -248,18 +258,20 @@ func (s *Server) handle(nc net.Conn) {
 	// connections use the network poller.
 	blocking, fd := false, -1
 	if s.blocking && s.tls == nil && s.blockingConns < maxBlocking() {
-		if sock.SetBlocking(nc, sock.Tick, s.writeTimeout/timeoutTicks) == nil {
+		if sock.SetBlocking(nc, sock.Tick, s.writeTick()) == nil {
 			blocking = true
 			s.blockingConns++
 			fd, _ = sock.FD(nc)
 		}
 	}
+	var tc *tls.Conn
 	if s.tls != nil {
-		// The handshake runs on the connection's first read, under its
-		// idle deadline.
-		nc = tls.Server(nc, s.tls)
+		// The connection's goroutine completes the handshake first, under
+		// its own deadline.
+		tc = tls.Server(nc, s.tls)
+		nc = tc
 	}
-	c := &conn{srv: s, nc: nc, blocking: blocking, fd: fd}
+	c := &conn{srv: s, nc: nc, tls: tc, blocking: blocking, fd: fd}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -358,6 +370,7 @@ func (s *Server) stop(now bool) error {
 	}
 	s.mu.Unlock()
 	s.refusals.flush(s)
+	s.hsLog.flush(s)
 	return err
 }
 

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEchoBytes(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 B"},
+		{999, "999 B"},
+		{1000, "1.00 kB"},
+		{52052, "52.05 kB"},
+		{99_994, "99.99 kB"},
+		{99_996, "100.0 kB"},
+		{577_135_931, "577.1 MB"},
+		{999_949_999, "999.9 MB"},
+		{999_950_000, "1.00 GB"},
+		{1_155_042_304, "1.16 GB"},
+		{1 << 62, "4.61 EB"},
+	}
+	for _, tt := range tests {
+		if got := echoBytes(tt.n); got != tt.want {
+			t.Errorf("echoBytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestEchoCheckAddr(t *testing.T) {
+	tests := []struct {
+		addr string
+		want string // in the error; "" for no error
+	}{
+		{"127.0.0.1:0", ""},
+		{"127.0.0.1:65535", ""},
+		{":9000", ""},
+		{"[::1]:9000", ""},
+		{"localhost:http", ""},
+		{"127.0.0.1", "missing port"},
+		{"127.0.0.1:", "missing port"},
+		{"127.0.0.1:65536", "out of range"},
+		{"127.0.0.1:-1", "out of range"},
+		{"127.0.0.1:nosuchservice", "neither a number nor a known service"},
+		{"::1:9000", "too many colons"},
+	}
+	for _, tt := range tests {
+		err := echoCheckAddr(tt.addr)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%q: %v, want no error", tt.addr, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%q: %v, want an error saying %q", tt.addr, err, tt.want)
+		case err != nil && exitCode(err) != exitUsage:
+			t.Errorf("%q: exit code %d, want %d", tt.addr, exitCode(err), exitUsage)
+		}
+	}
+}
+
+func TestEchoStamp(t *testing.T) {
+	at := time.Date(2026, 11, 29, 10, 12, 1, 123456789, time.FixedZone("CET", 3600))
+	if got, want := echoStamp(at), "2026-11-29T09:12:01.123Z"; got != want {
+		t.Errorf("echoStamp = %q, want %q", got, want)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, echoStamp(at)); err != nil {
+		t.Error(err)
+	}
+}

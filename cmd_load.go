@@ -19,6 +19,7 @@ import (
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/table"
 )
 
 // Flags shared by ping and flood.
@@ -273,10 +274,10 @@ func writeOutputs(c *cli.Context, run *report.Run) error {
 			return cli.Exit(fmt.Sprintf("writing JSON: %v", err), exitRunError)
 		}
 		if !quiet {
-			report.WriteTable(stderr, run)
+			table.Write(stderr, run)
 		}
 	} else if !quiet {
-		if err := report.WriteTable(stdout, run); err != nil {
+		if err := table.Write(stdout, run); err != nil {
 			return cli.Exit(fmt.Sprintf("writing the table: %v", err), exitRunError)
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/plot"
+	"github.com/gigadex/gigadex/report/table"
 )
 
 // reportCommand works on saved results: RESULT.json files written by ping
@@ -81,9 +83,9 @@ var reportTableCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		write := report.WriteTable
+		write := table.Write
 		if c.Bool("markdown") {
-			write = report.WriteMarkdown
+			write = table.WriteMarkdown
 		}
 		return reportFail("table", write(c.App.Writer, r))
 	}),
@@ -161,13 +163,13 @@ var reportPlotCommand = &cli.Command{
 			if len(ivs) == 0 {
 				return cli.Exit("report plot: the inputs have no per-second intervals", exitRunError)
 			}
-			return reportFail("plot", report.PlotOverTime(out, ivs))
+			return reportFail("plot", plot.OverTime(out, ivs))
 		}
 		names := c.StringSlice("name")
 		for i := len(names); i < len(paths); i++ {
 			names = append(names, strings.TrimSuffix(filepath.Base(paths[i]), filepath.Ext(paths[i])))
 		}
-		return reportFail("plot", report.PlotPercentiles(out, runs, names))
+		return reportFail("plot", plot.Percentiles(out, runs, names))
 	}),
 }
 
@@ -242,9 +244,9 @@ func reportCompare(c *cli.Context, args []string) error {
 		return reportFail("compare", err)
 	}
 	cmp := report.Compare(base, cur, limits, c.Duration("floor"))
-	write := report.WriteComparison
+	write := table.WriteComparison
 	if c.Bool("markdown") {
-		write = report.WriteComparisonMarkdown
+		write = table.WriteComparisonMarkdown
 	}
 	if err := write(c.App.Writer, cmp); err != nil {
 		return reportFail("compare", err)

@@ -3,15 +3,12 @@ package report
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 )
 
 // metric is one figure of a Run that can be compared or checked.
@@ -196,69 +193,6 @@ func verdict(d Delta, floor time.Duration) Verdict {
 		return VerdictRegressed
 	}
 	return VerdictOK
-}
-
-// WriteComparison writes c as an ASCII table with the columns metric,
-// baseline, current, change, limit and verdict, followed by a summary line.
-// Latencies are in µs and throughput per second.
-func WriteComparison(w io.Writer, c Comparison) error {
-	return writeComparison(w, c, renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}), "%s\n")
-}
-
-// WriteComparisonMarkdown writes the table of [WriteComparison] as
-// Markdown, for CI job summaries; the baseline and current lines become a
-// list.
-func WriteComparisonMarkdown(w io.Writer, c Comparison) error {
-	return writeComparison(w, c, renderer.NewMarkdown(), "- %s\n")
-}
-
-// writeComparison writes c with rend, putting each line before the table
-// through the format line.
-func writeComparison(w io.Writer, c Comparison, rend tw.Renderer, line string) error {
-	if _, err := fmt.Fprintf(w, line+line+"\n", "baseline: "+title(c.Base), "current:  "+title(c.Current)); err != nil {
-		return err
-	}
-	rows := make([][]string, 0, len(c.Deltas))
-	for _, d := range c.Deltas {
-		limit := "-"
-		if d.HasLimit {
-			sign := "+"
-			if !d.Latency {
-				sign = "-"
-			}
-			limit = fmt.Sprintf("%s%g%%", sign, d.Limit)
-		}
-		verdict := string(d.Verdict)
-		if verdict == "" {
-			verdict = "-"
-		}
-		rows = append(rows, []string{d.Metric, formatMetric(d, d.Base), formatMetric(d, d.Current),
-			formatChange(d.Change), limit, verdict})
-	}
-	header := []string{"metric", "baseline", "current", "change", "limit", "verdict"}
-	if err := renderTable(w, rend, header, rows); err != nil {
-		return err
-	}
-	result := "no regression"
-	if c.Regressed() {
-		result = "REGRESSION"
-	}
-	_, err := fmt.Fprintf(w, "\nlatency floor: %v; result: %s\n", c.Floor, result)
-	return err
-}
-
-func formatMetric(d Delta, v float64) string {
-	if d.Latency {
-		return fmt.Sprintf("%.3f µs", v/1e3)
-	}
-	return rate(v, d.Unit)
-}
-
-func formatChange(pct float64) string {
-	if math.IsNaN(pct) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%+.1f%%", pct)
 }
 
 // Threshold is an absolute bound on one metric of a run, such as

@@ -182,3 +182,8 @@ func parseFloatOr(s string, def float64) float64 {
 	}
 	return v
 }
+
+// name returns the command and address of r, such as "ping 127.0.0.1:7000".
+func name(r *Run) string {
+	return strings.TrimSpace(r.Command + " " + r.Addr)
+}

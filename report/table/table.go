@@ -1,4 +1,8 @@
-package report
+// Package table prints results of package report as tables: ASCII for
+// terminals and Markdown for CI job summaries. It is apart from report so
+// that the load drivers, which import report, do not import a table
+// renderer.
+package table
 
 import (
 	"fmt"
@@ -9,6 +13,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/gigadex/gigadex/report"
 )
 
 // latencyRow is one row of the RTT table: a label with its unit and the
@@ -33,38 +39,42 @@ var latencyRows = []latencyRow{
 	{"rtt stddev (µs)", (*hdrhistogram.Histogram).StdDev},
 }
 
-// WriteTable writes r to w as plain ASCII tables for a terminal: a title
+// Write writes r to w as plain ASCII tables for a terminal: a title
 // line, the RTT percentiles in microseconds (corrected and uncorrected side
 // by side in rate-limited mode), the counters and rates with their units,
 // and a line describing the environment.
-func WriteTable(w io.Writer, r *Run) error {
-	return writeTables(w, r, renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}))
+func Write(w io.Writer, r *report.Run) error {
+	return writeTables(w, r, ascii())
 }
 
-// WriteMarkdown writes the tables of [WriteTable] as Markdown, for CI job
+// WriteMarkdown writes the tables of [Write] as Markdown, for CI job
 // summaries.
-func WriteMarkdown(w io.Writer, r *Run) error {
+func WriteMarkdown(w io.Writer, r *report.Run) error {
 	return writeTables(w, r, renderer.NewMarkdown())
 }
 
-func writeTables(w io.Writer, r *Run, rend tw.Renderer) error {
-	if _, err := fmt.Fprintf(w, "%s\n\n", title(r)); err != nil {
+func ascii() tw.Renderer {
+	return renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})
+}
+
+func writeTables(w io.Writer, r *report.Run, rend tw.Renderer) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n", Title(r)); err != nil {
 		return err
 	}
-	if err := renderTable(w, rend, latencyHeader(r), latencyTable(r)); err != nil {
+	if err := render(w, rend, latencyHeader(r), latencyTable(r)); err != nil {
 		return err
 	}
 	if _, err := fmt.Fprintln(w); err != nil {
 		return err
 	}
-	if err := renderTable(w, rend, []string{"metric", "value"}, summaryTable(r)); err != nil {
+	if err := render(w, rend, []string{"metric", "value"}, summaryTable(r)); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s\n", footer(r))
 	return err
 }
 
-func renderTable(w io.Writer, rend tw.Renderer, header []string, rows [][]string) error {
+func render(w io.Writer, rend tw.Renderer, header []string, rows [][]string) error {
 	align := make([]tw.Align, len(header))
 	align[0] = tw.AlignLeft
 	for i := 1; i < len(align); i++ {
@@ -78,15 +88,18 @@ func renderTable(w io.Writer, rend tw.Renderer, header []string, rows [][]string
 	)
 	t.Header(header)
 	if err := t.Bulk(rows); err != nil {
-		return fmt.Errorf("report: table: %w", err)
+		return fmt.Errorf("table: %w", err)
 	}
 	if err := t.Render(); err != nil {
-		return fmt.Errorf("report: table: %w", err)
+		return fmt.Errorf("table: %w", err)
 	}
 	return nil
 }
 
-func title(r *Run) string {
+// Title describes r in one line: command, address, connections, mode, and
+// whether it was merged or interrupted, such as
+// "ping 127.0.0.1:7000: 2 connections, closed loop".
+func Title(r *report.Run) string {
 	mode := "closed loop"
 	if r.TargetRate > 0 {
 		mode = fmt.Sprintf("target %s", rate(r.TargetRate, "msgs/s"))
@@ -102,26 +115,21 @@ func title(r *Run) string {
 	if r.Merged != nil {
 		parts = append(parts, fmt.Sprintf("merged from %d results", r.Merged.Inputs))
 	}
-	s := name(r) + ": " + strings.Join(parts, ", ")
+	s := strings.TrimSpace(r.Command+" "+r.Addr) + ": " + strings.Join(parts, ", ")
 	if r.Interrupted {
 		s += " (interrupted)"
 	}
 	return s
 }
 
-// name returns the command and address of r, such as "ping 127.0.0.1:7000".
-func name(r *Run) string {
-	return strings.TrimSpace(r.Command + " " + r.Addr)
-}
-
-func latencyHeader(r *Run) []string {
+func latencyHeader(r *report.Run) []string {
 	if r.Uncorrected != nil {
 		return []string{"metric", "corrected", "uncorrected"}
 	}
 	return []string{"metric", "value"}
 }
 
-func latencyTable(r *Run) [][]string {
+func latencyTable(r *report.Run) [][]string {
 	rows := make([][]string, 0, len(latencyRows))
 	for _, lr := range latencyRows {
 		row := []string{lr.label, usOf(r.RTT, lr.ns)}
@@ -142,7 +150,7 @@ func usOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float64) st
 	return fmt.Sprintf("%.3f", f(h)/1e3)
 }
 
-func summaryTable(r *Run) [][]string {
+func summaryTable(r *report.Run) [][]string {
 	rows := [][]string{
 		{"throughput", rate(r.MsgsPerSec(), "msgs/s")},
 		{"bandwidth received", rate(r.BytesPerSec(), "B/s")},
@@ -158,7 +166,7 @@ func summaryTable(r *Run) [][]string {
 	} else {
 		rows = append(rows, []string{"rate achieved (closed loop)", rate(r.AchievedRate(), "msgs/s")})
 	}
-	if s, ok := spreadOf(r.PerConn); ok {
+	if s, ok := r.Spread(); ok {
 		rows = append(rows,
 			[]string{"per-connection throughput", fmt.Sprintf("%s .. %s", rate(s.MinMsgsPerSec, ""), rate(s.MaxMsgsPerSec, "msgs/s"))},
 			[]string{"per-connection rtt p99", fmt.Sprintf("%.3f .. %.3f µs", float64(s.MinP99)/1e3, float64(s.MaxP99)/1e3)},
@@ -176,20 +184,10 @@ func rate(v float64, unit string) string {
 	return fmt.Sprintf("%.1f %s", v, unit)
 }
 
-func footer(r *Run) string {
-	s := "env: " + envLine(r.Env)
+func footer(r *report.Run) string {
+	s := "env: " + r.Env.String()
 	for _, e := range r.ErrorSamples {
 		s += "\nerror: " + e
-	}
-	return s
-}
-
-// envLine formats e as "go1.26.8 GOMAXPROCS=2 CPUs=2 linux/amd64", followed by
-// "host=NAME" when the hostname is known.
-func envLine(e Env) string {
-	s := fmt.Sprintf("%s GOMAXPROCS=%d CPUs=%d %s/%s", e.GoVersion, e.GOMAXPROCS, e.NumCPU, e.OS, e.Arch)
-	if e.Hostname != "" {
-		s += " host=" + e.Hostname
 	}
 	return s
 }

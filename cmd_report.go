@@ -22,7 +22,8 @@ var reportCommand = &cli.Command{
 	Name:  "report",
 	Usage: "re-print, convert, plot, merge and compare saved results",
 	Description: "RESULT is a JSON result written by ping or flood, or an HdrHistogram interval log (.hlog);\n" +
-		"\"-\" reads a JSON result from stdin.",
+		"\"-\" reads a JSON result from stdin. Of a log, the untagged stream (all message types together) is read,\n" +
+		"or with --tag TYPE the stream of that message type; a last line cut short is skipped with a warning.",
 	Subcommands: []*cli.Command{
 		reportTableCommand,
 		reportHgrmCommand,
@@ -66,6 +67,10 @@ var (
 		Name:  "floor",
 		Usage: "ignore latency changes smaller than `DURATION` (e.g. 2us)",
 	}
+	reportTagFlag = &cli.StringFlag{
+		Name:  "tag",
+		Usage: "read the stream of message type `TAG` (e.g. order) of .hlog inputs instead of their untagged stream (all types together)",
+	}
 	reportThresholdFlag = &cli.StringSliceFlag{
 		Name:  "threshold",
 		Usage: "absolute bound on the current result, e.g. p99<50us or msgs_per_sec>100000 (repeatable)",
@@ -76,7 +81,7 @@ var reportTableCommand = &cli.Command{
 	Name:         "table",
 	Usage:        "print a saved result as tables",
 	ArgsUsage:    "RESULT",
-	Flags:        []cli.Flag{reportMarkdownFlag},
+	Flags:        []cli.Flag{reportMarkdownFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, args []string) error {
 		r, err := reportOneInput(c, "table", args)
@@ -95,7 +100,7 @@ var reportHgrmCommand = &cli.Command{
 	Name:         "hgrm",
 	Usage:        "write the RTT percentile spectrum (.hgrm) that HdrHistogram's plotter reads",
 	ArgsUsage:    "RESULT",
-	Flags:        []cli.Flag{reportOutputFlag, reportUnitFlag},
+	Flags:        []cli.Flag{reportOutputFlag, reportUnitFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, args []string) error {
 		r, err := reportOneInput(c, "hgrm", args)
@@ -120,7 +125,7 @@ var reportHlogCommand = &cli.Command{
 	Name:         "hlog",
 	Usage:        "write the per-second RTT histograms of a result as an HdrHistogram interval log",
 	ArgsUsage:    "RESULT",
-	Flags:        []cli.Flag{reportOutputFlag},
+	Flags:        []cli.Flag{reportOutputFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, args []string) error {
 		r, err := reportOneInput(c, "hlog", args)
@@ -137,7 +142,7 @@ var reportPlotCommand = &cli.Command{
 	ArgsUsage: "RESULT...",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "image `FILE`: .png or .svg (required)"},
-		reportOverTimeFlag, reportNameFlag,
+		reportOverTimeFlag, reportNameFlag, reportTagFlag,
 	},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, paths []string) error {
@@ -181,7 +186,7 @@ var reportMergeCommand = &cli.Command{
 		"inputs' rates. Tags that all inputs share are kept.\n" +
 		"With -o FILE.hlog the merged per-second histograms are written as an interval log, otherwise as JSON.",
 	ArgsUsage:    "RESULT...",
-	Flags:        []cli.Flag{reportOutputFlag},
+	Flags:        []cli.Flag{reportOutputFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, paths []string) error {
 		if len(paths) == 0 {
@@ -210,7 +215,7 @@ var reportCompareCommand = &cli.Command{
 		"limit and by more than --floor; msgs_per_sec and bytes_per_sec regress when they drop by more than theirs.",
 	ArgsUsage: "--baseline BASE CURRENT",
 	Flags: []cli.Flag{
-		reportBaselineFlag, reportMaxRegressFlag, reportFloorFlag, reportMarkdownFlag, reportThresholdFlag,
+		reportBaselineFlag, reportMaxRegressFlag, reportFloorFlag, reportMarkdownFlag, reportThresholdFlag, reportTagFlag,
 	},
 	OnUsageError: reportUsageError,
 	Action:       reportAction(reportCompare),
@@ -374,9 +379,12 @@ func reportRead(c *cli.Context, path string) (*report.Run, error) {
 	defer f.Close()
 	var r *report.Run
 	if strings.EqualFold(filepath.Ext(path), ".hlog") {
+		warn := report.WithWarnings(func(msg string) { fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", path, msg) })
 		var ivs []report.Interval
-		if ivs, err = report.ReadHistogramLog(f); err == nil {
-			r, err = report.FromIntervals(ivs)
+		if ivs, err = report.ReadHistogramLog(f, warn); err == nil {
+			if ivs, err = report.SelectStream(ivs, c.String("tag")); err == nil {
+				r, err = report.FromIntervals(ivs)
+			}
 		}
 	} else {
 		r, err = report.ReadJSON(f)

@@ -33,9 +33,10 @@
 //     with histograms in HdrHistogram's V2 compressed base64 encoding.
 //   - [WritePercentiles]: the .hgrm percentile spectrum that HdrHistogram's
 //     plotter reads, identical to what Java's HistogramLogProcessor prints.
-//   - [WriteHistogramLog] and [ReadHistogramLog]: HdrHistogram interval logs
-//     (format 1.3), one tagged stream per message type, readable by Java's
-//     HistogramLogProcessor.
+//   - [WriteHistogramLog], [LogStream] and [ReadHistogramLog]: HdrHistogram
+//     interval logs (format 1.3), written at the end or while the run goes,
+//     with an untagged stream of all message types and one tagged stream
+//     per message type, readable by Java's HistogramLogProcessor.
 //
 // # Combining and comparing
 //

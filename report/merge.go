@@ -237,6 +237,8 @@ func floorDiv(a, b int64) int64 {
 
 // FromIntervals builds a Run from intervals read from a histogram log, so
 // that logs can be tabulated, plotted, compared and merged like results.
+// Give it one stream of the log (see [SelectStream]): the untagged stream
+// and the tagged ones of a log hold the same values twice.
 // Its RTT is the sum of all intervals, Received is their total count, and
 // its window runs from the earliest start to the latest end. Other counters
 // are zero and Command is "hlog".

@@ -13,7 +13,8 @@ import (
 
 // WriteComparison writes c as an ASCII table with the columns metric,
 // baseline, current, change, limit and verdict, followed by a summary line.
-// Latencies are in µs and throughput per second.
+// Latencies are in the unit that fits each, and throughput per second with
+// SI prefixes.
 func WriteComparison(w io.Writer, c report.Comparison) error {
 	return writeComparison(w, c, ascii(), "%s\n")
 }
@@ -61,10 +62,13 @@ func writeComparison(w io.Writer, c report.Comparison, rend tw.Renderer, line st
 }
 
 func formatMetric(d report.Delta, v float64) string {
-	if d.Latency {
-		return fmt.Sprintf("%.3f µs", v/1e3)
+	switch {
+	case d.Latency:
+		return latencyWithUnit(v)
+	case d.Unit == "B/s":
+		return byteRate(v)
 	}
-	return rate(v, d.Unit)
+	return si(v, " ", d.Unit)
 }
 
 func formatChange(pct float64) string {

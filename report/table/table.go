@@ -7,7 +7,9 @@ package table
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/olekukonko/tablewriter"
@@ -17,8 +19,8 @@ import (
 	"github.com/gigadex/gigadex/report"
 )
 
-// latencyRow is one row of the RTT table: a label with its unit and the
-// figure it shows, in nanoseconds.
+// latencyRow is one row of the RTT table: a label and the figure it
+// shows, in nanoseconds.
 type latencyRow struct {
 	label string
 	ns    func(h *hdrhistogram.Histogram) float64
@@ -29,20 +31,22 @@ func quantileNs(q float64) func(h *hdrhistogram.Histogram) float64 {
 }
 
 var latencyRows = []latencyRow{
-	{"rtt p50 (µs)", quantileNs(50)},
-	{"rtt p90 (µs)", quantileNs(90)},
-	{"rtt p99 (µs)", quantileNs(99)},
-	{"rtt p99.9 (µs)", quantileNs(99.9)},
-	{"rtt p99.99 (µs)", quantileNs(99.99)},
-	{"rtt max (µs)", func(h *hdrhistogram.Histogram) float64 { return float64(h.Max()) }},
-	{"rtt mean (µs)", (*hdrhistogram.Histogram).Mean},
-	{"rtt stddev (µs)", (*hdrhistogram.Histogram).StdDev},
+	{"p50", quantileNs(50)},
+	{"p90", quantileNs(90)},
+	{"p99", quantileNs(99)},
+	{"p99.9", quantileNs(99.9)},
+	{"p99.99", quantileNs(99.99)},
+	{"max", func(h *hdrhistogram.Histogram) float64 { return float64(h.Max()) }},
+	{"mean", (*hdrhistogram.Histogram).Mean},
+	{"stddev", (*hdrhistogram.Histogram).StdDev},
 }
 
 // Write writes r to w as plain ASCII tables for a terminal: a title
-// line, the RTT percentiles in microseconds (corrected and uncorrected side
-// by side in rate-limited mode), the counters and rates with their units,
-// and a line describing the environment.
+// line, the RTT percentiles (corrected and uncorrected side by side in
+// rate-limited mode) in the unit that fits the median, named in the
+// header, the counters and rates with SI prefixes and 4 significant digits
+// ("11.10 M msgs/s", "577.1 MB/s"), and a line describing the environment.
+// The JSON result keeps the exact numbers.
 func Write(w io.Writer, r *report.Run) error {
 	return writeTables(w, r, ascii())
 }
@@ -61,7 +65,8 @@ func writeTables(w io.Writer, r *report.Run, rend tw.Renderer) error {
 	if _, err := fmt.Fprintf(w, "%s\n\n", Title(r)); err != nil {
 		return err
 	}
-	if err := render(w, rend, latencyHeader(r), latencyTable(r)); err != nil {
+	unit := rttUnit(r)
+	if err := render(w, rend, latencyHeader(r, unit), latencyTable(r, unit)); err != nil {
 		return err
 	}
 	if _, err := fmt.Fprintln(w); err != nil {
@@ -102,7 +107,7 @@ func render(w io.Writer, rend tw.Renderer, header []string, rows [][]string) err
 func Title(r *report.Run) string {
 	mode := "closed loop"
 	if r.TargetRate > 0 {
-		mode = fmt.Sprintf("target %s", rate(r.TargetRate, "msgs/s"))
+		mode = fmt.Sprintf("target %s", msgRate(r.TargetRate))
 	}
 	parts := []string{mode}
 	switch r.Connections {
@@ -122,66 +127,65 @@ func Title(r *report.Run) string {
 	return s
 }
 
-func latencyHeader(r *report.Run) []string {
-	if r.Uncorrected != nil {
-		return []string{"metric", "corrected", "uncorrected"}
+// rttUnit returns the unit of the RTT table: the one that fits the median.
+func rttUnit(r *report.Run) time.Duration {
+	if r.RTT == nil || r.RTT.TotalCount() == 0 {
+		return time.Microsecond
 	}
-	return []string{"metric", "value"}
+	return latencyUnit(float64(r.RTT.ValueAtQuantile(50)))
 }
 
-func latencyTable(r *report.Run) [][]string {
+func latencyHeader(r *report.Run, unit time.Duration) []string {
+	first := fmt.Sprintf("rtt (%s)", unitName(unit))
+	if r.Uncorrected != nil {
+		return []string{first, "corrected", "uncorrected"}
+	}
+	return []string{first, "value"}
+}
+
+func latencyTable(r *report.Run, unit time.Duration) [][]string {
 	rows := make([][]string, 0, len(latencyRows))
 	for _, lr := range latencyRows {
-		row := []string{lr.label, usOf(r.RTT, lr.ns)}
+		row := []string{lr.label, latencyOf(r.RTT, lr.ns, unit)}
 		if r.Uncorrected != nil {
-			row = append(row, usOf(r.Uncorrected, lr.ns))
+			row = append(row, latencyOf(r.Uncorrected, lr.ns, unit))
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-// usOf formats f(h) nanoseconds as microseconds with 3 decimals; an empty
-// histogram shows as "-".
-func usOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float64) string {
+// latencyOf formats f(h) nanoseconds in unit; an empty histogram shows as
+// "-".
+func latencyOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float64, unit time.Duration) string {
 	if h == nil || h.TotalCount() == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.3f", f(h)/1e3)
+	return latency(f(h), unit)
 }
 
 func summaryTable(r *report.Run) [][]string {
 	rows := [][]string{
-		{"throughput", rate(r.MsgsPerSec(), "msgs/s")},
-		{"bandwidth received", rate(r.BytesPerSec(), "B/s")},
-		{"sent", fmt.Sprintf("%d msgs, %d B", r.Sent, r.BytesSent)},
-		{"received", fmt.Sprintf("%d msgs, %d B", r.Received, r.BytesReceived)},
-		{"errors", fmt.Sprintf("%d errors", r.Errors)},
+		{"throughput", msgRate(r.MsgsPerSec())},
+		{"bandwidth received", byteRate(r.BytesPerSec())},
+		{"sent", fmt.Sprintf("%s, %s", msgs(r.Sent), bytesOf(r.BytesSent))},
+		{"received", fmt.Sprintf("%s, %s", msgs(r.Received), bytesOf(r.BytesReceived))},
+		{"errors", strconv.FormatInt(r.Errors, 10)},
 		{"measured window", fmt.Sprintf("%.3f s", r.Elapsed.Seconds())},
-		{"warmup", fmt.Sprintf("%.3f s, %d msgs sent, %d msgs received", r.WarmupElapsed.Seconds(), r.WarmupSent, r.WarmupReceived)},
+		{"warmup", fmt.Sprintf("%.3f s, %s sent, %s received", r.WarmupElapsed.Seconds(), msgs(r.WarmupSent), msgs(r.WarmupReceived))},
 	}
+	// In closed loop the rate achieved is the throughput: no row of its own.
 	if r.TargetRate > 0 {
-		rows = append(rows, []string{"rate target / achieved",
-			fmt.Sprintf("%s / %s", rate(r.TargetRate, "msgs/s"), rate(r.AchievedRate(), "msgs/s"))})
-	} else {
-		rows = append(rows, []string{"rate achieved (closed loop)", rate(r.AchievedRate(), "msgs/s")})
+		rows = append(rows, []string{"send rate target / achieved",
+			fmt.Sprintf("%s / %s", msgRate(r.TargetRate), msgRate(r.AchievedRate()))})
 	}
-	if s, ok := r.Spread(); ok {
+	if s, ok := r.Spread(); ok && len(r.PerConn) > 1 {
 		rows = append(rows,
-			[]string{"per-connection throughput", fmt.Sprintf("%s .. %s", rate(s.MinMsgsPerSec, ""), rate(s.MaxMsgsPerSec, "msgs/s"))},
-			[]string{"per-connection rtt p99", fmt.Sprintf("%.3f .. %.3f µs", float64(s.MinP99)/1e3, float64(s.MaxP99)/1e3)},
+			[]string{"per-connection throughput", fmt.Sprintf("%s .. %s", msgRate(s.MinMsgsPerSec), msgRate(s.MaxMsgsPerSec))},
+			[]string{"per-connection rtt p99", fmt.Sprintf("%s .. %s", latencyWithUnit(float64(s.MinP99)), latencyWithUnit(float64(s.MaxP99)))},
 		)
 	}
 	return rows
-}
-
-// rate formats a per-second figure with one decimal, followed by unit if
-// it is not empty.
-func rate(v float64, unit string) string {
-	if unit == "" {
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.1f %s", v, unit)
 }
 
 func footer(r *report.Run) string {

@@ -83,3 +83,42 @@ func TestWriteComparisonMarkdown(t *testing.T) {
 	c := report.Compare(base, cur, limits, 2*time.Microsecond)
 	golden(t, output(t, func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) }))
 }
+
+func TestFormat(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{msgRate(11098767.9), "11.10 M msgs/s"},
+		{byteRate(577135931.1), "577.1 MB/s"},
+		{bytesOf(1155042304), "1.155 GB"},
+		{bytesOf(52), "52 B"},
+		{msgRate(999.96), "1.000 k msgs/s"},
+		{sig(9999.6), "10000"},
+		{sig(99.996), "100.0"},
+		{msgRate(999_960), "1.000 M msgs/s"},
+		{msgRate(0.5), "0.500 msgs/s"},
+		{msgs(9999), "9999 msgs"},
+		{msgs(5_829_120), "5.829 M msgs"},
+		{latencyWithUnit(18239), "18.24 µs"},
+		{latencyWithUnit(890), "890.0 ns"},
+		{latencyWithUnit(62_128_127), "62.13 ms"},
+		{latencyWithUnit(1.5e9), "1.500 s"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+// TestNoDuplicateRows checks that a closed-loop run has one throughput row
+// and no achieved rate, and that one connection has no per-connection
+// spread.
+func TestNoDuplicateRows(t *testing.T) {
+	r := fixture.Run(1, 0)
+	r.PerConn = r.PerConn[:1]
+	out := string(output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+	for _, no := range []string{"achieved", "per-connection"} {
+		if strings.Contains(out, no) {
+			t.Errorf("table has %q:\n%s", no, out)
+		}
+	}
+}

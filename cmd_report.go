@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -183,7 +184,7 @@ var reportMergeCommand = &cli.Command{
 	Usage: "merge results measured at the same time (e.g. by several clients) into one",
 	Description: "Histograms are added exactly and counters summed. The merged window is the overlap of the\n" +
 		"inputs' measured windows (inputs that do not overlap are refused), and each rate is the sum of the\n" +
-		"inputs' rates. Tags that all inputs share are kept.\n" +
+		"inputs' rates. Tags that all inputs share are kept. The same run given twice is refused.\n" +
 		"With -o FILE.hlog the merged per-second histograms are written as an interval log, otherwise as JSON.",
 	ArgsUsage:    "RESULT...",
 	Flags:        []cli.Flag{reportOutputFlag, reportTagFlag},
@@ -197,6 +198,11 @@ var reportMergeCommand = &cli.Command{
 			return err
 		}
 		m, err := report.Merge(runs...)
+		var dup *report.DuplicateRunError
+		if errors.As(err, &dup) {
+			return reportFail("merge", fmt.Errorf("%s and %s are the same run (same start, counters and histogram): give each run once",
+				paths[dup.First], paths[dup.Second]))
+		}
 		if err != nil {
 			return reportFail("merge", err)
 		}
@@ -212,7 +218,8 @@ var reportCompareCommand = &cli.Command{
 	Name:  "compare",
 	Usage: "compare a result against a baseline; exit 3 on a regression",
 	Description: "Latency metrics (p50 p90 p99 p99.9 p99.99 max mean) regress when they rise by more than their\n" +
-		"limit and by more than --floor; msgs_per_sec and bytes_per_sec regress when they drop by more than theirs.",
+		"limit and by more than --floor; msgs_per_sec and bytes_per_sec regress when they drop by more than theirs.\n" +
+		"A warning on stderr names what differs when the two were run differently (command, loop, rate, connections, mix).",
 	ArgsUsage: "--baseline BASE CURRENT",
 	Flags: []cli.Flag{
 		reportBaselineFlag, reportMaxRegressFlag, reportFloorFlag, reportMarkdownFlag, reportThresholdFlag, reportTagFlag,
@@ -247,6 +254,10 @@ func reportCompare(c *cli.Context, args []string) error {
 	cur, err := reportRead(c, args[0])
 	if err != nil {
 		return reportFail("compare", err)
+	}
+	if diffs := report.ModeDifferences(base, cur); len(diffs) > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "warning: the baseline and the current result were run differently (%s): their figures may not be comparable\n",
+			strings.Join(diffs, "; "))
 	}
 	cmp := report.Compare(base, cur, limits, c.Duration("floor"))
 	write := table.WriteComparison

@@ -326,3 +326,38 @@ func CheckThresholds(r *Run, ths []Threshold) (lines []string, ok bool) {
 	}
 	return lines, ok
 }
+
+// ModeDifferences lists how cur was run differently from base in what
+// changes the figures: the command (ping or flood), closed or open loop,
+// the target rate, the number of connections, and the message mix, window
+// and expected reply of its settings. Each entry reads like
+// "connections: 4 vs 8" (base first). It is empty when both ran alike, or
+// when a setting is unknown for either.
+func ModeDifferences(base, cur *Run) []string {
+	var out []string
+	diff := func(what string, a, b any) {
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			out = append(out, fmt.Sprintf("%s: %v vs %v", what, a, b))
+		}
+	}
+	diff("command", base.Command, cur.Command)
+	loop := func(r *Run) string {
+		if r.TargetRate > 0 {
+			return "open loop"
+		}
+		return "closed loop"
+	}
+	diff("loop", loop(base), loop(cur))
+	if base.TargetRate > 0 && cur.TargetRate > 0 {
+		diff("rate (msgs/s)", strconv.FormatFloat(base.TargetRate, 'g', -1, 64), strconv.FormatFloat(cur.TargetRate, 'g', -1, 64))
+	}
+	diff("connections", base.Connections, cur.Connections)
+	for _, key := range []string{"mix", "window", "expect"} {
+		a, okA := base.Config[key]
+		b, okB := cur.Config[key]
+		if okA && okB {
+			diff(key, a, b)
+		}
+	}
+	return out
+}

@@ -75,8 +75,11 @@ func writeTables(w io.Writer, r *report.Run, rend tw.Renderer) error {
 	if err := render(w, rend, []string{"metric", "value"}, summaryTable(r)); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%s\n", footer(r))
-	return err
+	if f := footer(r); f != "" {
+		_, err := fmt.Fprintf(w, "\n%s\n", f)
+		return err
+	}
+	return nil
 }
 
 func render(w io.Writer, rend tw.Renderer, header []string, rows [][]string) error {
@@ -189,9 +192,12 @@ func summaryTable(r *report.Run) [][]string {
 }
 
 func footer(r *report.Run) string {
-	s := "env: " + r.Env.String()
-	for _, e := range r.ErrorSamples {
-		s += "\nerror: " + e
+	var lines []string
+	if r.Env != (report.Env{}) { // a run read from an interval log has none
+		lines = append(lines, "env: "+r.Env.String())
 	}
-	return s
+	for _, e := range r.ErrorSamples {
+		lines = append(lines, "error: "+e)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/table"
 )
 
 // Flags shared by ping and flood.
@@ -31,7 +32,7 @@ var (
 	replyFlag        = &cli.StringFlag{Name: "reply", Value: "echo", Usage: "what the peer answers, and replies are checked against: echo or exchange"}
 	jsonFlag         = &cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout (the table goes to stderr)"}
 	outFlag          = &cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"}
-	hlogFlag         = &cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log (1 s intervals, one tag per message type) to `FILE`"}
+	hlogFlag         = &cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log to `FILE` while the run goes: per second of the measured window, an untagged line with all message types and a tagged line per type"}
 	hgrmFlag         = &cli.StringFlag{Name: "hgrm", Usage: "write the percentile spectrum (.hgrm) to `FILE`"}
 	thresholdFlag    = &cli.StringSliceFlag{Name: "threshold", Usage: "absolute check at the end, e.g. 'p99<50us' or 'msgs_per_sec>100000'; exit 3 on failure"}
 	tagFlag          = &cli.StringSliceFlag{Name: "tag", Usage: "label the result, `KEY=VALUE` (e.g. agent=a1)"}
@@ -222,7 +223,15 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	if progressWanted(c) {
 		cfg.Progress = func(p report.Progress, n client.Counters) { printProgress(stderr, p, n) }
 	}
+	hlog, err := startHlog(c.String("hlog"), "gigadex "+cfg.Command+" "+cfg.Addr)
+	if err != nil {
+		return err
+	}
+	cfg.Intervals = hlog.Stream()
 	run, err := client.Run(ctx, cfg)
+	if herr := hlog.Close(); herr != nil {
+		return herr
+	}
 	if run == nil {
 		return cli.Exit(fmt.Sprintf("%s: %v", cfg.Command, err), exitRunError)
 	}
@@ -273,17 +282,17 @@ func writeOutputs(c *cli.Context, run *report.Run) error {
 			return cli.Exit(fmt.Sprintf("writing JSON: %v", err), exitRunError)
 		}
 		if !quiet {
-			report.WriteTable(stderr, run)
+			table.Write(stderr, run)
 		}
 	} else if !quiet {
-		if err := report.WriteTable(stdout, run); err != nil {
+		if err := table.Write(stdout, run); err != nil {
 			return cli.Exit(fmt.Sprintf("writing the table: %v", err), exitRunError)
 		}
 	}
 	files := []struct {
 		flag  string
 		write func(io.Writer, *report.Run) error
-	}{{"out", report.WriteJSON}, {"hlog", report.WriteHistogramLog}, {"hgrm", report.WritePercentiles}}
+	}{{"out", report.WriteJSON}, {"hgrm", report.WritePercentiles}} // --hlog is written while the run goes
 	for _, f := range files {
 		path := c.String(f.flag)
 		if path == "" {

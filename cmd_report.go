@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/plot"
+	"github.com/gigadex/gigadex/report/table"
 )
 
 // reportCommand works on saved results: RESULT.json files written by ping
@@ -20,7 +23,8 @@ var reportCommand = &cli.Command{
 	Name:  "report",
 	Usage: "re-print, convert, plot, merge and compare saved results",
 	Description: "RESULT is a JSON result written by ping or flood, or an HdrHistogram interval log (.hlog);\n" +
-		"\"-\" reads a JSON result from stdin.",
+		"\"-\" reads a JSON result from stdin. Of a log, the untagged stream (all message types together) is read,\n" +
+		"or with --tag TYPE the stream of that message type; a last line cut short is skipped with a warning.",
 	Subcommands: []*cli.Command{
 		reportTableCommand,
 		reportHgrmCommand,
@@ -64,6 +68,10 @@ var (
 		Name:  "floor",
 		Usage: "ignore latency changes smaller than `DURATION` (e.g. 2us)",
 	}
+	reportTagFlag = &cli.StringFlag{
+		Name:  "tag",
+		Usage: "read the stream of message type `TAG` (e.g. order) of .hlog inputs instead of their untagged stream (all types together)",
+	}
 	reportThresholdFlag = &cli.StringSliceFlag{
 		Name:  "threshold",
 		Usage: "absolute bound on the current result, e.g. p99<50us or msgs_per_sec>100000 (repeatable)",
@@ -74,16 +82,16 @@ var reportTableCommand = &cli.Command{
 	Name:         "table",
 	Usage:        "print a saved result as tables",
 	ArgsUsage:    "RESULT",
-	Flags:        []cli.Flag{reportMarkdownFlag},
+	Flags:        []cli.Flag{reportMarkdownFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, args []string) error {
 		r, err := reportOneInput(c, "table", args)
 		if err != nil {
 			return err
 		}
-		write := report.WriteTable
+		write := table.Write
 		if c.Bool("markdown") {
-			write = report.WriteMarkdown
+			write = table.WriteMarkdown
 		}
 		return reportFail("table", write(c.App.Writer, r))
 	}),
@@ -93,7 +101,7 @@ var reportHgrmCommand = &cli.Command{
 	Name:         "hgrm",
 	Usage:        "write the RTT percentile spectrum (.hgrm) that HdrHistogram's plotter reads",
 	ArgsUsage:    "RESULT",
-	Flags:        []cli.Flag{reportOutputFlag, reportUnitFlag},
+	Flags:        []cli.Flag{reportOutputFlag, reportUnitFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, args []string) error {
 		r, err := reportOneInput(c, "hgrm", args)
@@ -118,7 +126,7 @@ var reportHlogCommand = &cli.Command{
 	Name:         "hlog",
 	Usage:        "write the per-second RTT histograms of a result as an HdrHistogram interval log",
 	ArgsUsage:    "RESULT",
-	Flags:        []cli.Flag{reportOutputFlag},
+	Flags:        []cli.Flag{reportOutputFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, args []string) error {
 		r, err := reportOneInput(c, "hlog", args)
@@ -135,7 +143,7 @@ var reportPlotCommand = &cli.Command{
 	ArgsUsage: "RESULT...",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "image `FILE`: .png or .svg (required)"},
-		reportOverTimeFlag, reportNameFlag,
+		reportOverTimeFlag, reportNameFlag, reportTagFlag,
 	},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, paths []string) error {
@@ -161,13 +169,13 @@ var reportPlotCommand = &cli.Command{
 			if len(ivs) == 0 {
 				return cli.Exit("report plot: the inputs have no per-second intervals", exitRunError)
 			}
-			return reportFail("plot", report.PlotOverTime(out, ivs))
+			return reportFail("plot", plot.OverTime(out, ivs))
 		}
 		names := c.StringSlice("name")
 		for i := len(names); i < len(paths); i++ {
 			names = append(names, strings.TrimSuffix(filepath.Base(paths[i]), filepath.Ext(paths[i])))
 		}
-		return reportFail("plot", report.PlotPercentiles(out, runs, names))
+		return reportFail("plot", plot.Percentiles(out, runs, names))
 	}),
 }
 
@@ -176,10 +184,10 @@ var reportMergeCommand = &cli.Command{
 	Usage: "merge results measured at the same time (e.g. by several clients) into one",
 	Description: "Histograms are added exactly and counters summed. The merged window is the overlap of the\n" +
 		"inputs' measured windows (inputs that do not overlap are refused), and each rate is the sum of the\n" +
-		"inputs' rates. Tags that all inputs share are kept.\n" +
+		"inputs' rates. Tags that all inputs share are kept. The same run given twice is refused.\n" +
 		"With -o FILE.hlog the merged per-second histograms are written as an interval log, otherwise as JSON.",
 	ArgsUsage:    "RESULT...",
-	Flags:        []cli.Flag{reportOutputFlag},
+	Flags:        []cli.Flag{reportOutputFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, paths []string) error {
 		if len(paths) == 0 {
@@ -190,6 +198,11 @@ var reportMergeCommand = &cli.Command{
 			return err
 		}
 		m, err := report.Merge(runs...)
+		var dup *report.DuplicateRunError
+		if errors.As(err, &dup) {
+			return reportFail("merge", fmt.Errorf("%s and %s are the same run (same start, counters and histogram): give each run once",
+				paths[dup.First], paths[dup.Second]))
+		}
 		if err != nil {
 			return reportFail("merge", err)
 		}
@@ -205,10 +218,11 @@ var reportCompareCommand = &cli.Command{
 	Name:  "compare",
 	Usage: "compare a result against a baseline; exit 3 on a regression",
 	Description: "Latency metrics (p50 p90 p99 p99.9 p99.99 max mean) regress when they rise by more than their\n" +
-		"limit and by more than --floor; msgs_per_sec and bytes_per_sec regress when they drop by more than theirs.",
+		"limit and by more than --floor; msgs_per_sec and bytes_per_sec regress when they drop by more than theirs.\n" +
+		"A warning on stderr names what differs when the two were run differently (command, loop, rate, connections, mix).",
 	ArgsUsage: "--baseline BASE CURRENT",
 	Flags: []cli.Flag{
-		reportBaselineFlag, reportMaxRegressFlag, reportFloorFlag, reportMarkdownFlag, reportThresholdFlag,
+		reportBaselineFlag, reportMaxRegressFlag, reportFloorFlag, reportMarkdownFlag, reportThresholdFlag, reportTagFlag,
 	},
 	OnUsageError: reportUsageError,
 	Action:       reportAction(reportCompare),
@@ -241,10 +255,14 @@ func reportCompare(c *cli.Context, args []string) error {
 	if err != nil {
 		return reportFail("compare", err)
 	}
+	if diffs := report.ModeDifferences(base, cur); len(diffs) > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "warning: the baseline and the current result were run differently (%s): their figures may not be comparable\n",
+			strings.Join(diffs, "; "))
+	}
 	cmp := report.Compare(base, cur, limits, c.Duration("floor"))
-	write := report.WriteComparison
+	write := table.WriteComparison
 	if c.Bool("markdown") {
-		write = report.WriteComparisonMarkdown
+		write = table.WriteComparisonMarkdown
 	}
 	if err := write(c.App.Writer, cmp); err != nil {
 		return reportFail("compare", err)
@@ -372,9 +390,12 @@ func reportRead(c *cli.Context, path string) (*report.Run, error) {
 	defer f.Close()
 	var r *report.Run
 	if strings.EqualFold(filepath.Ext(path), ".hlog") {
+		warn := report.WithWarnings(func(msg string) { fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", path, msg) })
 		var ivs []report.Interval
-		if ivs, err = report.ReadHistogramLog(f); err == nil {
-			r, err = report.FromIntervals(ivs)
+		if ivs, err = report.ReadHistogramLog(f, warn); err == nil {
+			if ivs, err = report.SelectStream(ivs, c.String("tag")); err == nil {
+				r, err = report.FromIntervals(ivs)
+			}
 		}
 	} else {
 		r, err = report.ReadJSON(f)

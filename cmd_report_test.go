@@ -269,9 +269,9 @@ func TestReportTableMarkdown(t *testing.T) {
 	}
 	for _, want := range []string{
 		"ping 127.0.0.1:7000: 1 connection, closed loop\n",
-		"| metric          | value  |\n|:----------------|-------:|\n",
-		"| rtt p99 (µs)    | 29.807 |\n",
-		"| throughput                  |                         1000.0 msgs/s |\n",
+		"| rtt (µs) | value |\n|:---------|------:|\n",
+		"| p99      | 29.81 |\n",
+		"| throughput         |                        1.000 k msgs/s |\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output does not contain %q:\n%s", want, out)
@@ -283,7 +283,7 @@ func TestReportTableMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errs, code = runCLI(t, string(src), "report", "table", "-")
-	if code != exitOK || !strings.Contains(out, "| rtt p99 (µs)    | 29.807 |") || !strings.Contains(out, "+-----") {
+	if code != exitOK || !strings.Contains(out, "| p99      | 29.81 |") || !strings.Contains(out, "+-----") {
 		t.Errorf("table from stdin: exit %d, stderr %q:\n%s", code, errs, out)
 	}
 }
@@ -469,5 +469,54 @@ func TestDistributedMerge(t *testing.T) {
 	}
 	if n != sum.TotalCount() {
 		t.Errorf("merged log holds %d RTTs, the merged result %d", n, sum.TotalCount())
+	}
+}
+
+// TestReportMergeSameRunTwice gives merge one result twice, once under
+// another name: it refuses, naming both files.
+func TestReportMergeSameRunTwice(t *testing.T) {
+	dir := t.TempDir()
+	a := writeResult(t, dir, "a.json", 100, 10*time.Microsecond, 20*time.Microsecond, nil)
+	b := writeResult(t, dir, "b.json", 300, 10*time.Microsecond, 20*time.Microsecond, nil)
+	src, err := os.ReadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := filepath.Join(dir, "a-again.json")
+	if err := os.WriteFile(again, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{a, b, a}, {a, b, again}} {
+		out, errs, code := runCLI(t, "", append([]string{"report", "merge"}, args...)...)
+		want := a + " and " + args[2] + " are the same run"
+		if code != exitRunError || out != "" || !strings.Contains(errs, want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("merge %v: exit %d, stdout %d bytes, stderr %q; want exit 1 and one line containing %q", args, code, len(out), errs, want)
+		}
+	}
+}
+
+// TestReportCompareWarnsOnModeDifferences compares runs made differently:
+// compare warns on stderr, naming what differs, and still compares.
+func TestReportCompareWarnsOnModeDifferences(t *testing.T) {
+	dir := t.TempDir()
+	base := writeResult(t, dir, "base.json", 1000, 10*time.Microsecond, 30*time.Microsecond, nil)
+	flood := writeResult(t, dir, "flood.json", 1000, 10*time.Microsecond, 30*time.Microsecond, func(r *report.Run) {
+		r.Command, r.Connections, r.TargetRate = "flood", 4, 5000
+	})
+	out, errs, code := runCLI(t, "", "report", "compare", "--baseline", base, flood)
+	if code != exitOK || !strings.Contains(out, "no regression") {
+		t.Fatalf("exit %d: %s\n%s", code, errs, out)
+	}
+	for _, want := range []string{"warning:", "command: ping vs flood", "loop: closed loop vs open loop", "connections: 1 vs 4"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q does not contain %q", errs, want)
+		}
+	}
+	if strings.Count(errs, "\n") != 1 {
+		t.Errorf("stderr has %d lines, want one warning line: %q", strings.Count(errs, "\n"), errs)
+	}
+	_, errs, _ = runCLI(t, "", "report", "compare", "--baseline", base, base)
+	if errs != "" {
+		t.Errorf("comparing a run with itself warns: %q", errs)
 	}
 }

@@ -48,6 +48,10 @@ type LoadConfig struct {
 	// Progress, if set, is called about once a second from another goroutine
 	// with the last second's figures.
 	Progress func(report.Progress, Counters)
+	// Intervals, if set, receives each connection's per-second histograms
+	// of the measured window as they close, to write an interval log while
+	// the run goes. Close it after Run returns.
+	Intervals *report.LogStream
 }
 
 // Counters are live totals across connections, for progress lines.
@@ -236,7 +240,7 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 	measBase := base.Add(cfg.Warmup)
 	tags := cfg.Mix.Tags()
 	for _, w := range ws {
-		w.rec = report.NewRecorder(measBase, startUnix.Add(cfg.Warmup), tags)
+		w.rec = report.NewRecorder(measBase, startUnix.Add(cfg.Warmup), tags, report.WithLogStream(cfg.Intervals))
 	}
 
 	done := make(chan struct{})

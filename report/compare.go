@@ -3,15 +3,12 @@ package report
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 )
 
 // metric is one figure of a Run that can be compared or checked.
@@ -198,69 +195,6 @@ func verdict(d Delta, floor time.Duration) Verdict {
 	return VerdictOK
 }
 
-// WriteComparison writes c as an ASCII table with the columns metric,
-// baseline, current, change, limit and verdict, followed by a summary line.
-// Latencies are in µs and throughput per second.
-func WriteComparison(w io.Writer, c Comparison) error {
-	return writeComparison(w, c, renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}), "%s\n")
-}
-
-// WriteComparisonMarkdown writes the table of [WriteComparison] as
-// Markdown, for CI job summaries; the baseline and current lines become a
-// list.
-func WriteComparisonMarkdown(w io.Writer, c Comparison) error {
-	return writeComparison(w, c, renderer.NewMarkdown(), "- %s\n")
-}
-
-// writeComparison writes c with rend, putting each line before the table
-// through the format line.
-func writeComparison(w io.Writer, c Comparison, rend tw.Renderer, line string) error {
-	if _, err := fmt.Fprintf(w, line+line+"\n", "baseline: "+title(c.Base), "current:  "+title(c.Current)); err != nil {
-		return err
-	}
-	rows := make([][]string, 0, len(c.Deltas))
-	for _, d := range c.Deltas {
-		limit := "-"
-		if d.HasLimit {
-			sign := "+"
-			if !d.Latency {
-				sign = "-"
-			}
-			limit = fmt.Sprintf("%s%g%%", sign, d.Limit)
-		}
-		verdict := string(d.Verdict)
-		if verdict == "" {
-			verdict = "-"
-		}
-		rows = append(rows, []string{d.Metric, formatMetric(d, d.Base), formatMetric(d, d.Current),
-			formatChange(d.Change), limit, verdict})
-	}
-	header := []string{"metric", "baseline", "current", "change", "limit", "verdict"}
-	if err := renderTable(w, rend, header, rows); err != nil {
-		return err
-	}
-	result := "no regression"
-	if c.Regressed() {
-		result = "REGRESSION"
-	}
-	_, err := fmt.Fprintf(w, "\nlatency floor: %v; result: %s\n", c.Floor, result)
-	return err
-}
-
-func formatMetric(d Delta, v float64) string {
-	if d.Latency {
-		return fmt.Sprintf("%.3f µs", v/1e3)
-	}
-	return rate(v, d.Unit)
-}
-
-func formatChange(pct float64) string {
-	if math.IsNaN(pct) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%+.1f%%", pct)
-}
-
 // Threshold is an absolute bound on one metric of a run, such as
 // "p99<50us" or "msgs_per_sec>100000".
 type Threshold struct {
@@ -391,4 +325,39 @@ func CheckThresholds(r *Run, ths []Threshold) (lines []string, ok bool) {
 		lines = append(lines, res.Line)
 	}
 	return lines, ok
+}
+
+// ModeDifferences lists how cur was run differently from base in what
+// changes the figures: the command (ping or flood), closed or open loop,
+// the target rate, the number of connections, and the message mix, window
+// and expected reply of its settings. Each entry reads like
+// "connections: 4 vs 8" (base first). It is empty when both ran alike, or
+// when a setting is unknown for either.
+func ModeDifferences(base, cur *Run) []string {
+	var out []string
+	diff := func(what string, a, b any) {
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			out = append(out, fmt.Sprintf("%s: %v vs %v", what, a, b))
+		}
+	}
+	diff("command", base.Command, cur.Command)
+	loop := func(r *Run) string {
+		if r.TargetRate > 0 {
+			return "open loop"
+		}
+		return "closed loop"
+	}
+	diff("loop", loop(base), loop(cur))
+	if base.TargetRate > 0 && cur.TargetRate > 0 {
+		diff("rate (msgs/s)", strconv.FormatFloat(base.TargetRate, 'g', -1, 64), strconv.FormatFloat(cur.TargetRate, 'g', -1, 64))
+	}
+	diff("connections", base.Connections, cur.Connections)
+	for _, key := range []string{"mix", "window", "expect"} {
+		a, okA := base.Config[key]
+		b, okB := cur.Config[key]
+		if okA && okB {
+			diff(key, a, b)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"maps"
 	"math"
 	"reflect"
 	"strings"
@@ -175,5 +176,37 @@ func TestCheckThresholds(t *testing.T) {
 	}
 	if lines, ok := CheckThresholds(r, ths[:1]); !ok || len(lines) != 1 {
 		t.Errorf("passing threshold: got %q, %v", lines, ok)
+	}
+}
+
+func TestModeDifferences(t *testing.T) {
+	base := fixtureRun(1, 0)
+	base.Config["mix"], base.Config["window"] = "heartbeat=100", 1
+	tests := []struct {
+		name string
+		edit func(r *Run)
+		want string
+	}{
+		{"same", func(r *Run) {}, ""},
+		{"command", func(r *Run) { r.Command = "flood" }, "command: ping vs flood"},
+		{"open loop", func(r *Run) { r.TargetRate = 1000 }, "loop: closed loop vs open loop"},
+		{"connections", func(r *Run) { r.Connections = 8 }, "connections: 2 vs 8"},
+		{"mix and window", func(r *Run) { r.Config["mix"], r.Config["window"] = "order=100", 256 },
+			"mix: heartbeat=100 vs order=100; window: 1 vs 256"},
+		{"unknown setting", func(r *Run) { delete(r.Config, "mix") }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := fixtureRun(2, 0)
+			cur.Config = maps.Clone(base.Config)
+			tt.edit(cur)
+			if got := strings.Join(ModeDifferences(base, cur), "; "); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	a, b := fixtureRun(1, 1000), fixtureRun(1, 2000)
+	if got := strings.Join(ModeDifferences(a, b), "; "); got != "rate (msgs/s): 1000 vs 2000" {
+		t.Errorf("rates: got %q", got)
 	}
 }

@@ -1,6 +1,7 @@
 // Package report turns RTT measurements into results: HDR histograms
-// turned into tables, JSON, HdrHistogram logs, plots, merges and baseline
-// comparisons.
+// turned into JSON, HdrHistogram logs and percentile spectra, merges and
+// baseline comparisons. Package report/table prints them as tables and
+// package report/plot draws them.
 //
 // # Model
 //
@@ -28,16 +29,14 @@
 //
 // # Output
 //
-//   - [WriteTable] and [WriteMarkdown]: tables for terminals and CI job
-//     summaries; every number carries its unit, RTTs are in µs.
 //   - [WriteJSON] and [ReadJSON]: the result document (schema [Schema]),
 //     with histograms in HdrHistogram's V2 compressed base64 encoding.
 //   - [WritePercentiles]: the .hgrm percentile spectrum that HdrHistogram's
 //     plotter reads, identical to what Java's HistogramLogProcessor prints.
-//   - [WriteHistogramLog] and [ReadHistogramLog]: HdrHistogram interval logs
-//     (format 1.3), one tagged stream per message type, readable by Java's
-//     HistogramLogProcessor.
-//   - [PlotPercentiles] and [PlotOverTime]: PNG or SVG plots.
+//   - [WriteHistogramLog], [LogStream] and [ReadHistogramLog]: HdrHistogram
+//     interval logs (format 1.3), written at the end or while the run goes,
+//     with an untagged stream of all message types and one tagged stream
+//     per message type, readable by Java's HistogramLogProcessor.
 //
 // # Combining and comparing
 //
@@ -47,7 +46,7 @@
 // and an absolute latency floor, and [CheckThresholds] checks absolute
 // bounds such as "p99<50us".
 //
-// Package report depends only on the standard library, hdrhistogram-go,
-// tablewriter and gonum plot. The load drivers in package client produce
-// its Runs; the gigadex command prints and compares them.
+// Package report depends only on the standard library and hdrhistogram-go,
+// so that the load drivers in package client, which produce its Runs, stay
+// light to import; the gigadex command prints and compares them.
 package report

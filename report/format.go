@@ -5,13 +5,11 @@ import "io"
 // Reporter writes a Run in one output format.
 type Reporter func(w io.Writer, r *Run) error
 
-// Formats maps the names of the output formats to their Reporter: "table"
-// ([WriteTable]), "markdown" ([WriteMarkdown]), "json" ([WriteJSON]), "hlog"
-// ([WriteHistogramLog]) and "hgrm" ([WritePercentiles]).
+// Formats maps the names of the file formats to their Reporter: "json"
+// ([WriteJSON]), "hlog" ([WriteHistogramLog]) and "hgrm"
+// ([WritePercentiles]). Tables are printed by package report/table.
 var Formats = map[string]Reporter{
-	"table":    WriteTable,
-	"markdown": WriteMarkdown,
-	"json":     WriteJSON,
-	"hlog":     WriteHistogramLog,
-	"hgrm":     WritePercentiles,
+	"json": WriteJSON,
+	"hlog": WriteHistogramLog,
+	"hgrm": WritePercentiles,
 }

@@ -41,24 +41,6 @@ func render(t *testing.T, f func(*bytes.Buffer) error) []byte {
 	return b.Bytes()
 }
 
-func TestWriteTable(t *testing.T) {
-	r := fixtureRun(1, 0)
-	r.ErrorSamples = []string{"read tcp 127.0.0.1:7000: connection reset by peer"}
-	r.Errors = 1
-	golden(t, render(t, func(b *bytes.Buffer) error { return WriteTable(b, r) }))
-}
-
-func TestWriteTableRateLimited(t *testing.T) {
-	r := fixtureRun(1, 2000)
-	r.Interrupted = true
-	golden(t, render(t, func(b *bytes.Buffer) error { return WriteTable(b, r) }))
-}
-
-func TestWriteMarkdown(t *testing.T) {
-	r := fixtureRun(1, 2000)
-	golden(t, render(t, func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }))
-}
-
 func TestWriteJSON(t *testing.T) {
 	r := fixtureRun(1, 2000)
 	golden(t, render(t, func(b *bytes.Buffer) error { return WriteJSON(b, r) }))
@@ -73,26 +55,4 @@ func TestWriteHistogramLog(t *testing.T) {
 	r := fixtureRun(1, 0)
 	r.Start = r.Start.Add(250 * time.Millisecond) // a start that is not on a whole second
 	golden(t, render(t, func(b *bytes.Buffer) error { return WriteHistogramLog(b, r) }))
-}
-
-func TestWriteComparison(t *testing.T) {
-	base, cur := fixtureRun(1, 0), fixtureRun(2, 0)
-	cur.Received -= 600 // a 10% drop in throughput
-	limits, err := ParseLimits(DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := Compare(base, cur, limits, 2*time.Microsecond)
-	golden(t, render(t, func(b *bytes.Buffer) error { return WriteComparison(b, c) }))
-}
-
-func TestWriteComparisonMarkdown(t *testing.T) {
-	base, cur := fixtureRun(1, 0), fixtureRun(2, 0)
-	cur.Received -= 600
-	limits, err := ParseLimits(DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := Compare(base, cur, limits, 2*time.Microsecond)
-	golden(t, render(t, func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) }))
 }

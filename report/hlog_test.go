@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,23 +17,45 @@ func TestHistogramLogRoundTrip(t *testing.T) {
 			r.Intervals[i].StartMs += shift.Milliseconds()
 			r.Intervals[i].EndMs += shift.Milliseconds()
 		}
-		r.Intervals = append(r.Intervals, Interval{StartMs: r.Intervals[0].StartMs, EndMs: r.Intervals[0].EndMs, Hist: r.Intervals[0].Hist})
 		var b bytes.Buffer
 		if err := WriteHistogramLog(&b, r); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ReadHistogramLog(&b)
+		got, err := ReadHistogramLog(&b, WithWarnings(func(msg string) { t.Errorf("warning: %s", msg) }))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != len(r.Intervals) {
-			t.Fatalf("shift %v: read %d intervals, wrote %d", shift, len(got), len(r.Intervals))
+		var tagged, untagged []Interval
+		for _, iv := range got {
+			if iv.Tag == "" {
+				untagged = append(untagged, iv)
+			} else {
+				tagged = append(tagged, iv)
+			}
+		}
+		if len(tagged) != len(r.Intervals) {
+			t.Fatalf("shift %v: read %d tagged intervals, wrote %d", shift, len(tagged), len(r.Intervals))
 		}
 		for i, w := range r.Intervals {
-			g := got[i]
+			g := tagged[i]
 			if g.Tag != w.Tag || g.StartMs != w.StartMs || g.EndMs != w.EndMs || !samePacked(g.Hist, w.Hist) {
 				t.Errorf("shift %v: interval %d: got {%q %d %d count %d}, want {%q %d %d count %d}", shift, i,
 					g.Tag, g.StartMs, g.EndMs, g.Hist.TotalCount(), w.Tag, w.StartMs, w.EndMs, w.Hist.TotalCount())
+			}
+		}
+		// One untagged interval per second, the sum of that second's tags.
+		if len(untagged) != 3 {
+			t.Fatalf("shift %v: %d untagged intervals, want 3", shift, len(untagged))
+		}
+		for _, u := range untagged {
+			want := NewHistogram()
+			for _, iv := range r.Intervals {
+				if iv.StartMs == u.StartMs {
+					iv.Hist.MergeInto(want)
+				}
+			}
+			if want.TotalCount() == 0 || !dense(u.Hist).Equals(want) {
+				t.Errorf("shift %v: untagged interval at %d: count %d, want the sum of its tags, %d", shift, u.StartMs, u.Hist.TotalCount(), want.TotalCount())
 			}
 		}
 	}
@@ -106,6 +129,83 @@ func TestReadHistogramLogErrors(t *testing.T) {
 	} {
 		if _, err := ReadHistogramLog(strings.NewReader(log)); err == nil {
 			t.Errorf("ReadHistogramLog(%q) succeeded, want an error", log)
+		}
+	}
+}
+
+func TestReadHistogramLogCutLastLine(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHistogramLog(&b, fixtureRun(5, 0)); err != nil {
+		t.Fatal(err)
+	}
+	full, err := ReadHistogramLog(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(b.String(), "\n")
+	lines = lines[:len(lines)-1] // the empty string after the last line break
+	last := lines[len(lines)-1]
+	for _, cut := range []int{1, 10, 30, len(last) / 2, len(last) - 2} {
+		log := strings.Join(lines[:len(lines)-1], "") + last[:cut]
+		var warnings []string
+		got, err := ReadHistogramLog(strings.NewReader(log), WithWarnings(func(m string) { warnings = append(warnings, m) }))
+		if err != nil {
+			t.Fatalf("cut at %d: %v", cut, err)
+		}
+		if len(got) != len(full)-1 {
+			t.Errorf("cut at %d: %d intervals, want the %d before the cut line", cut, len(got), len(full)-1)
+		}
+		if want := fmt.Sprintf("line %d ", len(lines)); len(warnings) != 1 || !strings.Contains(warnings[0], want) {
+			t.Errorf("cut at %d: warnings %q, want one naming %q", cut, warnings, want)
+		}
+	}
+	// A whole last line without its line break is read.
+	got, err := ReadHistogramLog(strings.NewReader(strings.TrimSuffix(b.String(), "\n")), WithWarnings(func(m string) { t.Errorf("warning %q", m) }))
+	if err != nil || len(got) != len(full) {
+		t.Errorf("no final line break: %d intervals, %v; want %d", len(got), err, len(full))
+	}
+}
+
+func TestReadHistogramLogErrorNamesLine(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHistogramLog(&b, fixtureRun(5, 0)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(b.String(), "\n")
+	for _, bad := range []string{"1.0,1.0\n", "Tag=x\n", "0.0,1.0,1.0,not-a-histogram\n"} {
+		log := strings.Join(lines[:7], "") + bad + strings.Join(lines[7:], "")
+		_, err := ReadHistogramLog(strings.NewReader(log))
+		if err == nil || !strings.Contains(err.Error(), "line 8:") {
+			t.Errorf("line 8 %q: error %v, want one naming line 8", bad, err)
+		}
+	}
+}
+
+func TestSelectStream(t *testing.T) {
+	p := NewPackedHistogram()
+	ivs := []Interval{{Tag: "", StartMs: 0, Hist: p}, {Tag: "a", StartMs: 0, Hist: p}, {Tag: "b", StartMs: 0, Hist: p}, {Tag: "", StartMs: 1000, Hist: p}}
+	tests := []struct {
+		ivs     []Interval
+		tag     string
+		want    int
+		wantErr string
+	}{
+		{ivs, "", 2, ""},
+		{ivs, "a", 1, ""},
+		{ivs, "c", 0, `no intervals tagged "c" (tags: a, b)`},
+		{ivs[1:3], "", 2, ""}, // no untagged stream: all tagged ones
+		{nil, "", 0, "no intervals"},
+	}
+	for _, tt := range tests {
+		got, err := SelectStream(tt.ivs, tt.tag)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("SelectStream(%d intervals, %q): error %v, want %q", len(tt.ivs), tt.tag, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(got) != tt.want {
+			t.Errorf("SelectStream(%d intervals, %q) = %d intervals, %v; want %d", len(tt.ivs), tt.tag, len(got), err, tt.want)
 		}
 	}
 }

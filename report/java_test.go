@@ -17,12 +17,13 @@ import (
 
 // hdrJar returns the HdrHistogram jar of the Debian package
 // libhdrhistogram-java, or the one named by GIGADEX_HDRHISTOGRAM_JAR, and
-// the java binary; it skips the test if either is missing.
+// the java binary. If either is missing it skips the test, or fails it
+// when GIGADEX_REQUIRE_INTEROP=1 (as in CI).
 func hdrJar(t *testing.T) (java, jar string) {
 	t.Helper()
 	java, err := exec.LookPath("java")
 	if err != nil {
-		t.Skip("java not found on PATH; install default-jre-headless to run this test")
+		skipInterop(t, "java not found on PATH; install default-jre-headless to run this test")
 	}
 	candidates := []string{os.Getenv("GIGADEX_HDRHISTOGRAM_JAR"), "/usr/share/java/hdrhistogram.jar", "/usr/share/java/HdrHistogram.jar"}
 	for _, c := range candidates {
@@ -33,8 +34,18 @@ func hdrJar(t *testing.T) (java, jar string) {
 			return java, c
 		}
 	}
-	t.Skip("HdrHistogram jar not found; install libhdrhistogram-java or set GIGADEX_HDRHISTOGRAM_JAR")
+	skipInterop(t, "HdrHistogram jar not found; install libhdrhistogram-java or set GIGADEX_HDRHISTOGRAM_JAR")
 	return "", ""
+}
+
+// skipInterop skips the test for the reason given, or fails it when
+// GIGADEX_REQUIRE_INTEROP=1: CI must run the interoperability tests.
+func skipInterop(t *testing.T, reason string) {
+	t.Helper()
+	if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
+		t.Fatal(reason + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
+	}
+	t.Skip(reason)
 }
 
 // spectrumLines returns the percentile and footer lines of a .hgrm text:

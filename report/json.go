@@ -376,17 +376,21 @@ func latencyOf(h *hdrhistogram.Histogram) jsonLatency {
 	}
 }
 
-// spread is the range of per-connection figures.
-type spread struct {
-	MinMsgsPerSec, MaxMsgsPerSec float64
-	MinP99, MaxP99               int64
+// Spread is the range of per-connection figures of a run.
+type Spread struct {
+	MinMsgsPerSec, MaxMsgsPerSec float64 // replies received per second
+	MinP99, MaxP99               int64   // 99th percentile RTT in nanoseconds
 }
 
-func spreadOf(conns []ConnStats) (spread, bool) {
+// Spread returns the range of the per-connection figures of r, and false
+// if r has no per-connection figures.
+func (r *Run) Spread() (Spread, bool) { return spreadOf(r.PerConn) }
+
+func spreadOf(conns []ConnStats) (Spread, bool) {
 	if len(conns) == 0 {
-		return spread{}, false
+		return Spread{}, false
 	}
-	s := spread{
+	s := Spread{
 		MinMsgsPerSec: conns[0].MsgsPerSec, MaxMsgsPerSec: conns[0].MsgsPerSec,
 		MinP99: conns[0].P99Ns, MaxP99: conns[0].P99Ns,
 	}

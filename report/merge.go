@@ -25,8 +25,13 @@ const maxErrorSamples = 10
 // drop values. Uncorrected is merged only if every input has one, and is
 // nil otherwise. Intervals are merged as [MergeIntervals] does.
 //
-// Counters (Sent, Received, Errors, bytes, warmup counts), Connections and
-// TargetRate are summed; PerConn is concatenated and renumbered.
+// Counters (Sent, Received, Errors, bytes, warmup counts, LateSends,
+// Reconnects, ReconnectGap), Connections and TargetRate are summed;
+// MaxSendLag is the largest; PerConn is concatenated and renumbered.
+//
+// The same run given twice is refused with a [*DuplicateRunError]: runs
+// with the same command, address, start, window, counters and RTT
+// histogram are one run, whatever their labels.
 //
 // The merged window is the one in which all inputs ran: from the latest
 // Start to the earliest end (Start+Elapsed). Inputs that do not all overlap
@@ -48,6 +53,11 @@ func Merge(runs ...*Run) (*Run, error) {
 	for i, r := range runs {
 		if r == nil {
 			return nil, fmt.Errorf("report: merge: run %d is nil", i)
+		}
+		for j, q := range runs[:i] {
+			if sameRun(q, r) {
+				return nil, &DuplicateRunError{First: j, Second: i}
+			}
 		}
 	}
 	start, end := runs[0].Start, runs[0].Start.Add(runs[0].Elapsed)
@@ -84,6 +94,32 @@ func Merge(runs ...*Run) (*Run, error) {
 	}
 	m.Intervals = ivs
 	return m, nil
+}
+
+// DuplicateRunError is the error of [Merge] given the same run twice, as
+// runs First and Second (indices of its arguments).
+type DuplicateRunError struct {
+	First, Second int
+}
+
+func (e *DuplicateRunError) Error() string {
+	return fmt.Sprintf("report: merge: runs %d and %d are the same run (same start, counters and histogram)", e.First, e.Second)
+}
+
+// sameRun reports whether a and b are the same measured run: the same
+// command, address, start, window, counters and RTT histogram.
+func sameRun(a, b *Run) bool {
+	if a == b {
+		return true
+	}
+	if a.Command != b.Command || a.Addr != b.Addr || !a.Start.Equal(b.Start) || a.Elapsed != b.Elapsed ||
+		a.Sent != b.Sent || a.Received != b.Received || a.Errors != b.Errors || a.Connections != b.Connections {
+		return false
+	}
+	if a.RTT == nil || b.RTT == nil {
+		return a.RTT == b.RTT
+	}
+	return a.RTT.Equals(b.RTT)
 }
 
 func mergeHistograms(m *Run, runs []*Run) error {
@@ -148,6 +184,10 @@ func mergeCounters(m *Run, runs []*Run) {
 		m.WarmupElapsed = max(m.WarmupElapsed, r.WarmupElapsed)
 		m.TargetRate += r.TargetRate
 		m.Interrupted = m.Interrupted || r.Interrupted
+		m.LateSends += r.LateSends
+		m.MaxSendLag = max(m.MaxSendLag, r.MaxSendLag)
+		m.Reconnects += r.Reconnects
+		m.ReconnectGap += r.ReconnectGap
 		m.Merged.MsgsPerSec += r.MsgsPerSec()
 		m.Merged.BytesPerSec += r.BytesPerSec()
 		m.Merged.AchievedRate += r.AchievedRate()
@@ -237,6 +277,8 @@ func floorDiv(a, b int64) int64 {
 
 // FromIntervals builds a Run from intervals read from a histogram log, so
 // that logs can be tabulated, plotted, compared and merged like results.
+// Give it one stream of the log (see [SelectStream]): the untagged stream
+// and the tagged ones of a log hold the same values twice.
 // Its RTT is the sum of all intervals, Received is their total count, and
 // its window runs from the earliest start to the latest end. Other counters
 // are zero and Command is "hlog".

@@ -235,3 +235,57 @@ func TestMergedRunJSONRoundTrip(t *testing.T) {
 		t.Errorf("merged rates: got %+v, want %+v", got.Merged, m.Merged)
 	}
 }
+
+func TestMergeRefusesTheSameRunTwice(t *testing.T) {
+	a, b := fixtureRun(1, 0), fixtureRun(2, 0)
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, a); err != nil {
+		t.Fatal(err)
+	}
+	copyOfA, err := ReadJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyOfA.Tags = map[string]string{"agent": "other"} // labels do not make it another run
+	_, err = Merge(a, b, copyOfA)
+	var dup *DuplicateRunError
+	if !errors.As(err, &dup) || dup.First != 0 || dup.Second != 2 {
+		t.Fatalf("Merge(a, b, a again): %v, want a DuplicateRunError for runs 0 and 2", err)
+	}
+	// Runs measured at the same time with the same counts are different
+	// runs when their histograms differ.
+	if _, err := Merge(a, b); err != nil {
+		t.Errorf("Merge(a, b): %v", err)
+	}
+}
+
+// TestMergeRateAgentsDifferInOutcomesOnly merges rate-mode agents whose
+// settings are the same and whose outcomes (late sends, send lag,
+// reconnects) differ, from files that still carry outcomes in "config":
+// the settings are kept as one and the outcomes combined.
+func TestMergeRateAgentsDifferInOutcomesOnly(t *testing.T) {
+	var runs []*Run
+	for i, late := range []int64{0, 17} {
+		r := fixtureRun(uint64(i+1), 2000)
+		r.Config = map[string]any{"rate": 2000, "conns": 2, "duration": "3s", "late_sends": late, "max_send_lag_ms": 1.5 * float64(late), "reconnects": i}
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadJSON(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, back)
+	}
+	m, err := Merge(runs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.Config["inputs"]; ok || m.Config["rate"] != 2000.0 {
+		t.Errorf("merged config %v, want the agents' common settings", m.Config)
+	}
+	if m.LateSends != 17 || m.MaxSendLag != 25500*time.Microsecond || m.Reconnects != 1 {
+		t.Errorf("merged late sends %d, max lag %v, reconnects %d; want 17, 25.5ms, 1", m.LateSends, m.MaxSendLag, m.Reconnects)
+	}
+}

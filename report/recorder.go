@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,23 @@ type Recorder struct {
 	closed    []packedInterval          // finished seconds, sparse
 	finished  bool
 	published atomic.Pointer[second]
+	stream    *LogStream // nil unless WithLogStream
+	streamID  int
+}
+
+// RecorderOption configures a [Recorder].
+type RecorderOption func(*Recorder)
+
+// WithLogStream makes the recorder hand each second it closes to s, which
+// writes it to an interval log while the run goes. A nil s does nothing,
+// so that callers can pass an optional stream through.
+func WithLogStream(s *LogStream) RecorderOption {
+	return func(r *Recorder) {
+		if s != nil {
+			r.stream = s
+			r.streamID = s.attach(r.startMs)
+		}
+	}
 }
 
 // packedInterval is an [Interval] held in sparse form: a second of a single
@@ -52,18 +70,22 @@ type second struct {
 // types: the tag argument of Record indexes it; with no tags, use tag 0 for
 // untagged intervals. A Recorder holds a 220 KB histogram for the whole
 // run, one more for each tag it records and one more once RecordPair is
-// used.
-func NewRecorder(base, startUnix time.Time, tags []string) *Recorder {
+// used. Options such as [WithLogStream] apply in order.
+func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOption) *Recorder {
 	if len(tags) == 0 {
 		tags = []string{""}
 	}
-	return &Recorder{
+	r := &Recorder{
 		base:    base,
 		startMs: startUnix.UnixMilli(),
 		tags:    slices.Clone(tags),
 		all:     NewHistogram(),
 		cur:     make([]*hdrhistogram.Histogram, len(tags)),
 	}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // Record records one RTT of rttNs nanoseconds for the message type tags[tag]
@@ -111,7 +133,11 @@ func (r *Recorder) Finish(now time.Time) {
 	}
 	r.finished = true
 	end := r.startMs + now.Sub(r.base).Milliseconds()
+	n := len(r.closed)
 	r.close(max(end, r.startMs+r.sec*1000))
+	if r.stream != nil {
+		r.stream.put(r.streamID, math.MaxInt64, r.closed[n:])
+	}
 }
 
 // Histogram returns the RTTs of the whole window in nanoseconds. It is the
@@ -160,8 +186,14 @@ func (r *Recorder) advance(now time.Time) {
 	if sec <= r.sec {
 		return
 	}
+	n := len(r.closed)
 	r.close(r.startMs + (r.sec+1)*1000)
 	r.sec = sec
+	if r.stream != nil {
+		// The closed histograms are never modified again: the stream
+		// reads them without copying.
+		r.stream.put(r.streamID, r.startMs+sec*1000, r.closed[n:])
+	}
 }
 
 // close moves the current second of every tag into r.closed, ending it at

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"time"
@@ -56,6 +57,16 @@ func CurrentEnv() Env {
 		Arch:       runtime.GOARCH,
 		Hostname:   host,
 	}
+}
+
+// String formats e as "go1.26.8 GOMAXPROCS=2 CPUs=2 linux/amd64",
+// followed by "host=NAME" when the hostname is known.
+func (e Env) String() string {
+	s := fmt.Sprintf("%s GOMAXPROCS=%d CPUs=%d %s/%s", e.GoVersion, e.GOMAXPROCS, e.NumCPU, e.OS, e.Arch)
+	if e.Hostname != "" {
+		s += " host=" + e.Hostname
+	}
+	return s
 }
 
 // ConnStats holds the counters of one connection over the measured window.

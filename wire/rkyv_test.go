@@ -61,6 +61,9 @@ func rkyvPeer(t *testing.T) string {
 	t.Helper()
 	rkyvBuild.once.Do(buildRkyvPeer)
 	if rkyvBuild.skip != "" {
+		if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
+			t.Fatal(rkyvBuild.skip + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
+		}
 		t.Skip(rkyvBuild.skip)
 	}
 	if rkyvBuild.err != nil {

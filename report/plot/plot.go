@@ -1,4 +1,8 @@
-package report
+// Package plot draws results of package report as PNG or SVG images with
+// gonum/plot: RTT percentile distributions and RTT over time. It is apart
+// from report so that the load drivers, which import report, do not import
+// a plotting library.
+package plot
 
 import (
 	"errors"
@@ -15,9 +19,11 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/gigadex/gigadex/report"
 )
 
-// Size of the plots written by PlotPercentiles and PlotOverTime: 768x480
+// Size of the plots written by Percentiles and OverTime: 768x480
 // pixels in PNG, with a margin around the drawing so that labels and the
 // legend at the edges are not cut.
 const (
@@ -38,15 +44,15 @@ var percentileTicks = []plot.Tick{
 	{Value: 1e6, Label: "99.9999%"},
 }
 
-// PlotPercentiles draws the RTT percentile distribution of runs, overlaid,
+// Percentiles draws the RTT percentile distribution of runs, overlaid,
 // as HdrHistogram's plotter does: x is 1/(1-percentile) on a log scale,
 // labelled 50%, 90%, 99%, 99.9% and so on; y is the RTT in µs, on a log
 // scale so that the median and a tail a thousand times slower both show.
 // names label the runs in the legend; a missing name becomes "run N". The
 // format, PNG or SVG, follows the extension of path.
-func PlotPercentiles(path string, runs []*Run, names []string) error {
+func Percentiles(path string, runs []*report.Run, names []string) error {
 	if len(runs) == 0 {
-		return errors.New("report: plot: no runs")
+		return errors.New("plot: no runs")
 	}
 	p := plot.New()
 	p.Title.Text = "RTT by percentile"
@@ -59,7 +65,7 @@ func PlotPercentiles(path string, runs []*Run, names []string) error {
 	maxX := 100.0
 	var ys yRange
 	for i, r := range runs {
-		xys := percentileXYs(rttOf(r))
+		xys := percentileXYs(r.RTT)
 		if len(xys) == 0 {
 			continue
 		}
@@ -67,7 +73,7 @@ func PlotPercentiles(path string, runs []*Run, names []string) error {
 		ys.add(xys)
 		line, err := plotter.NewLine(xys)
 		if err != nil {
-			return fmt.Errorf("report: plot: %w", err)
+			return fmt.Errorf("plot: %w", err)
 		}
 		line.Color = plotutil.Color(i)
 		line.Width = vg.Points(1.5)
@@ -93,11 +99,11 @@ func PlotPercentiles(path string, runs []*Run, names []string) error {
 // percentileXYs returns the percentile spectrum of h as (1/(1-q), µs)
 // points, leaving out the 100% point, whose x is infinite.
 func percentileXYs(h *hdrhistogram.Histogram) plotter.XYs {
-	if h.TotalCount() == 0 {
+	if h == nil || h.TotalCount() == 0 {
 		return nil
 	}
 	var xys plotter.XYs
-	for _, b := range h.CumulativeDistributionWithTicks(PercentileTicks) {
+	for _, b := range h.CumulativeDistributionWithTicks(report.PercentileTicks) {
 		q := b.Quantile / 100
 		if q >= 1 {
 			continue
@@ -187,23 +193,23 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// PlotOverTime draws the p50, p99 and max RTT in µs of each second of
+// OverTime draws the p50, p99 and max RTT in µs of each second of
 // intervals, such as those of a histogram log, against seconds since the
 // first interval, with RTT on a log scale. Intervals of different tags that
 // start in the same second are merged first. The format, PNG or SVG,
 // follows the extension of path.
-func PlotOverTime(path string, intervals []Interval) error {
+func OverTime(path string, intervals []report.Interval) error {
 	if len(intervals) == 0 {
-		return errors.New("report: plot: no intervals")
+		return errors.New("plot: no intervals")
 	}
-	untagged := make([]Interval, len(intervals))
+	untagged := make([]report.Interval, len(intervals))
 	for i, iv := range intervals {
 		untagged[i] = iv
 		untagged[i].Tag = ""
 	}
-	merged, err := MergeIntervals(untagged)
+	merged, err := report.MergeIntervals(untagged)
 	if err != nil {
-		return fmt.Errorf("report: plot: %w", err)
+		return fmt.Errorf("plot: %w", err)
 	}
 	t0 := merged[0].StartMs
 	series := []struct {
@@ -233,7 +239,7 @@ func PlotOverTime(path string, intervals []Interval) error {
 		ys.add(xys)
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return fmt.Errorf("report: plot: %w", err)
+			return fmt.Errorf("plot: %w", err)
 		}
 		line.Color = plotutil.Color(i)
 		line.Width = vg.Points(1.5)
@@ -250,24 +256,24 @@ func PlotOverTime(path string, intervals []Interval) error {
 func savePlot(p *plot.Plot, path string) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".png" && ext != ".svg" {
-		return fmt.Errorf("report: plot %s: want a .png or .svg file name", path)
+		return fmt.Errorf("plot %s: want a .png or .svg file name", path)
 	}
 	wt, err := draw.NewFormattedCanvas(plotWidth, plotHeight, ext[1:])
 	if err != nil {
-		return fmt.Errorf("report: plot: %w", err)
+		return fmt.Errorf("plot: %w", err)
 	}
 	m := vg.Points(plotMargin)
 	p.Draw(draw.Crop(draw.New(wt), m, -m, m, -m))
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("report: plot: %w", err)
+		return fmt.Errorf("plot: %w", err)
 	}
 	if _, err := wt.WriteTo(f); err != nil {
 		f.Close()
-		return fmt.Errorf("report: plot %s: %w", path, err)
+		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("report: plot %s: %w", path, err)
+		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package report
+package plot
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/internal/fixture"
 )
 
 // checkPNG decodes the PNG at path and checks its size and that it is a
@@ -47,17 +50,17 @@ func checkPNG(t *testing.T, path string) {
 	}
 }
 
-func TestPlotPercentiles(t *testing.T) {
+func TestPercentiles(t *testing.T) {
 	dir := t.TempDir()
-	runs := []*Run{fixtureRun(1, 0), fixtureRun(2, 2000)}
+	runs := []*report.Run{fixture.Run(1, 0), fixture.Run(2, 2000)}
 	png := filepath.Join(dir, "latency.png")
-	if err := PlotPercentiles(png, runs, []string{"closed loop", "2000 msgs/s"}); err != nil {
+	if err := Percentiles(png, runs, []string{"closed loop", "2000 msgs/s"}); err != nil {
 		t.Fatal(err)
 	}
 	checkPNG(t, png)
 
 	svg := filepath.Join(dir, "latency.svg")
-	if err := PlotPercentiles(svg, runs, nil); err != nil {
+	if err := Percentiles(svg, runs, nil); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(svg)
@@ -71,9 +74,9 @@ func TestPlotPercentiles(t *testing.T) {
 	}
 }
 
-func TestPlotOverTime(t *testing.T) {
+func TestOverTime(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "over-time.png")
-	if err := PlotOverTime(path, fixtureRun(1, 0).Intervals); err != nil {
+	if err := OverTime(path, fixture.Run(1, 0).Intervals); err != nil {
 		t.Fatal(err)
 	}
 	checkPNG(t, path)
@@ -81,16 +84,16 @@ func TestPlotOverTime(t *testing.T) {
 
 func TestPlotErrors(t *testing.T) {
 	dir := t.TempDir()
-	if err := PlotPercentiles(filepath.Join(dir, "x.gif"), []*Run{fixtureRun(1, 0)}, nil); err == nil {
+	if err := Percentiles(filepath.Join(dir, "x.gif"), []*report.Run{fixture.Run(1, 0)}, nil); err == nil {
 		t.Errorf("plot to .gif succeeded")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.gif")); err == nil {
 		t.Errorf("a refused plot left a file behind")
 	}
-	if err := PlotPercentiles(filepath.Join(dir, "x.png"), nil, nil); err == nil {
+	if err := Percentiles(filepath.Join(dir, "x.png"), nil, nil); err == nil {
 		t.Errorf("plot of no runs succeeded")
 	}
-	if err := PlotOverTime(filepath.Join(dir, "x.png"), nil); err == nil {
+	if err := OverTime(filepath.Join(dir, "x.png"), nil); err == nil {
 		t.Errorf("plot of no intervals succeeded")
 	}
 }

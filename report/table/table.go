@@ -1,0 +1,203 @@
+// Package table prints results of package report as tables: ASCII for
+// terminals and Markdown for CI job summaries. It is apart from report so
+// that the load drivers, which import report, do not import a table
+// renderer.
+package table
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/gigadex/gigadex/report"
+)
+
+// latencyRow is one row of the RTT table: a label and the figure it
+// shows, in nanoseconds.
+type latencyRow struct {
+	label string
+	ns    func(h *hdrhistogram.Histogram) float64
+}
+
+func quantileNs(q float64) func(h *hdrhistogram.Histogram) float64 {
+	return func(h *hdrhistogram.Histogram) float64 { return float64(h.ValueAtQuantile(q)) }
+}
+
+var latencyRows = []latencyRow{
+	{"p50", quantileNs(50)},
+	{"p90", quantileNs(90)},
+	{"p99", quantileNs(99)},
+	{"p99.9", quantileNs(99.9)},
+	{"p99.99", quantileNs(99.99)},
+	{"max", func(h *hdrhistogram.Histogram) float64 { return float64(h.Max()) }},
+	{"mean", (*hdrhistogram.Histogram).Mean},
+	{"stddev", (*hdrhistogram.Histogram).StdDev},
+}
+
+// Write writes r to w as plain ASCII tables for a terminal: a title
+// line, the RTT percentiles (corrected and uncorrected side by side in
+// rate-limited mode) in the unit that fits the median, named in the
+// header, the counters and rates with SI prefixes and 4 significant digits
+// ("11.10 M msgs/s", "577.1 MB/s"), and a line describing the environment.
+// The JSON result keeps the exact numbers.
+func Write(w io.Writer, r *report.Run) error {
+	return writeTables(w, r, ascii())
+}
+
+// WriteMarkdown writes the tables of [Write] as Markdown, for CI job
+// summaries.
+func WriteMarkdown(w io.Writer, r *report.Run) error {
+	return writeTables(w, r, renderer.NewMarkdown())
+}
+
+func ascii() tw.Renderer {
+	return renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})
+}
+
+func writeTables(w io.Writer, r *report.Run, rend tw.Renderer) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n", Title(r)); err != nil {
+		return err
+	}
+	unit := rttUnit(r)
+	if err := render(w, rend, latencyHeader(r, unit), latencyTable(r, unit)); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(w); err != nil {
+		return err
+	}
+	if err := render(w, rend, []string{"metric", "value"}, summaryTable(r)); err != nil {
+		return err
+	}
+	if f := footer(r); f != "" {
+		_, err := fmt.Fprintf(w, "\n%s\n", f)
+		return err
+	}
+	return nil
+}
+
+func render(w io.Writer, rend tw.Renderer, header []string, rows [][]string) error {
+	align := make([]tw.Align, len(header))
+	align[0] = tw.AlignLeft
+	for i := 1; i < len(align); i++ {
+		align[i] = tw.AlignRight
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(rend),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+	)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	return nil
+}
+
+// Title describes r in one line: command, address, connections, mode, and
+// whether it was merged or interrupted, such as
+// "ping 127.0.0.1:7000: 2 connections, closed loop".
+func Title(r *report.Run) string {
+	mode := "closed loop"
+	if r.TargetRate > 0 {
+		mode = fmt.Sprintf("target %s", msgRate(r.TargetRate))
+	}
+	parts := []string{mode}
+	switch r.Connections {
+	case 0:
+	case 1:
+		parts = []string{"1 connection", mode}
+	default:
+		parts = []string{fmt.Sprintf("%d connections", r.Connections), mode}
+	}
+	if r.Merged != nil {
+		parts = append(parts, fmt.Sprintf("merged from %d results", r.Merged.Inputs))
+	}
+	s := strings.TrimSpace(r.Command+" "+r.Addr) + ": " + strings.Join(parts, ", ")
+	if r.Interrupted {
+		s += " (interrupted)"
+	}
+	return s
+}
+
+// rttUnit returns the unit of the RTT table: the one that fits the median.
+func rttUnit(r *report.Run) time.Duration {
+	if r.RTT == nil || r.RTT.TotalCount() == 0 {
+		return time.Microsecond
+	}
+	return latencyUnit(float64(r.RTT.ValueAtQuantile(50)))
+}
+
+func latencyHeader(r *report.Run, unit time.Duration) []string {
+	first := fmt.Sprintf("rtt (%s)", unitName(unit))
+	if r.Uncorrected != nil {
+		return []string{first, "corrected", "uncorrected"}
+	}
+	return []string{first, "value"}
+}
+
+func latencyTable(r *report.Run, unit time.Duration) [][]string {
+	rows := make([][]string, 0, len(latencyRows))
+	for _, lr := range latencyRows {
+		row := []string{lr.label, latencyOf(r.RTT, lr.ns, unit)}
+		if r.Uncorrected != nil {
+			row = append(row, latencyOf(r.Uncorrected, lr.ns, unit))
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// latencyOf formats f(h) nanoseconds in unit; an empty histogram shows as
+// "-".
+func latencyOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float64, unit time.Duration) string {
+	if h == nil || h.TotalCount() == 0 {
+		return "-"
+	}
+	return latency(f(h), unit)
+}
+
+func summaryTable(r *report.Run) [][]string {
+	rows := [][]string{
+		{"throughput", msgRate(r.MsgsPerSec())},
+		{"bandwidth received", byteRate(r.BytesPerSec())},
+		{"sent", fmt.Sprintf("%s, %s", msgs(r.Sent), bytesOf(r.BytesSent))},
+		{"received", fmt.Sprintf("%s, %s", msgs(r.Received), bytesOf(r.BytesReceived))},
+		{"errors", strconv.FormatInt(r.Errors, 10)},
+		{"measured window", fmt.Sprintf("%.3f s", r.Elapsed.Seconds())},
+		{"warmup", fmt.Sprintf("%.3f s, %s sent, %s received", r.WarmupElapsed.Seconds(), msgs(r.WarmupSent), msgs(r.WarmupReceived))},
+	}
+	// In closed loop the rate achieved is the throughput: no row of its own.
+	if r.TargetRate > 0 {
+		rows = append(rows, []string{"send rate target / achieved",
+			fmt.Sprintf("%s / %s", msgRate(r.TargetRate), msgRate(r.AchievedRate()))})
+	}
+	if s, ok := r.Spread(); ok && len(r.PerConn) > 1 {
+		rows = append(rows,
+			[]string{"per-connection throughput", fmt.Sprintf("%s .. %s", msgRate(s.MinMsgsPerSec), msgRate(s.MaxMsgsPerSec))},
+			[]string{"per-connection rtt p99", fmt.Sprintf("%s .. %s", latencyWithUnit(float64(s.MinP99)), latencyWithUnit(float64(s.MaxP99)))},
+		)
+	}
+	return rows
+}
+
+func footer(r *report.Run) string {
+	var lines []string
+	if r.Env != (report.Env{}) { // a run read from an interval log has none
+		lines = append(lines, "env: "+r.Env.String())
+	}
+	for _, e := range r.ErrorSamples {
+		lines = append(lines, "error: "+e)
+	}
+	return strings.Join(lines, "\n")
+}

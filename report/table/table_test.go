@@ -1,0 +1,124 @@
+package table
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/internal/fixture"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/<test name>.golden, or rewrites that
+// file when the test runs with -update.
+func golden(t *testing.T, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report/table -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test ./report/table -update if the change is intended)\n got:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func output(t *testing.T, f func(*bytes.Buffer) error) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := f(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestWriteTable(t *testing.T) {
+	r := fixture.Run(1, 0)
+	r.ErrorSamples = []string{"read tcp 127.0.0.1:7000: connection reset by peer"}
+	r.Errors = 1
+	golden(t, output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+}
+
+func TestWriteTableRateLimited(t *testing.T) {
+	r := fixture.Run(1, 2000)
+	r.Interrupted = true
+	golden(t, output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+}
+
+func TestWriteMarkdown(t *testing.T) {
+	r := fixture.Run(1, 2000)
+	golden(t, output(t, func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }))
+}
+
+func TestWriteComparison(t *testing.T) {
+	base, cur := fixture.Run(1, 0), fixture.Run(2, 0)
+	cur.Received -= 600 // a 10% drop in throughput
+	limits, err := report.ParseLimits(report.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := report.Compare(base, cur, limits, 2*time.Microsecond)
+	golden(t, output(t, func(b *bytes.Buffer) error { return WriteComparison(b, c) }))
+}
+
+func TestWriteComparisonMarkdown(t *testing.T) {
+	base, cur := fixture.Run(1, 0), fixture.Run(2, 0)
+	cur.Received -= 600
+	limits, err := report.ParseLimits(report.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := report.Compare(base, cur, limits, 2*time.Microsecond)
+	golden(t, output(t, func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) }))
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{msgRate(11098767.9), "11.10 M msgs/s"},
+		{byteRate(577135931.1), "577.1 MB/s"},
+		{bytesOf(1155042304), "1.155 GB"},
+		{bytesOf(52), "52 B"},
+		{msgRate(999.96), "1.000 k msgs/s"},
+		{sig(9999.6), "10000"},
+		{sig(99.996), "100.0"},
+		{msgRate(999_960), "1.000 M msgs/s"},
+		{msgRate(0.5), "0.500 msgs/s"},
+		{msgs(9999), "9999 msgs"},
+		{msgs(5_829_120), "5.829 M msgs"},
+		{latencyWithUnit(18239), "18.24 µs"},
+		{latencyWithUnit(890), "890.0 ns"},
+		{latencyWithUnit(62_128_127), "62.13 ms"},
+		{latencyWithUnit(1.5e9), "1.500 s"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+// TestNoDuplicateRows checks that a closed-loop run has one throughput row
+// and no achieved rate, and that one connection has no per-connection
+// spread.
+func TestNoDuplicateRows(t *testing.T) {
+	r := fixture.Run(1, 0)
+	r.PerConn = r.PerConn[:1]
+	out := string(output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+	for _, no := range []string{"achieved", "per-connection"} {
+		if strings.Contains(out, no) {
+			t.Errorf("table has %q:\n%s", no, out)
+		}
+	}
+}

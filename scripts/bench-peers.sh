@@ -12,7 +12,7 @@
 #       one connection), and gigadex flood with 1, 4 and 64 connections and
 #       windows of 64, 256, 1024 and 4096 messages in flight, plus 4
 #       connections against flood's in-process echo server (no --addr)
-#   (c) gigadex vs the Rust tokio + rkyv pair in scripts/rust-peer, crossed
+#   (c) gigadex vs the Rust tokio + rkyv pair in rust/rust-peer, crossed
 #       (each client against each server): flood 4 connections x 1024 in
 #       flight, and ping pinned to CPU 0 (same count and warmup), where the
 #       gigadex clients and servers are both the default and --blocking ones
@@ -34,7 +34,7 @@
 #
 # Needs: go, taskset; installs as root from Debian when missing: sockperf,
 # and cargo plus librust-tokio-dev librust-rkyv-dev librust-bytecheck-dev for
-# the Rust peer, which builds offline (see scripts/rust-peer/.cargo/config.toml).
+# the Rust peer, which builds offline (see rust/.cargo/config.toml).
 # A part whose tools are missing is skipped and the report says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -172,7 +172,7 @@ for p in wire client echo; do
 done
 
 have_rust=1
-rust_peer=scripts/rust-peer/target/release/rust-peer
+rust_peer=rust/target/release/rust-peer
 rust_pkgs=()
 for p in librust-tokio-dev librust-rkyv-dev librust-bytecheck-dev; do
 	have_pkg "$p" || rust_pkgs+=("$p")
@@ -185,8 +185,8 @@ if ! command -v cargo >/dev/null; then
 	have_rust=0
 	note "cargo is missing (apt-get install cargo, as root): the Rust peer comparisons are skipped"
 else
-	log "cargo build --release --offline (scripts/rust-peer; the first build takes about a minute)"
-	if ! (cd scripts/rust-peer && cargo build --release --offline --quiet) >"$work/cargo.log" 2>&1; then
+	log "cargo build --release --offline -p rust-peer (rust/; the first build takes about two minutes)"
+	if ! (cd rust && CARGO_TARGET_DIR=target cargo build --release --offline --locked -p rust-peer --quiet) >"$work/cargo.log" 2>&1; then
 		have_rust=0
 		note "the Rust peer did not build (needs librust-tokio-dev librust-rkyv-dev librust-bytecheck-dev): $(tail -n 3 "$work/cargo.log" | tr '\n' ' ')"
 	fi
@@ -709,7 +709,7 @@ report=$work/report.md
 	if [ "$have_rust" = 1 ]; then
 		echo "### Against the Rust tokio + rkyv pair (4 connections × 1024 in flight)"
 		echo
-		echo "scripts/rust-peer: the original crate's design (tokio TcpStream, u32 length prefix, rkyv 0.7 archived Message,"
+		echo "rust/rust-peer: the original crate's design (tokio TcpStream, u32 length prefix, rkyv 0.7 archived Message,"
 		echo "check_archived_root on every frame on both sides, every message serialized with rkyv). Echoed msgs/s, median of"
 		echo "$rounds rounds, the two sides of each pair alternating."
 		echo
@@ -753,7 +753,7 @@ report=$work/report.md
 		echo
 		echo "Both sides under \`taskset -c 0\`, $xrtt_count round trips after $((xrtt_count / 10)) of warmup per run, median of"
 		echo "$rounds rounds, the $((${#xsides[@]} * ${#xsides[@]})) runs of a round in alternating order. Crossing the clients and servers shows which side adds the time."
-		[ "$have_rust" = 1 ] && echo "Rust: scripts/rust-peer (tokio, rkyv), the same frames as gigadex."
+		[ "$have_rust" = 1 ] && echo "Rust: rust/rust-peer (tokio, rkyv), the same frames as gigadex."
 		echo
 		echo "p50 RTT (µs):"
 		echo

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/gigadex/gigadex/internal/testutil"
 )
 
 // runSchemaPath is the published JSON Schema of gigadex.run/v1.
@@ -59,7 +61,7 @@ func TestJSONSchemaRealRuns(t *testing.T) {
 		t.Skip("builds gigadex and runs a ping and a 1-second flood")
 	}
 	schema := compileRunSchema(t)
-	bin := buildGigadex(t)
+	bin := testutil.BuildGigadex(t)
 	tests := []struct {
 		name string
 		args []string

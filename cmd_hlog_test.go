@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gigadex/gigadex/internal/testutil"
+
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/gigadex/gigadex/report"
@@ -181,7 +183,7 @@ func TestHlogJavaReadsRealRuns(t *testing.T) {
 		t.Skip("builds gigadex and runs ping and a 3-second flood")
 	}
 	java, jar := interopJava(t)
-	bin := buildGigadex(t)
+	bin := testutil.BuildGigadex(t)
 	runs := []struct {
 		name string
 		args []string
@@ -243,7 +245,7 @@ func TestHlogSurvivesSIGKILL(t *testing.T) {
 		t.Skip("builds gigadex and runs a flood for about 4 s")
 	}
 	java, jar := interopJava(t)
-	bin := buildGigadex(t)
+	bin := testutil.BuildGigadex(t)
 	log := filepath.Join(t.TempDir(), "killed.hlog")
 	cmd := exec.Command(bin, "flood", "--duration", "60s", "--warmup", "0", "--hlog", log, "--quiet")
 	if err := cmd.Start(); err != nil {
@@ -279,7 +281,7 @@ func TestHlogCutLastLine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds gigadex and runs a 2-second flood")
 	}
-	bin := buildGigadex(t)
+	bin := testutil.BuildGigadex(t)
 	log, r := runWithHlog(t, bin, "flood", "--duration", "2s")
 	b, err := os.ReadFile(log)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/report"
 )
 
@@ -322,24 +322,6 @@ func TestPingThresholdExitCodes(t *testing.T) {
 	}
 }
 
-// buildGigadex builds the command into a temporary directory and returns
-// the path of the binary.
-func buildGigadex(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	bin := filepath.Join(t.TempDir(), "gigadex")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestDistributedMerge runs the distributed procedure on loopback: three
 // flood agents, as separate processes, start together against one echo
 // peer and write JSON results and interval logs, which report merge
@@ -348,7 +330,7 @@ func TestDistributedMerge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds gigadex and runs three 2-second floods")
 	}
-	bin := buildGigadex(t)
+	bin := testutil.BuildGigadex(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv, addr, err := echo.Start(ctx, "127.0.0.1:0")

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -59,12 +60,12 @@ func TestTLSHandshakeHasItsOwnDeadline(t *testing.T) {
 			time.Sleep(tt.delay)
 			c := tls.Client(raw, cfg)
 			if err := c.Handshake(); err != nil {
-				t.Fatalf("handshake %v after connecting: %v (log %q)", tt.delay, err, ts.log.lines())
+				t.Fatalf("handshake %v after connecting: %v (log %q)", tt.delay, err, ts.log.Lines())
 			}
 			if err := pingPong(c, 1, make([]byte, 2*wire.FrameLen)); err != nil {
-				t.Fatalf("ping after a late handshake: %v (log %q)", err, ts.log.lines())
+				t.Fatalf("ping after a late handshake: %v (log %q)", err, ts.log.Lines())
 			}
-			if lines := ts.log.lines(); len(lines) != 0 {
+			if lines := ts.log.Lines(); len(lines) != 0 {
 				t.Errorf("log: %q, want nothing", lines)
 			}
 			if st := ts.Stats(); st.Timeouts != 0 || st.HandshakeFailures != 0 || st.Messages != 1 {
@@ -85,11 +86,11 @@ func TestTLSRepliesAfterAQuietPeriod(t *testing.T) {
 	buf := make([]byte, 2*wire.FrameLen)
 	for i := range 3 {
 		if err := pingPong(c, uint64(i), buf); err != nil {
-			t.Fatalf("ping %d: %v (log %q)", i, err, ts.log.lines())
+			t.Fatalf("ping %d: %v (log %q)", i, err, ts.log.Lines())
 		}
 		time.Sleep(3 * wt)
 	}
-	if lines := ts.log.lines(); len(lines) != 0 {
+	if lines := ts.log.Lines(); len(lines) != 0 {
 		t.Errorf("log: %q, want nothing", lines)
 	}
 }
@@ -113,8 +114,8 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		t.Errorf("silent client dropped after %v, before the handshake timeout %v", d, hs)
 	}
 	want := fmt.Sprintf("echo: %s: no TLS handshake within 100ms; closing", silent.LocalAddr())
-	waitFor(t, "the log line", func() bool { return len(ts.log.lines()) == 1 })
-	if lines := ts.log.lines(); lines[0] != want {
+	waitFor(t, "the log line", func() bool { return len(ts.log.Lines()) == 1 })
+	if lines := ts.log.Lines(); lines[0] != want {
 		t.Errorf("log: got %q, want %q", lines, want)
 	}
 	waitFor(t, "the silent connection to end", func() bool { return ts.Stats().Active == 1 })
@@ -173,7 +174,7 @@ func TestHandshakeFailuresAreRateLimited(t *testing.T) {
 	failHandshakes(t, ts, "127.0.0.1", 30)
 	failHandshakes(t, ts, "127.0.0.2", 5)
 	waitFor(t, "35 failed handshakes", func() bool { return ts.Stats().HandshakeFailures == 35 })
-	if lines := ts.log.lines(); len(lines) != 2 {
+	if lines := ts.log.Lines(); len(lines) != 2 {
 		t.Errorf("log before shutdown: %d lines, want one per peer address:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -181,7 +182,7 @@ func TestHandshakeFailuresAreRateLimited(t *testing.T) {
 	if err := ts.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	lines := ts.log.lines()
+	lines := ts.log.Lines()
 	if len(lines) != 4 {
 		t.Errorf("log after shutdown: %d lines, want two per peer address:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
@@ -197,12 +198,12 @@ func TestHandshakeFailureSummaryIsPeriodic(t *testing.T) {
 	ts, _ := startTLSServer(t, withHandshakeLogInterval(every))
 	start := time.Now()
 	failHandshakes(t, ts, "127.0.0.1", 10)
-	waitFor(t, "a summary line", func() bool { return len(ts.log.lines()) == 2 })
+	waitFor(t, "a summary line", func() bool { return len(ts.log.Lines()) == 2 })
 	if d := time.Since(start); d < every {
 		t.Errorf("summary after %v, before the interval of %v ended", d, every)
 	}
-	if got := logCounts(t, ts.log.lines()); got["127.0.0.1"] != 10 {
-		t.Errorf("the log accounts for %v failed handshakes, want 10 from 127.0.0.1: %q", got, ts.log.lines())
+	if got := logCounts(t, ts.log.Lines()); got["127.0.0.1"] != 10 {
+		t.Errorf("the log accounts for %v failed handshakes, want 10 from 127.0.0.1: %q", got, ts.log.Lines())
 	}
 }
 
@@ -210,7 +211,7 @@ func TestHandshakeFailureSummaryIsPeriodic(t *testing.T) {
 // addresses than it keeps apart: it remembers a bounded number of them, and
 // its lines still account for every failure.
 func TestHandshakeLogBoundsPeers(t *testing.T) {
-	lb := &logBuffer{}
+	lb := &testutil.Buffer{}
 	s := NewServer(WithLogger(newTestLogger(lb)))
 	const n = 2 * handshakeLogPeers
 	for i := range n {
@@ -226,7 +227,7 @@ func TestHandshakeLogBoundsPeers(t *testing.T) {
 		t.Errorf("the log keeps %d addresses, want at most %d", peers, handshakeLogPeers+1)
 	}
 	s.hsLog.flush(s)
-	lines := lb.lines()
+	lines := lb.Lines()
 	total := 0
 	for _, c := range logCounts(t, lines) {
 		total += c
@@ -312,7 +313,7 @@ func TestServeDoesNotSpinOnAStuckReader(t *testing.T) {
 	for _, empty := range []bool{false, true} {
 		for _, idle := range []time.Duration{0, DefaultIdleTimeout} {
 			t.Run(fmt.Sprintf("empty reads %v, idle timeout %v", empty, idle), func(t *testing.T) {
-				lb := &logBuffer{}
+				lb := &testutil.Buffer{}
 				s := NewServer(WithLogger(newTestLogger(lb)), WithIdleTimeout(idle))
 				nc := &stuckConn{empty: empty}
 				c := &conn{srv: s, nc: nc, fd: -1}
@@ -333,7 +334,7 @@ func TestServeDoesNotSpinOnAStuckReader(t *testing.T) {
 				if r := nc.reads.Load(); r > maxEmptyReads {
 					t.Errorf("%d reads before closing, want at most %d", r, maxEmptyReads)
 				}
-				if lines := lb.lines(); len(lines) != 1 || !strings.HasPrefix(lines[0], "echo: 127.0.0.9:9: ") || !strings.HasSuffix(lines[0], "; closing") {
+				if lines := lb.Lines(); len(lines) != 1 || !strings.HasPrefix(lines[0], "echo: 127.0.0.9:9: ") || !strings.HasSuffix(lines[0], "; closing") {
 					t.Errorf("log: %q, want one line about 127.0.0.9:9 closing", lines)
 				}
 				if st := s.Stats(); st.Active != 0 || st.Timeouts != 0 {
@@ -366,7 +367,7 @@ func TestShutdownEndsHandshakes(t *testing.T) {
 	if st := ts.Stats(); st.HandshakeFailures != 0 || st.Active != 0 {
 		t.Errorf("stats %+v, want no failed handshake and no connection left", st)
 	}
-	if lines := ts.log.lines(); len(lines) != 0 {
+	if lines := ts.log.Lines(); len(lines) != 0 {
 		t.Errorf("log: %q, want nothing", lines)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -56,7 +57,7 @@ func TestEchoEveryKind(t *testing.T) {
 	if !bytes.Equal(all, frames) {
 		t.Errorf("split writes: replies differ from requests")
 	}
-	if lines := ts.log.lines(); len(lines) != 0 {
+	if lines := ts.log.Lines(); len(lines) != 0 {
 		t.Errorf("unexpected log lines: %q", lines)
 	}
 }
@@ -291,7 +292,7 @@ func TestBadFrameClosesOnlyThatConnection(t *testing.T) {
 			waitFor(t, "the connection to close", func() bool { return ts.Stats().Active == 1 })
 			other.finish(t)
 			want := fmt.Sprintf("echo: %s: %s", c.LocalAddr(), tt.wantLog)
-			if lines := ts.log.lines(); len(lines) != 1 || lines[0] != want {
+			if lines := ts.log.Lines(); len(lines) != 1 || lines[0] != want {
 				t.Errorf("log: got %q, want one line %q", lines, want)
 			}
 			if st := ts.Stats(); st.BadFrames != 1 {
@@ -365,7 +366,7 @@ func TestIdleTimeout(t *testing.T) {
 		t.Errorf("busy client: %v", err)
 	}
 	want := fmt.Sprintf("echo: %s: idle for 100ms; closing", silent.LocalAddr())
-	if lines := ts.log.lines(); len(lines) != 1 || lines[0] != want {
+	if lines := ts.log.Lines(); len(lines) != 1 || lines[0] != want {
 		t.Errorf("log: got %q, want %q", lines, want)
 	}
 	if st := ts.Stats(); st.Timeouts != 1 || st.Active != 1 {
@@ -404,7 +405,7 @@ func TestSlowReaderIsDropped(t *testing.T) {
 	if unanswered := st.BytesIn - st.BytesOut; unanswered > DefaultReadBufferSize {
 		t.Errorf("%d bytes read but not answered, want at most %d", unanswered, DefaultReadBufferSize)
 	}
-	if lines := ts.log.lines(); len(lines) != 1 || !strings.Contains(lines[0], "client stopped reading") || !strings.Contains(lines[0], c.LocalAddr().String()) {
+	if lines := ts.log.Lines(); len(lines) != 1 || !strings.Contains(lines[0], "client stopped reading") || !strings.Contains(lines[0], c.LocalAddr().String()) {
 		t.Errorf("log: got %q, want one line about %s not reading", lines, c.LocalAddr())
 	}
 	t.Logf("stats %+v", st)
@@ -427,7 +428,7 @@ func TestMaxConns(t *testing.T) {
 		t.Errorf("second connection after the refusal: %v", err)
 	}
 	want := fmt.Sprintf("echo: %s: refused: limit of 2 connections reached", extra.LocalAddr())
-	if lines := ts.log.lines(); len(lines) != 1 || lines[0] != want {
+	if lines := ts.log.Lines(); len(lines) != 1 || lines[0] != want {
 		t.Errorf("log: got %q, want %q", lines, want)
 	}
 	a.Close()
@@ -456,7 +457,7 @@ func TestRefusalsAreLoggedOncePerSecond(t *testing.T) {
 	if err := ts.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	lines := ts.log.lines()
+	lines := ts.log.Lines()
 	if len(lines) != 2 || !strings.Contains(lines[0], ": refused: limit of 1 connections") || !strings.HasPrefix(lines[1], "echo: refused 4 connections (latest ") {
 		t.Errorf("log: got %q, want one line for the first refusal and one summing up the other 4", lines)
 	}
@@ -596,7 +597,7 @@ func TestAcceptBacksOffOnTemporaryErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb := &logBuffer{}
+	lb := &testutil.Buffer{}
 	fl := &flakyListener{Listener: ln, errs: []error{syscall.EMFILE, syscall.EMFILE, syscall.ENFILE}}
 	s := NewServer(WithLogger(newTestLogger(lb)))
 	served := make(chan error, 1)
@@ -613,7 +614,7 @@ func TestAcceptBacksOffOnTemporaryErrors(t *testing.T) {
 	if err := <-served; !errors.Is(err, ErrServerClosed) {
 		t.Errorf("Serve returned %v, want ErrServerClosed", err)
 	}
-	lines := lb.lines()
+	lines := lb.Lines()
 	if len(lines) != 3 || !strings.Contains(lines[0], "too many open files; retrying in 5ms") || !strings.Contains(lines[2], "retrying in 20ms") {
 		t.Errorf("log: got %q, want three retries: 5ms, 10ms, 20ms", lines)
 	}

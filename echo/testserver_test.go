@@ -6,39 +6,16 @@ import (
 	"io"
 	"log"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// logBuffer collects log lines; it is safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := strings.TrimSpace(l.buf.String())
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
 
 func newTestLogger(w io.Writer) *log.Logger { return log.New(w, "", 0) }
 
@@ -46,12 +23,12 @@ func newTestLogger(w io.Writer) *log.Logger { return log.New(w, "", 0) }
 type testServer struct {
 	*Server
 	addr string
-	log  *logBuffer
+	log  *testutil.Buffer
 }
 
 func startServer(tb testing.TB, opts ...Option) *testServer {
 	tb.Helper()
-	lb := &logBuffer{}
+	lb := &testutil.Buffer{}
 	opts = append([]Option{WithLogger(newTestLogger(lb))}, opts...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

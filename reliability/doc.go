@@ -49,5 +49,6 @@
 //
 // Tests of faults that gigadex does not handle yet are skipped with a
 // message that starts with "known:"; set GIGADEX_KNOWN_BUGS=1 to run them.
-// docs/RELIABILITY.md lists the guarantees and the figures measured.
+// docs/reliability.md lists the guarantees, the test that proves each one,
+// and the figures measured.
 package reliability

@@ -191,7 +191,7 @@ func sendHostile(t *testing.T, srv *server, tc hostileCase) {
 		if err := roundTrip(c, 42); err != nil {
 			t.Fatalf("the connection did not stay usable: %v", err)
 		}
-		if lines := srv.log.about(peer); len(lines) > 0 {
+		if lines := srv.log.LinesWith(peer + ":"); len(lines) > 0 {
 			t.Errorf("log: %q, want nothing about %s", lines, peer)
 		}
 		return
@@ -201,13 +201,13 @@ func sendHostile(t *testing.T, srv *server, tc hostileCase) {
 		t.Fatalf("after the replies: %d more bytes, error %v; want a clean end of stream", len(rest), err)
 	}
 	if v.fault == "" { // the client ended the stream between frames
-		if lines := srv.log.about(peer); len(lines) > 0 {
+		if lines := srv.log.LinesWith(peer + ":"); len(lines) > 0 {
 			t.Errorf("log: %q, want nothing about %s", lines, peer)
 		}
 		return
 	}
 	var lines []string
-	waitFor(2*time.Second, func() bool { lines = srv.log.about(peer); return len(lines) > 0 })
+	waitFor(2*time.Second, func() bool { lines = srv.log.LinesWith(peer + ":"); return len(lines) > 0 })
 	if len(lines) != 1 || !strings.Contains(lines[0], v.fault) {
 		t.Errorf("log: %q, want one line about %s with %q", lines, peer, v.fault)
 	}
@@ -294,7 +294,7 @@ func FuzzEchoNetwork(f *testing.F) {
 				t.Fatalf("after the replies: %d more bytes, error %v; want a clean end of stream after %q", len(rest), err, v.fault)
 			}
 			var lines []string
-			waitFor(2*time.Second, func() bool { lines = srv.log.about(peer); return len(lines) > 0 })
+			waitFor(2*time.Second, func() bool { lines = srv.log.LinesWith(peer + ":"); return len(lines) > 0 })
 			if !slicesContain(lines, v.fault) {
 				t.Errorf("log: %q, want a line about %s with %q", lines, peer, v.fault)
 			}

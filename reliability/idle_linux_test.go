@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/internal/testutil"
 )
 
 // Budgets of one idle connection in the server: Go heap plus goroutine
@@ -161,8 +162,8 @@ func measureIdle(t *testing.T, n, burst int, settle time.Duration, opts ...echo.
 type holder struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *testutil.Buffer
+	stderr *testutil.Buffer
 	waited chan struct{}
 	err    error
 }
@@ -172,8 +173,8 @@ type holder struct {
 func startHolder(t *testing.T, addr string, n, burst int) *holder {
 	h := &holder{
 		cmd:    exec.Command(os.Args[0], "-test.run=^$"),
-		stdout: &syncBuffer{},
-		stderr: &syncBuffer{},
+		stdout: &testutil.Buffer{},
+		stderr: &testutil.Buffer{},
 		waited: make(chan struct{}),
 	}
 	h.cmd.Env = append(os.Environ(), holdEnv+"="+addr, fmt.Sprintf("%s=%d", holdCountEnv, n), fmt.Sprintf("%s=%d", holdBurstEnv, burst))

@@ -1,15 +1,11 @@
 package reliability_test
 
 import (
-	"bytes"
 	"context"
 	"log"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +14,7 @@ import (
 
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -47,7 +44,6 @@ var gigadexBin struct {
 	dir  string
 	path string
 	err  error
-	out  []byte
 }
 
 // gigadex returns the path of the gigadex binary, building it on first use.
@@ -58,14 +54,10 @@ func gigadex(t testing.TB) string {
 		if b.dir, b.err = os.MkdirTemp("", "gigadex-reliability-"); b.err != nil {
 			return
 		}
-		b.path = filepath.Join(b.dir, "gigadex")
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", b.path, "github.com/gigadex/gigadex")
-		b.out, b.err = cmd.CombinedOutput()
+		b.path, b.err = testutil.Build(b.dir)
 	})
 	if b.err != nil {
-		t.Fatalf("building gigadex: %v\n%s", b.err, b.out)
+		t.Fatal(b.err)
 	}
 	return b.path
 }
@@ -76,52 +68,18 @@ func removeBinary() {
 	}
 }
 
-// logBuffer collects a server's log lines; it is safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// lines returns the lines logged so far.
-func (l *logBuffer) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := strings.TrimSpace(l.buf.String())
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
-
-// about returns the lines that name addr.
-func (l *logBuffer) about(addr string) []string {
-	var out []string
-	for _, line := range l.lines() {
-		if strings.Contains(line, addr+":") {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // server is an in-process echo server on a loopback port.
 type server struct {
 	*echo.Server
 	addr string
-	log  *logBuffer
+	log  *testutil.Buffer
 }
 
 // startServer starts an echo server that logs into a buffer and is shut
 // down when the test ends. Later options override the logger.
 func startServer(t testing.TB, opts ...echo.Option) *server {
 	t.Helper()
-	lb := &logBuffer{}
+	lb := &testutil.Buffer{}
 	opts = append([]echo.Option{echo.WithLogger(log.New(lb, "", 0))}, opts...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -265,24 +223,6 @@ func p99Bound(baseline time.Duration) time.Duration {
 		return max(20*baseline, 50*time.Millisecond)
 	}
 	return max(10*baseline, 20*time.Millisecond)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // mixedFrames returns n valid frames of every kind.

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gigadex/gigadex/internal/testutil"
 )
 
 // openFDs returns the number of file descriptors the process has open.
@@ -67,7 +69,7 @@ func rss(t testing.TB, pid string) uint64 {
 type proc struct {
 	name           string
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *testutil.Buffer
 	waited         chan struct{}
 	err            error
 }
@@ -78,8 +80,8 @@ func start(t testing.TB, args ...string) *proc {
 	p := &proc{
 		name:   "gigadex " + strings.Join(args, " "),
 		cmd:    exec.Command(gigadex(t), args...),
-		stdout: &syncBuffer{},
-		stderr: &syncBuffer{},
+		stdout: &testutil.Buffer{},
+		stderr: &testutil.Buffer{},
 		waited: make(chan struct{}),
 	}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr

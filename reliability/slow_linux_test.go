@@ -159,7 +159,7 @@ func TestSlowConsumer(t *testing.T) {
 		if d := c.dropped.Sub(time.Unix(0, c.lastProgress.Load())); d > writeTimeout*5/4+750*time.Millisecond {
 			t.Errorf("consumer %d dropped %v after its writes stalled, want within %v", i, d.Round(time.Millisecond), writeTimeout*5/4)
 		}
-		lines := srv.log.about(c.addr)
+		lines := srv.log.LinesWith(c.addr + ":")
 		if len(lines) != 1 || !strings.Contains(lines[0], "client stopped reading") {
 			t.Errorf("consumer %d (%s): log %q, want one line saying it stopped reading", i, c.addr, lines)
 		}

@@ -1,33 +1,14 @@
 package report
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gigadex/gigadex/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu     sync.Mutex
-	b      bytes.Buffer
-	writes int
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.writes++
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // readStream reads log and returns its intervals split into the untagged
 // stream and the tagged ones.
@@ -61,7 +42,7 @@ func totalCount(ivs []Interval) int64 {
 // the log holds exactly the intervals that the Run built from the same
 // recorders holds, plus an untagged stream that sums them.
 func TestLogStreamMatchesRun(t *testing.T) {
-	var buf syncBuffer
+	var buf testutil.Buffer
 	start := time.Date(2025, 3, 4, 5, 6, 7, 250e6, time.UTC)
 	s := NewLogStream(&buf, "gigadex test", time.Hour) // only recorders moving on release a second
 	base := time.Now()
@@ -120,7 +101,7 @@ func TestLogStreamMatchesRun(t *testing.T) {
 // TestLogStreamWritesAsItGoes checks that closed seconds are in the log,
 // in whole lines that a reader takes, before the run ends.
 func TestLogStreamWritesAsItGoes(t *testing.T) {
-	var buf syncBuffer
+	var buf testutil.Buffer
 	s := NewLogStream(&buf, "gigadex test", time.Hour)
 	base := time.Now()
 	rec := NewRecorder(base, time.Unix(1_700_000_000, 0), []string{"heartbeat"}, WithLogStream(s))
@@ -153,7 +134,7 @@ func TestLogStreamWritesAsItGoes(t *testing.T) {
 // holds a second back only for the grace period, and that what it hands
 // over late is still written.
 func TestLogStreamIdleRecorder(t *testing.T) {
-	var buf syncBuffer
+	var buf testutil.Buffer
 	var fakeNow atomic.Int64 // Unix ms
 	start := time.Unix(1_700_000_000, 0)
 	fakeNow.Store(start.UnixMilli())
@@ -193,7 +174,7 @@ func TestLogStreamIdleRecorder(t *testing.T) {
 }
 
 func TestLogStreamEmpty(t *testing.T) {
-	var buf syncBuffer
+	var buf testutil.Buffer
 	s := NewLogStream(&buf, "gigadex test", 0)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -201,7 +182,7 @@ func TestLogStreamEmpty(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "#[Histogram log format version 1.3]\n") || buf.writes != 1 {
-		t.Errorf("an empty stream wrote %d times:\n%s", buf.writes, buf.String())
+	if !strings.HasPrefix(buf.String(), "#[Histogram log format version 1.3]\n") || buf.Writes() != 1 {
+		t.Errorf("an empty stream wrote %d times:\n%s", buf.Writes(), buf.String())
 	}
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what gigadex's interoperability tests use:
-# rkyv 0.7 crates for the Rust conformance peer, and HdrHistogram's Java
+# the rkyv 0.7 and tokio crates of the Cargo workspace in rust/ (the rkyv
+# conformance peer and the Rust tokio pair; Cargo resolves the whole
+# workspace, so both need all three crates), and HdrHistogram's Java
 # tools for the log interoperability test. Safe to run again.
 set -euo pipefail
 pkgs=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in librust-rkyv-dev librust-bytecheck-dev libhdrhistogram-java; do
+for p in librust-rkyv-dev librust-bytecheck-dev librust-tokio-dev libhdrhistogram-java; do
 	have_pkg "$p" || pkgs+=("$p")
 done
 command -v cargo >/dev/null || pkgs+=(cargo)

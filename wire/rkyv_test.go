@@ -1,16 +1,16 @@
 package wire_test
 
-// Conformance tests against rkyv itself. testdata/rkyv is a small Rust
-// program that defines the gigadex-events Message enum exactly as the Rust
-// crate does and serializes / validates it with rkyv 0.7.39. It builds offline
-// from Debian's packaged crates:
+// Conformance tests against rkyv itself. rkyv-peer, in the Cargo workspace
+// ../rust, is a small Rust program that uses the gigadex-events Message enum
+// defined exactly as the Rust crate does and serializes / validates it with
+// rkyv 0.7.39. The workspace builds offline from Debian's packaged crates:
 //
-//	apt-get install -y cargo librust-rkyv-dev librust-bytecheck-dev
+//	apt-get install -y cargo librust-rkyv-dev librust-bytecheck-dev librust-tokio-dev
 //
 // The tests are skipped when cargo or those crates are missing, and fail if
 // the program does not build when they are present. Build output is cached in
 // os.UserCacheDir()/gigadex-rkyv (~/.cache/gigadex-rkyv on Linux), or in
-// testdata/rkyv/target when there is no cache directory, so only the first
+// ../rust/target when there is no cache directory, so only the first
 // run pays for compiling rkyv.
 //
 // A failing random case can be replayed with the seed from the log:
@@ -77,16 +77,16 @@ func buildRkyvPeer() {
 	b := &rkyvBuild
 	cargo, err := exec.LookPath("cargo")
 	if err != nil {
-		b.skip = "cargo not on PATH; to run the rkyv conformance tests: apt-get install -y cargo librust-rkyv-dev librust-bytecheck-dev"
+		b.skip = "cargo not on PATH; to run the rkyv conformance tests: apt-get install -y cargo librust-rkyv-dev librust-bytecheck-dev librust-tokio-dev"
 		return
 	}
-	for _, pat := range []string{"rkyv-0.7.*", "bytecheck-0.6.*"} {
+	for _, pat := range []string{"rkyv-0.7.*", "bytecheck-0.6.*", "tokio-1.*"} {
 		if m, _ := filepath.Glob(filepath.Join(rkyvRegistry, pat)); len(m) == 0 {
-			b.skip = fmt.Sprintf("%s has no %s crate; to run the rkyv conformance tests: apt-get install -y librust-rkyv-dev librust-bytecheck-dev", rkyvRegistry, strings.TrimSuffix(pat, ".*"))
+			b.skip = fmt.Sprintf("%s has no %s crate; to run the rkyv conformance tests: apt-get install -y librust-rkyv-dev librust-bytecheck-dev librust-tokio-dev", rkyvRegistry, strings.TrimSuffix(pat, ".*"))
 			return
 		}
 	}
-	src, err := filepath.Abs(filepath.Join("testdata", "rkyv"))
+	src, err := filepath.Abs(filepath.Join("..", "rust"))
 	if err != nil {
 		b.err = err
 		return
@@ -100,14 +100,14 @@ func buildRkyvPeer() {
 	}
 	// Cargo reads .cargo/config.toml (the offline Debian source) from its
 	// working directory, not from the manifest's, so run it inside src.
-	cmd := exec.Command(cargo, "build", "--release", "--offline", "--locked", "--manifest-path", filepath.Join(src, "Cargo.toml"))
+	cmd := exec.Command(cargo, "build", "--release", "--offline", "--locked", "-p", "rkyv-peer", "--manifest-path", filepath.Join(src, "Cargo.toml"))
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "CARGO_TARGET_DIR="+b.dir)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	b.took = time.Since(start)
 	if err != nil {
-		b.err = fmt.Errorf("building the rkyv peer (cd %s && CARGO_TARGET_DIR=%s cargo build --release --offline --locked): %v\n%s", src, b.dir, err, out)
+		b.err = fmt.Errorf("building the rkyv peer (cd %s && CARGO_TARGET_DIR=%s cargo build --release --offline --locked -p rkyv-peer): %v\n%s", src, b.dir, err, out)
 		return
 	}
 	b.bin = filepath.Join(b.dir, "release", "rkyv-peer")

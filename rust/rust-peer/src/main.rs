@@ -26,35 +26,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use gigadex_message::{ArchivedMessage, ArchivedSide, Message, Side, FRAME_LEN, PAYLOAD_SIZE, PREFIX_SIZE};
 use rkyv::ser::serializers::AlignedSerializer;
 use rkyv::ser::Serializer;
-use rkyv::{AlignedVec, Archive, Deserialize, Serialize};
+use rkyv::{AlignedVec, Deserialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpListener, TcpStream};
-
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[archive_attr(derive(bytecheck::CheckBytes, Debug))]
-pub enum Side {
-    Buy,
-    Sell,
-}
-
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq)]
-#[archive_attr(derive(bytecheck::CheckBytes, Debug))]
-pub enum Message {
-    Heartbeat { timestamp: u64 },
-    Order { id: u64, price: u64, quantity: u64, side: Side },
-    OrderAck { id: u64, timestamp: u64 },
-    Trade { maker_id: u64, taker_id: u64, price: u64, quantity: u64, timestamp: u64 },
-    CancelOrder { id: u64 },
-    CancelAck { id: u64 },
-}
-
-/// Size of the archived `Message`, i.e. of every payload.
-const PAYLOAD_SIZE: usize = 48;
-const PREFIX_SIZE: usize = 4;
-const FRAME_LEN: usize = PREFIX_SIZE + PAYLOAD_SIZE;
-const _: () = assert!(std::mem::size_of::<ArchivedMessage>() == PAYLOAD_SIZE);
 
 /// Bytes read from a socket at a time by the echo server.
 const READ_BUFFER: usize = 64 * 1024;

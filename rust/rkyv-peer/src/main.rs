@@ -9,63 +9,15 @@
 //!   rkyv-peer encode   text message per line -> hex frame per line
 //!   rkyv-peer check    hex frame per line    -> "ok <text message>" or "err <error>"
 //!
-//! Text form of a message (decimal fields, side 0 = Buy, 1 = Sell):
-//!
-//!   heartbeat TIMESTAMP
-//!   order ID PRICE QUANTITY SIDE
-//!   order_ack ID TIMESTAMP
-//!   trade MAKER_ID TAKER_ID PRICE QUANTITY TIMESTAMP
-//!   cancel_order ID
-//!   cancel_ack ID
+//! The text form of a message is the one `Display` gives in the
+//! gigadex-message crate (for example "order 1 2 3 0"); the Message itself is
+//! defined there, once for both programs in this workspace.
 
-use std::fmt;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use rkyv::{AlignedVec, Archive, Deserialize, Serialize};
-
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[archive_attr(derive(bytecheck::CheckBytes, Debug))]
-pub enum Side {
-    Buy,
-    Sell,
-}
-
-#[derive(Archive, Serialize, Deserialize, Debug, Clone, PartialEq)]
-#[archive_attr(derive(bytecheck::CheckBytes, Debug))]
-pub enum Message {
-    Heartbeat { timestamp: u64 },
-    Order { id: u64, price: u64, quantity: u64, side: Side },
-    OrderAck { id: u64, timestamp: u64 },
-    Trade { maker_id: u64, taker_id: u64, price: u64, quantity: u64, timestamp: u64 },
-    CancelOrder { id: u64 },
-    CancelAck { id: u64 },
-}
-
-/// Size of the archived `Message`, i.e. of every payload.
-const PAYLOAD_SIZE: usize = 48;
-const _: () = assert!(std::mem::size_of::<ArchivedMessage>() == PAYLOAD_SIZE);
-
-impl fmt::Display for Message {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Message::Heartbeat { timestamp } => write!(f, "heartbeat {timestamp}"),
-            Message::Order { id, price, quantity, side } => {
-                let side = match side {
-                    Side::Buy => 0,
-                    Side::Sell => 1,
-                };
-                write!(f, "order {id} {price} {quantity} {side}")
-            }
-            Message::OrderAck { id, timestamp } => write!(f, "order_ack {id} {timestamp}"),
-            Message::Trade { maker_id, taker_id, price, quantity, timestamp } => {
-                write!(f, "trade {maker_id} {taker_id} {price} {quantity} {timestamp}")
-            }
-            Message::CancelOrder { id } => write!(f, "cancel_order {id}"),
-            Message::CancelAck { id } => write!(f, "cancel_ack {id}"),
-        }
-    }
-}
+use gigadex_message::{Message, Side, PAYLOAD_SIZE};
+use rkyv::{AlignedVec, Deserialize};
 
 fn parse_message(line: &str) -> Result<Message, String> {
     let mut words = line.split_ascii_whitespace();

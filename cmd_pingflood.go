@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -21,128 +24,192 @@ import (
 	"github.com/gigadex/gigadex/report"
 )
 
-// Flags shared by ping and flood.
-var (
-	addrFlag         = &cli.StringFlag{Name: "addr", Usage: "peer `HOST:PORT`; without it an in-process echo server on 127.0.0.1 is started", EnvVars: []string{"GIGADEX_ADDR"}}
-	connsFlag        = &cli.IntFlag{Name: "conns", Aliases: []string{"c"}, Usage: "number of connections"}
-	durationFlag     = &cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Usage: "measured window, after the warmup (0: none)"}
-	warmupFlag       = &cli.StringFlag{Name: "warmup", Usage: "warmup excluded from the histograms: a duration (1s) or a message count (1000)"}
-	rateFlag         = &cli.Float64Flag{Name: "rate", Usage: "open loop: messages/s in total, on a fixed schedule; latency is corrected for coordinated omission (0: closed loop)"}
-	replyFlag        = &cli.StringFlag{Name: "reply", Value: "echo", Usage: "what the peer answers, and replies are checked against: echo or exchange"}
-	jsonFlag         = &cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout (the table goes to stderr)"}
-	outFlag          = &cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"}
-	hlogFlag         = &cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log (1 s intervals, one tag per message type) to `FILE`"}
-	hgrmFlag         = &cli.StringFlag{Name: "hgrm", Usage: "write the percentile spectrum (.hgrm) to `FILE`"}
-	thresholdFlag    = &cli.StringSliceFlag{Name: "threshold", Usage: "absolute check at the end, e.g. 'p99<50us' or 'msgs_per_sec>100000'; exit 3 on failure"}
-	tagFlag          = &cli.StringSliceFlag{Name: "tag", Usage: "label the result, `KEY=VALUE` (e.g. agent=a1)"}
-	startAtFlag      = &cli.StringFlag{Name: "start-at", Usage: "wait until `TIME` (RFC 3339, or Unix seconds) before starting, so several agents start together"}
-	progressFlag     = &cli.BoolFlag{Name: "progress", Usage: "print a progress line every second on stderr even when it is not a terminal"}
-	quietFlag        = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no table (with --json, only the JSON)"}
-	reconnectFlag    = &cli.BoolFlag{Name: "reconnect", Usage: "redial a failed connection with backoff and carry on, counting the gap"}
-	replyTimeoutFlag = &cli.DurationFlag{Name: "reply-timeout", Value: 10 * time.Second, Usage: "fail a connection that gets no reply for this long while messages are in flight"}
-	blockingFlag     = &cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller: lower rtt, one OS thread per waiting connection"}
-	busyPollFlag     = &cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller: lowest rtt, one busy core per waiting connection"}
-	tlsCAFlag        = &cli.StringFlag{Name: "tls-ca", Usage: "speak TLS, trusting the PEM certificates in `FILE` (the peer's certificate or its CA)"}
-	tlsNameFlag      = &cli.StringFlag{Name: "tls-server-name", Usage: "with --tls-ca, the name to verify in the peer's certificate (default: the host of --addr)"}
-	seedFlag         = &cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the message mix"}
-	cpuProfFlag      = &cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE`"}
-	memProfFlag      = &cli.StringFlag{Name: "memprofile", Usage: "write a heap profile to `FILE` at the end"}
+// Limits of the numeric flags of ping, flood and bench.
+const (
+	maxConns    = 100_000
+	maxWindow   = 1 << 20
+	maxCount    = 1_000_000_000_000
+	maxRate     = 1e9
+	maxDuration = 8760 * time.Hour
+	maxTimeout  = time.Hour
+	minTimeout  = time.Millisecond
 )
 
-func loadFlags(defConns int, defDuration time.Duration, defWarmup string) []cli.Flag {
-	c := *connsFlag
-	c.Value = defConns
-	d := *durationFlag
-	d.Value = defDuration
-	w := *warmupFlag
-	w.Value = defWarmup
-	return []cli.Flag{addrFlag, &c, &d, &w, rateFlag, replyFlag, jsonFlag, outFlag, hlogFlag, hgrmFlag,
-		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag, replyTimeoutFlag, blockingFlag, busyPollFlag, tlsCAFlag, tlsNameFlag, seedFlag, cpuProfFlag, memProfFlag}
+// Default run lengths.
+const (
+	defaultPingCount     = 10000
+	defaultFloodDuration = 10 * time.Second
+	defaultWarmupCount   = 1000
+	defaultWarmup        = time.Second
+)
+
+// Flags shared by ping and flood whose values hold no state.
+var (
+	addrFlag      = &cli.StringFlag{Name: "addr", Usage: "peer `HOST:PORT` (port 1 to 65535); without it an in-process echo server on 127.0.0.1 is started", EnvVars: []string{"GIGADEX_ADDR"}}
+	replyFlag     = &cli.StringFlag{Name: "reply", Value: "echo", Usage: "what the peer answers, and replies are checked against: echo or exchange"}
+	jsonFlag      = &cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout (the table goes to stderr)"}
+	outFlag       = &cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE` (\"-\": stdout, and the table goes to stderr); a regular file is replaced atomically, a FIFO or device is written in place"}
+	hlogFlag      = &cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log (1 s intervals, one tag per message type) to `FILE`"}
+	hgrmFlag      = &cli.StringFlag{Name: "hgrm", Usage: "write the percentile spectrum (.hgrm) to `FILE`"}
+	thresholdFlag = &cli.StringSliceFlag{Name: "threshold", Usage: "absolute check at the end, e.g. 'p99<50us' or 'msgs_per_sec>100000'; verdicts go to stderr and into the JSON; exit 3 on failure"}
+	tagFlag       = &cli.StringSliceFlag{Name: "tag", Usage: "label the result, `KEY=VALUE` (e.g. agent=a1)"}
+	startAtFlag   = &cli.StringFlag{Name: "start-at", Usage: "wait until `TIME` (RFC 3339, or Unix seconds) before starting, so several agents start together"}
+	progressFlag  = &cli.BoolFlag{Name: "progress", Usage: "print a progress line every second on stderr even when it is not a terminal"}
+	quietFlag     = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no table (with --json, only the JSON)"}
+	reconnectFlag = &cli.BoolFlag{Name: "reconnect", Usage: "redial a failed connection with backoff and carry on, counting the gap"}
+	blockingFlag  = &cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller: lower rtt, one OS thread per waiting connection"}
+	busyPollFlag  = &cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller: lowest rtt, one busy core per waiting connection"}
+	tlsCAFlag     = &cli.StringFlag{Name: "tls-ca", Usage: "speak TLS, trusting the PEM certificates in `FILE` (the peer's certificate or its CA)"}
+	tlsNameFlag   = &cli.StringFlag{Name: "tls-server-name", Usage: "with --tls-ca, the name to verify in the peer's certificate (default: the host of --addr)"}
+	cpuProfFlag   = &cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE`"}
+	memProfFlag   = &cli.StringFlag{Name: "memprofile", Usage: "write a heap profile to `FILE` at the end"}
+)
+
+func connsFlag(def int64) *cli.GenericFlag {
+	return countFlag("conns", []string{"c"}, def, 1, maxConns, "", "number of connections")
 }
 
-var pingCommand = &cli.Command{
-	Name:  "ping",
-	Usage: "measure round-trip time (rtt) percentiles, one message in flight per connection",
-	UsageText: "gigadex ping [--addr HOST:PORT] [--conns N] [--count N] [--duration D] [--warmup D|N] [--rate R] [--msg heartbeat|order] [--json]\n" +
-		"   with no --addr, an in-process echo server on 127.0.0.1 is used",
-	Flags: append(loadFlags(1, 0, "1000"),
-		&cli.Int64Flag{Name: "count", Aliases: []string{"n"}, Value: 10000, Usage: "measured round trips in all, after the warmup (0: none; the run ends at --count or --duration, whichever comes first)"},
-		&cli.StringFlag{Name: "msg", Value: "heartbeat", Usage: "message type: heartbeat or order"},
-	),
-	Action: func(c *cli.Context) error {
-		cfg, err := loadConfig(c, "ping")
-		if err != nil {
-			return err
-		}
-		cfg.Count = c.Int64("count")
-		switch m := c.String("msg"); m {
-		case "heartbeat", "order":
-			cfg.Mix, _ = client.ParseMix(m)
-		default:
-			return usagef("--msg %q: want heartbeat or order", m)
-		}
-		if cfg.Count == 0 && cfg.Duration == 0 {
-			return usagef("give --count or --duration")
-		}
-		return runLoad(c, cfg)
-	},
+func connectTimeoutFlag() *cli.GenericFlag {
+	return durFlag("connect-timeout", nil, client.DefaultConnectTimeout, minTimeout, maxTimeout, "",
+		"give up a connection attempt (TLS handshake included) after this long")
 }
 
-var floodCommand = &cli.Command{
-	Name:  "flood",
-	Usage: "measure throughput with pipelined messages, and the rtt of every message under load",
-	UsageText: "gigadex flood [--addr HOST:PORT] [--conns N] [--window K] [--duration D] [--rate R] [--mix order=90,cancel=10] [--reply echo|exchange] [--json]\n" +
-		"   with no --addr, an in-process echo server on 127.0.0.1 is used",
-	Flags: append(loadFlags(4, 10*time.Second, "1s"),
-		&cli.IntFlag{Name: "window", Aliases: []string{"w"}, Value: 256, Usage: "messages in flight per connection"},
-		&cli.StringFlag{Name: "mix", Value: "order=90,cancel=10", Usage: "message types in percent (heartbeat, order, order_ack, trade, cancel, cancel_ack); seeded and reproducible"},
-		&cli.Int64Flag{Name: "count", Aliases: []string{"n"}, Usage: "stop after this many measured messages in all (0: none)"},
-	),
-	Action: func(c *cli.Context) error {
-		cfg, err := loadConfig(c, "flood")
-		if err != nil {
-			return err
-		}
-		cfg.Window = c.Int("window")
-		cfg.Count = c.Int64("count")
-		if cfg.Window < 1 {
-			return usagef("--window must be at least 1, not %d", cfg.Window)
-		}
-		if cfg.Mix, err = client.ParseMix(c.String("mix")); err != nil {
-			return usagef("--mix: %v", err)
-		}
-		if cfg.Count == 0 && cfg.Duration == 0 {
-			return usagef("give --duration or --count")
-		}
-		return runLoad(c, cfg)
-	},
-}
-
-// loadConfig reads the flags shared by ping and flood.
-func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
-	cfg := client.LoadConfig{
-		Command:      command,
-		Addr:         c.String("addr"),
-		Conns:        c.Int("conns"),
-		Duration:     c.Duration("duration"),
-		Rate:         c.Float64("rate"),
-		Seed:         c.Uint64("seed"),
-		Reconnect:    c.Bool("reconnect"),
-		ReplyTimeout: c.Duration("reply-timeout"),
+// loadFlags returns fresh flags shared by ping and flood.
+func loadFlags(defConns int64, defDuration time.Duration, durationUsage string) []cli.Flag {
+	dur := durFlag("duration", []string{"d"}, defDuration, time.Millisecond, maxDuration, "none", durationUsage)
+	if defDuration == 0 {
+		dur.DefaultText = "none"
 	}
-	if cfg.ReplyTimeout <= 0 {
-		return cfg, usagef("--reply-timeout must be positive")
+	return []cli.Flag{
+		addrFlag, connsFlag(defConns), dur,
+		&cli.GenericFlag{Name: "warmup", Value: &warmupValue{d: defaultWarmup, n: defaultWarmupCount},
+			Usage: fmt.Sprintf("`D|N`: warmup before the measured window, excluded from the histograms: a duration (1s) or a message count in all (1000, 10k); 0: none; at most %s or %s messages; in rate mode the default lasts at most 1s", shortDuration(maxWarmup), formatCount(maxWarmupCount))},
+		&cli.GenericFlag{Name: "rate", Value: &rateValue{max: maxRate}, DefaultText: "0, closed loop",
+			Usage: fmt.Sprintf("open loop: `R` messages/s in total, on a fixed schedule; latency is corrected for coordinated omission; 1 to %s (at least one per connection), accepts 10k, 1.5M; 0: closed loop", formatCount(maxRate))},
+		replyFlag, jsonFlag, outFlag, hlogFlag, hgrmFlag,
+		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag,
+		durFlag("reply-timeout", nil, 10*time.Second, minTimeout, maxTimeout, "",
+			"fail a connection that gets no reply for this long while messages are in flight"),
+		connectTimeoutFlag(),
+		blockingFlag, busyPollFlag, tlsCAFlag, tlsNameFlag,
+		&cli.GenericFlag{Name: "seed", Value: &uint64Value{n: 1}, Usage: "seed of the message mix (`N`: 0 to 18446744073709551615)"},
+		cpuProfFlag, memProfFlag,
+	}
+}
+
+func newPingCommand() *cli.Command {
+	count := countFlag("count", []string{"n"}, defaultPingCount, 1, maxCount, "none",
+		"measured round trips in all, after the warmup")
+	count.DefaultText = fmt.Sprintf("%d, or none when only --duration is given", defaultPingCount)
+	return &cli.Command{
+		Name:  "ping",
+		Usage: "measure round-trip time (rtt) percentiles, one message in flight per connection",
+		UsageText: "gigadex ping [--addr HOST:PORT] [--conns N] [--count N] [--duration D] [--warmup D|N] [--rate R] [--msg heartbeat|order] [--json]\n" +
+			"   with no --addr, an in-process echo server on 127.0.0.1 is used.\n" +
+			"   The run measures --count round trips (default 10000); with --duration alone it runs that long;\n" +
+			"   with both it ends at whichever comes first.",
+		Flags: append(loadFlags(1, 0, "measured window after the warmup; alone it sets the run's length (no count limit), with --count the run ends at whichever comes first"),
+			count,
+			&cli.StringFlag{Name: "msg", Value: "heartbeat", Usage: "message type: heartbeat or order"},
+		),
+		Action: func(c *cli.Context) error {
+			cfg, err := loadConfig(c, "ping")
+			if err != nil {
+				return err
+			}
+			switch m := c.String("msg"); m {
+			case "heartbeat", "order":
+				cfg.Mix, _ = client.ParseMix(m)
+			default:
+				return usagef("--msg %q: want heartbeat or order", m)
+			}
+			return runLoad(c, cfg)
+		},
+	}
+}
+
+func newFloodCommand() *cli.Command {
+	count := countFlag("count", []string{"n"}, 0, 1, maxCount, "none",
+		"stop after this many measured messages in all")
+	count.DefaultText = "none"
+	return &cli.Command{
+		Name:  "flood",
+		Usage: "measure throughput with pipelined messages, and the rtt of every message under load",
+		UsageText: "gigadex flood [--addr HOST:PORT] [--conns N] [--window K] [--duration D] [--rate R] [--mix order=90,cancel=10] [--reply echo|exchange] [--json]\n" +
+			"   with no --addr, an in-process echo server on 127.0.0.1 is used.\n" +
+			"   The run lasts --duration (default 10s); with --count alone it ends after that many messages;\n" +
+			"   with both it ends at whichever comes first.",
+		Flags: append(loadFlags(4, defaultFloodDuration, "measured window after the warmup (10s unless only --count is given); with --count the run ends at whichever comes first"),
+			countFlag("window", []string{"w"}, 256, 1, maxWindow, "", "messages in flight per connection"),
+			&cli.StringFlag{Name: "mix", Value: "order=90,cancel=10", Usage: "message types in percent (heartbeat, order, order_ack, trade, cancel, cancel_ack); seeded and reproducible"},
+			count,
+		),
+		Action: func(c *cli.Context) error {
+			cfg, err := loadConfig(c, "flood")
+			if err != nil {
+				return err
+			}
+			cfg.Window = int(countOf(c, "window"))
+			if cfg.Mix, err = client.ParseMix(c.String("mix")); err != nil {
+				return usagef("--mix %q: %v", c.String("mix"), strings.TrimPrefix(err.Error(), fmt.Sprintf("mix %q: ", c.String("mix"))))
+			}
+			return runLoad(c, cfg)
+		},
+	}
+}
+
+// loadConfig reads and checks the flags shared by ping and flood: every
+// bad value is a usage error found here, before anything starts.
+func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
+	if err := noArgs(c); err != nil {
+		return client.LoadConfig{}, err
+	}
+	warm := warmupOf(c, "warmup")
+	cfg := client.LoadConfig{
+		Command:        command,
+		Addr:           c.String("addr"),
+		Conns:          int(countOf(c, "conns")),
+		Count:          countOf(c, "count"),
+		Duration:       durationOf(c, "duration"),
+		Warmup:         warm.d,
+		WarmupCount:    warm.n,
+		Rate:           rateOf(c, "rate"),
+		Seed:           uint64Of(c, "seed"),
+		Reconnect:      c.Bool("reconnect"),
+		ReplyTimeout:   durationOf(c, "reply-timeout"),
+		ConnectTimeout: durationOf(c, "connect-timeout"),
+	}
+	// Run length: --duration alone means no count limit (ping), --count
+	// alone no time limit (flood); both: whichever comes first.
+	switch {
+	case command == "ping" && c.IsSet("duration") && !c.IsSet("count"):
+		cfg.Count = 0
+	case command == "flood" && c.IsSet("count") && !c.IsSet("duration"):
+		cfg.Duration = 0
+	}
+	if cfg.Count == 0 && cfg.Duration == 0 {
+		return cfg, usagef("--count 0 and --duration 0: the run would never end; give a count or a duration")
+	}
+	if cfg.Addr != "" {
+		if err := checkAddr(cfg.Addr); err != nil {
+			return cfg, usagef("--addr %q: %v", cfg.Addr, err)
+		}
+	}
+	if cfg.Rate > 0 && cfg.Rate < float64(cfg.Conns) {
+		return cfg, usagef("--rate %g is below the number of connections (%d): each connection needs at least 1 msg/s", cfg.Rate, cfg.Conns)
 	}
 	if ca := c.String("tls-ca"); ca != "" {
 		pem, err := os.ReadFile(ca)
 		if err != nil {
-			return cfg, usagef("--tls-ca: %v", err)
+			return cfg, usagef("--tls-ca %q: %v", ca, reason(err))
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return cfg, usagef("--tls-ca %s: no PEM certificate in it", ca)
+			return cfg, usagef("--tls-ca %q: no PEM certificate in it", ca)
 		}
 		cfg.Options = append(cfg.Options, client.WithTLS(&tls.Config{RootCAs: pool, ServerName: c.String("tls-server-name"), MinVersion: tls.VersionTLS12}))
+	} else if c.IsSet("tls-server-name") {
+		return cfg, usagef("--tls-server-name needs --tls-ca")
 	}
 	if c.Bool("blocking") {
 		cfg.Options = append(cfg.Options, client.WithBlockingIO(true))
@@ -150,34 +217,13 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 	if c.Bool("busy-poll") {
 		cfg.Options = append(cfg.Options, client.WithBusyPoll(true))
 	}
-	if cfg.Conns < 1 {
-		return cfg, usagef("--conns must be at least 1, not %d", cfg.Conns)
-	}
-	if cfg.Rate < 0 {
-		return cfg, usagef("--rate must not be negative")
-	}
-	if cfg.Rate > 0 && cfg.Rate < float64(cfg.Conns) {
-		return cfg, usagef("--rate %g is below the number of connections (%d): each connection needs at least 1 msg/s", cfg.Rate, cfg.Conns)
-	}
-	if cfg.Duration < 0 {
-		return cfg, usagef("--duration must not be negative")
-	}
 	var err error
 	if cfg.Expect, err = client.ParseExpect(c.String("reply")); err != nil {
-		return cfg, usagef("--reply: %v", err)
-	}
-	if w := c.String("warmup"); w != "" {
-		if n, err := strconv.ParseInt(w, 10, 64); err == nil && n >= 0 {
-			cfg.WarmupCount = n
-		} else if d, err := time.ParseDuration(w); err == nil && d >= 0 {
-			cfg.Warmup = d
-		} else {
-			return cfg, usagef("--warmup %q: want a duration (1s) or a message count (1000)", w)
-		}
+		return cfg, usagef("--reply %q: want echo or exchange", c.String("reply"))
 	}
 	for _, t := range c.StringSlice("threshold") {
 		if _, err := report.ParseThreshold(t); err != nil {
-			return cfg, usagef("--threshold: %v", err)
+			return cfg, usagef("--threshold %q: %v", t, strings.TrimPrefix(err.Error(), "report: "))
 		}
 	}
 	for _, t := range c.StringSlice("tag") {
@@ -185,7 +231,52 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 			return cfg, usagef("--tag %q: want KEY=VALUE", t)
 		}
 	}
+	if _, err := parseStartAt(c.String("start-at")); err != nil {
+		return cfg, usagef("--start-at %q: %v", c.String("start-at"), err)
+	}
+	if err := checkOutputs(c, "-o", "--hlog", "--hgrm", "--cpuprofile", "--memprofile"); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// checkOutputs checks the output files of the given flags before the run:
+// each can be written, no two name the same file, and at most one is
+// stdout besides --json.
+func checkOutputs(c *cli.Context, flags ...string) error {
+	seen := map[string]string{}
+	stdoutUser := ""
+	if c.Bool("json") {
+		stdoutUser = "--json"
+	}
+	for _, flag := range flags {
+		path := c.String(strings.TrimLeft(flag, "-"))
+		if path == "" {
+			continue
+		}
+		if err := checkOutput(flag, path); err != nil {
+			return err
+		}
+		t, _ := resolveOutput(path)
+		if t.kind == outputStdout {
+			if stdoutUser != "" && !(flag == "-o" && stdoutUser == "--json") {
+				return usagef("%s %q: stdout already carries the output of %s", flag, path, stdoutUser)
+			}
+			if stdoutUser == "" {
+				stdoutUser = flag
+			}
+			continue
+		}
+		key := t.file
+		if abs, err := filepath.Abs(t.file); err == nil {
+			key = abs
+		}
+		if other, ok := seen[key]; ok && t.kind == outputReplace {
+			return usagef("%s %q: the same file as %s", flag, path, other)
+		}
+		seen[key] = flag
+	}
+	return nil
 }
 
 // runLoad runs ping or flood and prints and writes the result.
@@ -216,7 +307,8 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 			fmt.Fprintf(stderr, "no --addr given: started an in-process echo server on %s\n", cfg.Addr)
 		}
 	}
-	if err := waitStart(ctx, c.String("start-at")); err != nil {
+	at, _ := parseStartAt(c.String("start-at"))
+	if err := waitStart(ctx, at); err != nil {
 		return err
 	}
 	if progressWanted(c) {
@@ -224,7 +316,18 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	}
 	run, err := client.Run(ctx, cfg)
 	if run == nil {
-		return cli.Exit(fmt.Sprintf("%s: %v", cfg.Command, err), exitRunError)
+		if err == nil {
+			return cli.Exit(cfg.Command+": no result", exitRunError)
+		}
+		// Could not start (no connection, say): a result with the error
+		// and zero counts, so that scripts always get their JSON.
+		run = report.NewRun(cfg.Command, cfg.Addr, cfg.Conns)
+		run.Start = time.Now()
+		run.TargetRate = cfg.Rate
+		run.Interrupted = ctx.Err() != nil
+	}
+	if err != nil && len(run.ErrorSamples) == 0 {
+		run.ErrorSamples = []string{err.Error()}
 	}
 	run.Tags = parseTags(c.StringSlice("tag"))
 	thresholdsOK := true
@@ -236,10 +339,8 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 		}
 		thresholdsOK = run.ApplyThresholds(ths)
 	}
-	if werr := writeOutputs(c, run); werr != nil {
-		return werr
-	}
-	if w := generatorWarning(run); w != "" && !c.Bool("quiet") {
+	werr := writeOutputs(c, run)
+	if w := generatorWarning(run, cfg.Command); w != "" && !c.Bool("quiet") {
 		fmt.Fprintln(stderr, w)
 	}
 	if p := c.String("memprofile"); p != "" {
@@ -247,81 +348,78 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 			fmt.Fprintln(stderr, "gigadex: --memprofile:", err)
 		}
 	}
+	for _, t := range run.Thresholds {
+		fmt.Fprintln(stderr, t)
+	}
 	switch {
 	case run.Interrupted:
 		return cli.Exit("interrupted: the results above cover what was measured until then", exitInterrupted)
 	case err != nil:
 		return cli.Exit(fmt.Sprintf("%s: %v", cfg.Command, err), exitRunError)
+	case werr != nil:
+		return werr
 	case run.Errors > 0:
 		return cli.Exit(fmt.Sprintf("%s: %d errors (see error samples above)", cfg.Command, run.Errors), exitRunError)
-	}
-	for _, t := range run.Thresholds {
-		fmt.Fprintln(stderr, t)
-	}
-	if !thresholdsOK {
+	case run.RTT == nil || run.RTT.TotalCount() == 0:
+		return cli.Exit(fmt.Sprintf("%s: the measured window recorded no round trip (%d sent, %d received in %v after a warmup of %d messages in %v)",
+			cfg.Command, run.Sent, run.Received, run.Elapsed.Round(time.Millisecond), run.WarmupSent, run.WarmupElapsed.Round(time.Millisecond)), exitRunError)
+	case !thresholdsOK:
 		return cli.Exit("thresholds failed", exitRegression)
 	}
-	return nil
+	return werr
 }
 
 // writeOutputs prints the table or JSON and writes the requested files.
+// stdout carries at most one document: the JSON with --json or -o -, an
+// interval log or spectrum given "-", or else the table; the table then
+// goes to stderr. All files are attempted; the first error is returned.
 func writeOutputs(c *cli.Context, run *report.Run) error {
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
 	quiet := c.Bool("quiet")
-	if c.Bool("json") {
+	toStdout := func(flag string) bool {
+		p := c.String(flag)
+		if p == "" {
+			return false
+		}
+		t, err := resolveOutput(p)
+		return err == nil && t.kind == outputStdout
+	}
+	jsonOut := c.Bool("json") || toStdout("out")
+	stdoutTaken := jsonOut || toStdout("hlog") || toStdout("hgrm")
+	var first error
+	fail := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if jsonOut {
 		if err := report.WriteJSON(stdout, run); err != nil {
-			return cli.Exit(fmt.Sprintf("writing JSON: %v", err), exitRunError)
+			fail(cli.Exit(fmt.Sprintf("writing JSON to stdout: %v", err), exitRunError))
 		}
-		if !quiet {
-			report.WriteTable(stderr, run)
+	}
+	if !quiet {
+		w := stdout
+		if stdoutTaken {
+			w = stderr
 		}
-	} else if !quiet {
-		if err := report.WriteTable(stdout, run); err != nil {
-			return cli.Exit(fmt.Sprintf("writing the table: %v", err), exitRunError)
+		if err := report.WriteTable(w, run); err != nil {
+			fail(cli.Exit(fmt.Sprintf("writing the table: %v", err), exitRunError))
 		}
 	}
 	files := []struct {
-		flag  string
-		write func(io.Writer, *report.Run) error
-	}{{"out", report.WriteJSON}, {"hlog", report.WriteHistogramLog}, {"hgrm", report.WritePercentiles}}
+		flag, name string
+		write      func(io.Writer, *report.Run) error
+	}{{"-o", "out", report.WriteJSON}, {"--hlog", "hlog", report.WriteHistogramLog}, {"--hgrm", "hgrm", report.WritePercentiles}}
 	for _, f := range files {
-		path := c.String(f.flag)
-		if path == "" {
+		path := c.String(f.name)
+		if path == "" || (f.name == "out" && jsonOut && toStdout("out")) {
 			continue
 		}
-		if err := writeFile(path, func(w io.Writer) error { return f.write(w, run) }); err != nil {
-			return cli.Exit(fmt.Sprintf("--%s: %v", f.flag, err), exitRunError)
+		if err := writeOutput(c, path, func(w io.Writer) error { return f.write(w, run) }); err != nil {
+			fail(cli.Exit(fmt.Sprintf("%s: %v", f.flag, err), exitRunError))
 		}
 	}
-	return nil
-}
-
-// writeFile writes a file completely or not at all: it writes a temporary
-// file next to path and renames it into place.
-func writeFile(path string, fn func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".gigadex-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
+	return first
 }
 
 // startCPUProfile starts a CPU profile into path (none if empty) and
@@ -353,7 +451,7 @@ func writeHeapProfile(path string) error {
 
 // generatorWarning explains, loudly, a rate-limited run whose generator did
 // not keep to its schedule: its corrected latencies include that lag.
-func generatorWarning(run *report.Run) string {
+func generatorWarning(run *report.Run, command string) string {
 	if run.TargetRate <= 0 || run.Elapsed <= 0 {
 		return ""
 	}
@@ -365,8 +463,12 @@ func generatorWarning(run *report.Run) string {
 	if !short && lateShare < 0.01 {
 		return ""
 	}
-	return fmt.Sprintf("WARNING: the load generator could not keep up: %.0f of the target %.0f msgs/s (%.1f%%); %d sends (%.1f%%) left more than %v behind schedule, the worst %.1f ms. Corrected latencies include this lag: use fewer msgs/s, more connections or a larger --window, or another machine for the generator.",
-		achieved, run.TargetRate, 100*achieved/run.TargetRate, late, 100*lateShare, client.LateSend, lag)
+	advice := "a lower --rate, more --conns"
+	if command == "flood" {
+		advice = "a lower --rate, more --conns, a larger --window"
+	}
+	return fmt.Sprintf("WARNING: the load generator could not keep up: it sent %.0f msgs/s, %.1f%% of the target %.0f msgs/s; %d sends (%.1f%%) left more than %v behind schedule, the worst %.1f ms behind. Corrected latencies include this lag: use %s, or another machine for the generator.",
+		achieved, 100*achieved/run.TargetRate, run.TargetRate, late, 100*lateShare, client.LateSend, lag, advice)
 }
 
 func parseTags(kvs []string) map[string]string {
@@ -381,16 +483,28 @@ func parseTags(kvs []string) map[string]string {
 	return m
 }
 
-// waitStart sleeps until --start-at.
-func waitStart(ctx context.Context, at string) error {
+// parseStartAt reads --start-at: RFC 3339 or Unix seconds; "" is now.
+func parseStartAt(at string) (time.Time, error) {
 	if at == "" {
-		return nil
+		return time.Time{}, nil
 	}
-	var t time.Time
 	if secs, err := strconv.ParseFloat(at, 64); err == nil {
-		t = time.Unix(0, int64(secs*1e9))
-	} else if t, err = time.Parse(time.RFC3339Nano, at); err != nil {
-		return usagef("--start-at %q: want RFC 3339 (2026-01-02T15:04:05Z) or Unix seconds", at)
+		if math.IsNaN(secs) || math.IsInf(secs, 0) || secs < 0 || secs > 1e11 {
+			return time.Time{}, errors.New("Unix seconds out of range")
+		}
+		return time.Unix(0, int64(secs*1e9)), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return time.Time{}, errors.New("want RFC 3339 (2026-01-02T15:04:05Z) or Unix seconds")
+	}
+	return t, nil
+}
+
+// waitStart sleeps until t (no wait for the zero time).
+func waitStart(ctx context.Context, t time.Time) error {
+	if t.IsZero() {
+		return nil
 	}
 	d := time.Until(t)
 	if d <= 0 {

@@ -83,7 +83,7 @@ func loadFlags(defConns int64, defDuration time.Duration, durationUsage string) 
 	return []cli.Flag{
 		addrFlag, connsFlag(defConns), dur,
 		&cli.GenericFlag{Name: "warmup", Value: &warmupValue{d: defaultWarmup, n: defaultWarmupCount},
-			Usage: fmt.Sprintf("`D|N`: warmup before the measured window, excluded from the histograms: a duration (1s) or a message count in all (1000, 10k); 0: none; at most %s or %s messages; in rate mode the default lasts at most 1s", shortDuration(maxWarmup), formatCount(maxWarmupCount))},
+			Usage: fmt.Sprintf("warmup (`D|N`) before the measured window, excluded from the histograms: a duration (1s) or a message count in all (1000, 10k); 0: none; at most %s or %s messages; in rate mode the default lasts at most 1s", shortDuration(maxWarmup), formatCount(maxWarmupCount))},
 		&cli.GenericFlag{Name: "rate", Value: &rateValue{max: maxRate}, DefaultText: "0, closed loop",
 			Usage: fmt.Sprintf("open loop: `R` messages/s in total, on a fixed schedule; latency is corrected for coordinated omission; 1 to %s (at least one per connection), accepts 10k, 1.5M; 0: closed loop", formatCount(maxRate))},
 		replyFlag, jsonFlag, outFlag, hlogFlag, hgrmFlag,

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -130,17 +131,26 @@ func dashed(name string) string {
 	return "--" + name
 }
 
+// helpName is the command line that names c's command: "gigadex report
+// merge".
 func helpName(c *cli.Context) string {
-	if c == nil || c.Command == nil {
+	if c == nil {
 		return ""
 	}
-	if c.Command.HelpName != "" {
-		return c.Command.HelpName
+	var names []string
+	for _, x := range c.Lineage() {
+		if x.Command != nil && x.Command.Name != "" {
+			names = append(names, x.Command.Name)
+		}
 	}
-	if n := c.Command.FullName(); n != "" {
-		return "gigadex " + n
+	if len(names) == 0 {
+		return ""
 	}
-	return "gigadex"
+	slices.Reverse(names)
+	if names[0] != "gigadex" {
+		names = append([]string{"gigadex"}, names...)
+	}
+	return strings.Join(names, " ")
 }
 
 // suggest returns the candidate closest to name, or "" if none is close.

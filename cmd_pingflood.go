@@ -218,7 +218,7 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 		cfg.Options = append(cfg.Options, client.WithBusyPoll(true))
 	}
 	var err error
-	if cfg.Expect, err = client.ParseExpect(c.String("reply")); err != nil {
+	if cfg.Expect, err = client.ParseExpect(c.String("reply")); err != nil || c.String("reply") == "" {
 		return cfg, usagef("--reply %q: want echo or exchange", c.String("reply"))
 	}
 	for _, t := range c.StringSlice("threshold") {
@@ -250,8 +250,15 @@ func checkOutputs(c *cli.Context, flags ...string) error {
 		stdoutUser = "--json"
 	}
 	for _, flag := range flags {
-		path := c.String(strings.TrimLeft(flag, "-"))
+		name := strings.TrimLeft(flag, "-")
+		if name == "o" {
+			name = "out"
+		}
+		path := c.String(name)
 		if path == "" {
+			if c.IsSet(name) {
+				return usagef("%s %q: empty file name", flag, path)
+			}
 			continue
 		}
 		if err := checkOutput(flag, path); err != nil {

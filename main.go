@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -97,8 +98,8 @@ var flagValueRE = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\
 func usageLine(c *cli.Context, msg string) string {
 	if m := flagValueRE.FindStringSubmatch(msg); m != nil {
 		reason := m[3]
-		if reason == "parse error" {
-			reason = "want true or false"
+		if reason == "parse error" || reason == "value out of range" {
+			reason = flagReason(c, m[2], m[1], reason)
 		}
 		msg = fmt.Sprintf("%s %s: %s", dashed(m[2]), m[1], reason)
 	} else if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
@@ -121,6 +122,40 @@ func usageLine(c *cli.Context, msg string) string {
 		msg += fmt.Sprintf(" (see %s --help)", help)
 	}
 	return msg
+}
+
+// flagReason replaces the "parse error" of the flag package's own types
+// with the reason: the flag's type says what was wanted.
+func flagReason(c *cli.Context, name, quoted, reason string) string {
+	value, err := strconv.Unquote(quoted)
+	if err != nil || c == nil || c.Command == nil {
+		return reason
+	}
+	var flag cli.Flag
+	for _, f := range c.Command.Flags {
+		if slices.Contains(f.Names(), name) {
+			flag = f
+		}
+	}
+	switch flag.(type) {
+	case *cli.BoolFlag:
+		return "want true or false"
+	case *cli.DurationFlag:
+		if _, err := parseDuration(value); err != nil {
+			return err.Error()
+		}
+	case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag, *cli.Uint64Flag:
+		if reason == "value out of range" {
+			return "out of range"
+		}
+		return "want a whole number"
+	case *cli.Float64Flag:
+		if reason == "value out of range" {
+			return "out of range"
+		}
+		return "want a number"
+	}
+	return reason
 }
 
 // dashed writes a flag name as it is typed: -c, --conns.

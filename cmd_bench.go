@@ -45,7 +45,8 @@ func newBenchCommand() *cli.Command {
 		Name:  "bench",
 		Usage: "reproduce the original crate's benchmark table on this machine (rtt, throughput, serialization)",
 		Flags: []cli.Flag{
-			addrFlag, jsonFlag,
+			addrFlag,
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout instead of the table"},
 			countFlag("count", []string{"n"}, 20000, 1, maxCount, "", "ping-pong round trips"),
 			durFlag("duration", []string{"d"}, 3*time.Second, 10*time.Millisecond, maxDuration, "", "length of the throughput run"),
 			connsFlag(4),

@@ -312,7 +312,13 @@ func (v *uint64Value) String() string { return strconv.FormatUint(v.n, 10) }
 
 // checkAddr checks a peer address: HOST:PORT with a port from 1 to 65535.
 // It does not resolve the host.
-func checkAddr(addr string) error {
+func checkAddr(addr string) error { return checkHostPort(addr, 1) }
+
+// checkListenAddr checks an address to listen on: HOST:PORT, or :PORT
+// for every interface, with a port from 0 (any free port) to 65535.
+func checkListenAddr(addr string) error { return checkHostPort(addr, 0) }
+
+func checkHostPort(addr string, minPort int) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		var ae *net.AddrError
@@ -331,8 +337,8 @@ func checkAddr(addr string) error {
 		}
 		return fmt.Errorf("port %q is not a number", port)
 	}
-	if n < 1 || n > 65535 {
-		return fmt.Errorf("port %d is out of range (1 to 65535)", n)
+	if n < minPort || n > 65535 {
+		return fmt.Errorf("port %d is out of range (%d to 65535)", n, minPort)
 	}
 	return nil
 }

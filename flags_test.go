@@ -175,6 +175,11 @@ func TestCheckAddr(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := checkAddr(tt.in)
+		if tt.in == "127.0.0.1:0" {
+			if lerr := checkListenAddr(tt.in); lerr != nil {
+				t.Errorf("checkListenAddr(%q) = %v, want nil: port 0 picks a free port", tt.in, lerr)
+			}
+		}
 		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("checkAddr(%q) = %v, want %q", tt.in, err, tt.wantErr)
 		}

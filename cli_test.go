@@ -46,7 +46,11 @@ func runBin(t *testing.T, bin string, args ...string) binResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "GIGADEX_ADDR=")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GIGADEX_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -187,6 +191,21 @@ func TestCLIContract(t *testing.T) {
 		for flag, vals := range bench {
 			for _, v := range vals {
 				args := []string{"bench", flag, v}
+				wantUsage(t, args, runBin(t, bin, args...), flag)
+			}
+		}
+		echo := map[string][]string{
+			"--addr":           {"127.0.0.1", "127.0.0.1:99999", "127.0.0.1:-1", "::1"},
+			"--max-conns":      {"-1", "NaN", "1e30"},
+			"--read-buffer":    {"0", "-1", "x"},
+			"--stats-interval": {"2", "-1s", "NaN"},
+			"--idle-timeout":   {"-1s", "5"},
+			"--write-timeout":  {"-1s", "5"},
+			"--grace":          {"-1s", "x"},
+		}
+		for flag, vals := range echo {
+			for _, v := range vals {
+				args := []string{"echo", flag, v}
 				wantUsage(t, args, runBin(t, bin, args...), flag)
 			}
 		}

@@ -126,6 +126,9 @@ func echoOptions(c *cli.Context, stderr io.Writer) ([]echo.Option, error) {
 	if err != nil {
 		return nil, usagef("echo: --reply %q: want echo or exchange", c.String("reply"))
 	}
+	if err := checkListenAddr(c.String("addr")); err != nil {
+		return nil, usagef("echo: --addr %q: %v", c.String("addr"), err)
+	}
 	for _, name := range []string{"idle-timeout", "write-timeout", "stats-interval", "grace"} {
 		if c.Duration(name) < 0 {
 			return nil, usagef("echo: --%s %v: must not be negative", name, c.Duration(name))

@@ -40,49 +40,74 @@ type benchResult struct {
 	Env            report.Env `json:"env"`
 }
 
-var benchCommand = &cli.Command{
-	Name:  "bench",
-	Usage: "reproduce the original crate's benchmark table on this machine (rtt, throughput, serialization)",
-	Flags: []cli.Flag{
-		addrFlag, jsonFlag,
-		&cli.Int64Flag{Name: "count", Value: 20000, Usage: "ping-pong round trips"},
-		&cli.DurationFlag{Name: "duration", Value: 3 * time.Second, Usage: "length of the throughput run"},
-		&cli.IntFlag{Name: "conns", Value: 4, Usage: "connections of the throughput run"},
-		&cli.IntFlag{Name: "window", Value: 256, Usage: "messages in flight per connection in the throughput run"},
-	},
-	Action: func(c *cli.Context) error {
-		res := benchResult{Schema: "gigadex.bench/v1", Addr: c.String("addr"), Env: report.CurrentEnv()}
-		if res.Addr == "" {
-			srv, addr, err := echo.Start(c.Context, "127.0.0.1:0", echo.WithLogger(log.New(c.App.ErrWriter, "", 0)))
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("bench: in-process echo server: %v", err), exitRunError)
-			}
-			defer srv.Close()
-			res.Addr = addr.String()
+func newBenchCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "bench",
+		Usage: "reproduce the original crate's benchmark table on this machine (rtt, throughput, serialization)",
+		Flags: []cli.Flag{
+			addrFlag,
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout instead of the table"},
+			countFlag("count", []string{"n"}, 20000, 1, maxCount, "", "ping-pong round trips"),
+			durFlag("duration", []string{"d"}, 3*time.Second, 10*time.Millisecond, maxDuration, "", "length of the throughput run"),
+			connsFlag(4),
+			countFlag("window", []string{"w"}, 256, 1, maxWindow, "", "messages in flight per connection in the throughput run"),
+			connectTimeoutFlag(),
+		},
+		Action: benchAction,
+	}
+}
+
+func benchAction(c *cli.Context) error {
+	if err := noArgs(c); err != nil {
+		return err
+	}
+	res := benchResult{Schema: "gigadex.bench/v1", Addr: c.String("addr"), Env: report.CurrentEnv()}
+	if res.Addr != "" {
+		if err := checkAddr(res.Addr); err != nil {
+			return usagef("--addr %q: %v", res.Addr, err)
 		}
-		ping, err := client.Run(c.Context, client.LoadConfig{Command: "ping", Addr: res.Addr, Count: c.Int64("count"), WarmupCount: 1000})
+	}
+	connectTimeout := durationOf(c, "connect-timeout")
+	if res.Addr == "" {
+		srv, addr, err := echo.Start(c.Context, "127.0.0.1:0", echo.WithLogger(log.New(c.App.ErrWriter, "", 0)))
 		if err != nil {
-			return cli.Exit(fmt.Sprintf("bench: ping: %v", err), exitRunError)
+			return cli.Exit(fmt.Sprintf("bench: in-process echo server: %v", err), exitRunError)
 		}
-		res.PingP50Ns = ping.RTT.ValueAtPercentile(50)
-		res.PingP99Ns = ping.RTT.ValueAtPercentile(99)
-		mix, _ := client.ParseMix("order")
-		flood, err := client.Run(c.Context, client.LoadConfig{Command: "flood", Addr: res.Addr, Conns: c.Int("conns"),
-			Window: c.Int("window"), Duration: c.Duration("duration"), Warmup: 500 * time.Millisecond, Mix: mix})
-		if err != nil {
-			return cli.Exit(fmt.Sprintf("bench: flood: %v", err), exitRunError)
-		}
-		res.MsgsPerSec = flood.MsgsPerSec()
-		ser, de := codecBenchmarks()
-		res.SerializeNs, res.SerializeAlloc = float64(ser.T.Nanoseconds())/float64(ser.N), ser.AllocsPerOp()
-		res.DeserializeNs, res.DeserAlloc = float64(de.T.Nanoseconds())/float64(de.N), de.AllocsPerOp()
-		if c.Bool("json") {
-			enc := json.NewEncoder(c.App.Writer)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res)
-		}
-		return writeBenchTable(c, res)
-	},
+		defer srv.Close()
+		res.Addr = addr.String()
+	}
+	ping, err := client.Run(c.Context, client.LoadConfig{Command: "ping", Addr: res.Addr, Count: countOf(c, "count"),
+		WarmupCount: defaultWarmupCount, Warmup: defaultWarmup, ConnectTimeout: connectTimeout})
+	if err != nil {
+		return benchFail(c, "ping", err)
+	}
+	res.PingP50Ns = ping.RTT.ValueAtPercentile(50)
+	res.PingP99Ns = ping.RTT.ValueAtPercentile(99)
+	mix, _ := client.ParseMix("order")
+	flood, err := client.Run(c.Context, client.LoadConfig{Command: "flood", Addr: res.Addr, Conns: int(countOf(c, "conns")),
+		Window: int(countOf(c, "window")), Duration: durationOf(c, "duration"), Warmup: 500 * time.Millisecond, Mix: mix,
+		ConnectTimeout: connectTimeout})
+	if err != nil {
+		return benchFail(c, "flood", err)
+	}
+	res.MsgsPerSec = flood.MsgsPerSec()
+	ser, de := codecBenchmarks()
+	res.SerializeNs, res.SerializeAlloc = float64(ser.T.Nanoseconds())/float64(ser.N), ser.AllocsPerOp()
+	res.DeserializeNs, res.DeserAlloc = float64(de.T.Nanoseconds())/float64(de.N), de.AllocsPerOp()
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return writeBenchTable(c, res)
+}
+
+// benchFail ends bench after a failed run: exit 130 if interrupted, else 1.
+func benchFail(c *cli.Context, what string, err error) error {
+	if c.Context.Err() != nil {
+		return cli.Exit(fmt.Sprintf("bench: %s: interrupted", what), exitInterrupted)
+	}
+	return cli.Exit(fmt.Sprintf("bench: %s: %v", what, err), exitRunError)
 }
 
 // codecBenchmarks measures encoding an Order and decoding one (parse,

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -14,24 +14,25 @@ import (
 // while the run goes.
 type hlogFile struct {
 	path   string
-	f      *os.File
+	w      io.WriteCloser
 	stream *report.LogStream
 }
 
 // startHlog opens the --hlog file at path, in place (a process killed
 // mid-run leaves every second written so far readable, which a temporary
 // file renamed at the end would not), and starts streaming the run's
-// intervals into it. With an empty path it returns a nil *hlogFile, whose
-// methods do nothing.
-func startHlog(path, title string) (*hlogFile, error) {
+// intervals into it. A FIFO, a device or "-" is written as it is, never
+// replaced. With an empty path it returns a nil *hlogFile, whose methods do
+// nothing.
+func startHlog(c *cli.Context, path, title string) (*hlogFile, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	w, err := openStream(c, path)
 	if err != nil {
 		return nil, cli.Exit(fmt.Sprintf("--hlog: %v", err), exitUsage)
 	}
-	return &hlogFile{path: path, f: f, stream: report.NewLogStream(f, title, time.Second)}, nil
+	return &hlogFile{path: path, w: w, stream: report.NewLogStream(w, title, time.Second)}, nil
 }
 
 // Stream returns the stream to set as LoadConfig.Intervals, or nil.
@@ -49,7 +50,7 @@ func (h *hlogFile) Close() error {
 		return nil
 	}
 	err := h.stream.Close()
-	if cerr := h.f.Close(); err == nil {
+	if cerr := h.w.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {

@@ -101,7 +101,7 @@ func TestReportCompareExitCodes(t *testing.T) {
 		{"two results", []string{"--baseline", base, same, slow}, exitUsage, "", "want one CURRENT result, got 2", true},
 		{"bad limit", []string{"--baseline", base, "--max-regress", "p42=5%", same}, exitUsage, "", `unknown metric "p42"`, true},
 		{"bad threshold", []string{"--baseline", base, "--threshold", "p99<50", same}, exitUsage, "", "is not a duration with a unit", true},
-		{"unknown flag", []string{"--baseline", base, "--frobnicate", same}, exitUsage, "", "flag provided but not defined: -frobnicate", true},
+		{"unknown flag", []string{"--baseline", base, "--frobnicate", same}, exitUsage, "", "unknown flag --frobnicate", true},
 		{"missing file", []string{"--baseline", filepath.Join(dir, "nope.json"), same}, exitRunError, "", "nope.json: no such file", true},
 	}
 	for _, tt := range tests {

@@ -10,11 +10,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+	"github.com/xrash/smetrics"
 )
 
 // Exit codes.
@@ -40,17 +44,29 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitOK
 	app := newApp(stdin, stdout, stderr)
-	app.ExitErrHandler = func(_ *cli.Context, err error) {
+	report := func(c *cli.Context, err error) {
+		if err == nil {
+			return
+		}
 		code = exitCode(err)
-		if code != exitOK {
-			if msg := err.Error(); msg != "" {
-				fmt.Fprintln(stderr, "gigadex:", msg)
-			}
+		if code == exitOK {
+			return
+		}
+		msg := err.Error()
+		if code == exitUsage {
+			msg = usageLine(c, msg)
+		}
+		if msg != "" {
+			fmt.Fprintln(stderr, "gigadex:", msg)
 		}
 	}
+	app.ExitErrHandler = report
+	// "gigadex help pign" ends here.
+	app.CommandNotFound = func(c *cli.Context, name string) {
+		report(c, unknownCommand(c, name))
+	}
 	if err := app.RunContext(ctx, args); err != nil && code == exitOK {
-		code = exitCode(err)
-		fmt.Fprintln(stderr, "gigadex:", err)
+		report(nil, err)
 	}
 	return code
 }
@@ -63,37 +79,208 @@ func exitCode(err error) int {
 	if errors.As(err, &ec) {
 		return ec.ExitCode()
 	}
-	if isUsageError(err) {
-		return exitUsage
-	}
 	return exitRunError
 }
 
-// usageError marks a bad flag or argument (exit 2).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
+// usagef returns a usage error (exit 2). Its message names the flag or
+// argument, the value and the reason, in one line; the app adds a pointer
+// to the command's --help.
 func usagef(format string, a ...any) error {
 	return cli.Exit(fmt.Sprintf(format, a...), exitUsage)
 }
 
-func isUsageError(err error) bool {
-	var u usageError
-	if errors.As(err, &u) {
-		return true
+// flagValueRE matches the flag package's error for a value its Set refused.
+var flagValueRE = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-+([^:\s]+): (.*)$`)
+
+// usageLine turns a usage error of command c into the one line printed on
+// stderr: Go's flag errors are reworded to name the flag the way it is
+// typed, and a pointer to --help is added.
+func usageLine(c *cli.Context, msg string) string {
+	if m := flagValueRE.FindStringSubmatch(msg); m != nil {
+		reason := m[3]
+		if reason == "parse error" || reason == "value out of range" {
+			reason = flagReason(c, m[2], m[1], reason)
+		}
+		msg = fmt.Sprintf("%s %s: %s", dashed(m[2]), m[1], reason)
+	} else if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		name = strings.TrimLeft(name, "-")
+		msg = "unknown flag " + dashed(name)
+		if c != nil && c.Command != nil {
+			var names []string
+			for _, f := range c.Command.Flags {
+				names = append(names, f.Names()...)
+			}
+			if s := suggest(name, names); s != "" {
+				msg += fmt.Sprintf(", did you mean %s?", dashed(s))
+			}
+		}
+	} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		msg = dashed(strings.TrimLeft(name, "-")) + " needs a value"
 	}
-	// Errors from flag parsing itself.
-	msg := err.Error()
-	for _, p := range []string{"flag provided but not defined", "invalid value", "flag needs an argument", "Required flag", "No help topic"} {
-		if strings.Contains(msg, p) {
-			return true
+	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
+	if help := helpName(c); help != "" {
+		msg += fmt.Sprintf(" (see %s --help)", help)
+	}
+	return msg
+}
+
+// flagReason replaces the "parse error" of the flag package's own types
+// with the reason: the flag's type says what was wanted.
+func flagReason(c *cli.Context, name, quoted, reason string) string {
+	value, err := strconv.Unquote(quoted)
+	if err != nil || c == nil || c.Command == nil {
+		return reason
+	}
+	var flag cli.Flag
+	for _, f := range c.Command.Flags {
+		if slices.Contains(f.Names(), name) {
+			flag = f
 		}
 	}
-	return false
+	switch flag.(type) {
+	case *cli.BoolFlag:
+		return "want true or false"
+	case *cli.DurationFlag:
+		if _, err := parseDuration(value); err != nil {
+			return err.Error()
+		}
+	case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag, *cli.Uint64Flag:
+		if reason == "value out of range" {
+			return "out of range"
+		}
+		return "want a whole number"
+	case *cli.Float64Flag:
+		if reason == "value out of range" {
+			return "out of range"
+		}
+		return "want a number"
+	}
+	return reason
+}
+
+// dashed writes a flag name as it is typed: -c, --conns.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// helpName is the command line that names c's command: "gigadex report
+// merge".
+func helpName(c *cli.Context) string {
+	if c == nil {
+		return ""
+	}
+	var names []string
+	for _, x := range c.Lineage() {
+		if x.Command != nil && x.Command.Name != "" {
+			names = append(names, x.Command.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Reverse(names)
+	if names[0] != "gigadex" {
+		names = append([]string{"gigadex"}, names...)
+	}
+	return strings.Join(names, " ")
+}
+
+// suggest returns the candidate closest to name, or "" if none is close.
+func suggest(name string, candidates []string) string {
+	best, bestScore := "", 0.0
+	for _, cand := range candidates {
+		if len(cand) < 2 && len(name) > 1 {
+			continue
+		}
+		score := smetrics.JaroWinkler(name, cand, 0.7, 4)
+		if strings.HasPrefix(cand, name) && len(name) >= 2 {
+			score = max(score, 0.9)
+		}
+		if score > bestScore {
+			best, bestScore = cand, score
+		}
+	}
+	if bestScore < 0.75 {
+		return ""
+	}
+	return best
+}
+
+// unknownCommand is the usage error for a command or subcommand of c that
+// does not exist.
+func unknownCommand(c *cli.Context, name string) error {
+	var names []string
+	where := "gigadex"
+	if c != nil && c.Command != nil {
+		for _, sc := range c.Command.Subcommands {
+			if !sc.Hidden {
+				names = append(names, sc.Names()...)
+			}
+		}
+		if h := helpName(c); h != "" {
+			where = h
+		}
+	}
+	msg := fmt.Sprintf("%q is not a %s command", name, where)
+	if s := suggest(name, names); s != "" {
+		msg += fmt.Sprintf(", did you mean %q?", s)
+	}
+	return usagef("%s", msg)
+}
+
+// commandsAction runs a command that only holds subcommands: with no
+// argument it prints its help, with an unknown one it fails with exit 2.
+func commandsAction(c *cli.Context) error {
+	if c.Args().Present() {
+		return unknownCommand(c, c.Args().First())
+	}
+	if lin := c.Lineage(); len(lin) < 2 || lin[1].App == nil {
+		return cli.ShowAppHelp(c)
+	}
+	return cli.ShowSubcommandHelp(c)
+}
+
+// noArgs fails with a usage error if c was given arguments.
+func noArgs(c *cli.Context) error {
+	if c.Args().Present() {
+		return usagef("unexpected argument %q", c.Args().First())
+	}
+	return nil
+}
+
+// onUsageError makes every flag-parsing error a usage error (exit 2) and
+// keeps urfave/cli from printing the help on stdout.
+func onUsageError(_ *cli.Context, err error, _ bool) error {
+	return cli.Exit(err.Error(), exitUsage)
+}
+
+// setUsage gives every command in cmds, at any depth, the same handling of
+// usage errors and unknown subcommands.
+func setUsage(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = onUsageError
+		if len(c.Subcommands) > 0 && c.Action == nil {
+			c.Action = commandsAction
+		}
+		setUsage(c.Subcommands)
+	}
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	cmds := []*cli.Command{
+		versionCommand,
+		encodeCommand,
+		decodeCommand,
+		echoCommand,
+		newPingCommand(),
+		newFloodCommand(),
+		newBenchCommand(),
+		reportCommand,
+	}
+	setUsage(cmds)
 	return &cli.App{
 		Name:      "gigadex",
 		Usage:     "load and latency tool for the gigadex-events protocol",
@@ -101,23 +288,15 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Reader:    stdin,
 		Writer:    stdout,
 		ErrWriter: stderr,
-		Commands: []*cli.Command{
-			versionCommand,
-			encodeCommand,
-			decodeCommand,
-			echoCommand,
-			pingCommand,
-			floodCommand,
-			benchCommand,
-			reportCommand,
-		},
+		Commands:  cmds,
+		Description: "Exit codes: 0 ok, 1 run error, 2 usage error, 3 threshold or baseline regression, 130 interrupted.\n" +
+			"With --json, stdout holds exactly one JSON document; tables, progress and verdicts go to stderr.",
 		HideVersion:          false,
 		EnableBashCompletion: true,
 		// --tag note=a,b and --name "ping, closed loop" are one value each.
 		DisableSliceFlagSeparator: true,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return cli.Exit(err.Error(), exitUsage)
-		},
+		OnUsageError:              onUsageError,
+		Action:                    commandsAction,
 	}
 }
 

@@ -145,3 +145,33 @@ func TestBenchJSON(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+func TestGeneratorWarning(t *testing.T) {
+	run := report.NewRun("ping", "127.0.0.1:9000", 2)
+	run.TargetRate = 1000
+	run.Sent = 400
+	run.Elapsed = 2 * time.Second // 200 msgs/s: 20% of the target
+	run.LateSends = 100
+	run.MaxSendLag = 1500 * time.Millisecond
+	w := generatorWarning(run, "ping")
+	for _, want := range []string{"sent 200 msgs/s, 20.0% of the target 1000 msgs/s", "100 sends (25.0%)", "the worst 1500.0 ms", "--rate", "--conns"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("ping warning lacks %q: %s", want, w)
+		}
+	}
+	if strings.Contains(w, "--window") {
+		t.Errorf("ping has no --window, but the warning suggests it: %s", w)
+	}
+	if w := generatorWarning(run, "flood"); !strings.Contains(w, "--window") {
+		t.Errorf("flood warning does not suggest --window: %s", w)
+	}
+	run.Sent = 1990 // 995 msgs/s, no late sends: on schedule
+	run.LateSends = 0
+	if w := generatorWarning(run, "ping"); w != "" {
+		t.Errorf("a run on schedule warns: %s", w)
+	}
+	run.TargetRate = 0
+	if w := generatorWarning(run, "ping"); w != "" {
+		t.Errorf("a closed-loop run warns: %s", w)
+	}
+}

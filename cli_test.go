@@ -239,7 +239,7 @@ func TestCLIContract(t *testing.T) {
 				t.Errorf("verdict %v", m)
 			}
 		}
-		if !strings.Contains(r.stderr, "pass: p99") || !strings.Contains(r.stderr, "rtt p50") {
+		if !strings.Contains(r.stderr, "pass: p99") || !strings.Contains(r.stderr, "| p50 ") {
 			t.Errorf("stderr lacks the verdicts or the table:\n%s", r.stderr)
 		}
 		// A failed threshold: exit 3, and still one JSON document.
@@ -261,7 +261,7 @@ func TestCLIContract(t *testing.T) {
 		if doc := oneJSON(t, r.stdout); doc["received"] != 300.0 {
 			t.Errorf("received %v, want 300", doc["received"])
 		}
-		if !strings.Contains(r.stderr, "rtt p50") {
+		if !strings.Contains(r.stderr, "| p50 ") {
 			t.Errorf("the table is not on stderr:\n%s", r.stderr)
 		}
 	})

@@ -62,6 +62,7 @@ func TestLongRunHeap(t *testing.T) {
 		t.Fatal(err)
 	}
 	afterRead := liveHeap()
+	r2.Addr = "agent-2:7000" // another agent's run of the same shape: Merge refuses one run given twice
 	m, err := Merge(r, r2)
 	if err != nil {
 		t.Fatal(err)

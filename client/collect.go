@@ -2,8 +2,8 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gigadex/gigadex/report"
@@ -68,7 +68,7 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 			}
 		}
 		if t.fatal != nil {
-			fatal = append(fatal, fmt.Errorf("conn %d: %w", w.id, t.fatal))
+			fatal = append(fatal, t.fatal)
 		}
 	}
 	run.Start = rs.base.Add(time.Duration(first))
@@ -91,7 +91,7 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 func runError(run *report.Run, fatal []error, mismatched int64, started bool) error {
 	var errs []error
 	if len(fatal) > 0 {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrPeer, errors.Join(fatal...)))
+		errs = append(errs, fmt.Errorf("%w: %w", ErrPeer, joinFailures(fatal, run.Connections)))
 	}
 	if mismatched > 0 {
 		errs = append(errs, fmt.Errorf("%w: %d replies", ErrMismatch, mismatched))
@@ -104,7 +104,10 @@ func runError(run *report.Run, fatal []error, mismatched int64, started bool) er
 		case run.Sent == 0:
 			why = "no message was sent in the measured window"
 		default:
-			why = fmt.Sprintf("%d messages sent in the measured window, no reply came back", run.Sent)
+			why = fmt.Sprintf("%s sent in the measured window, no reply came back", plural(run.Sent, "message"))
+		}
+		if run.Errors > 0 {
+			why += fmt.Sprintf(" (%s, see the error samples)", plural(run.Errors, "error"))
 		}
 		errs = append(errs, fmt.Errorf("%w: %s", ErrNothingMeasured, why))
 	}
@@ -116,6 +119,47 @@ func runError(run *report.Run, fatal []error, mismatched int64, started bool) er
 	}
 	return fmt.Errorf("%w; %w", errs[0], errs[1])
 }
+
+// joinFailures sums up the connections' failures in one line, each
+// distinct reason once with the number of connections that failed so.
+func joinFailures(errs []error, conns int) error {
+	if len(errs) == 1 && conns == 1 {
+		return errs[0]
+	}
+	var order []string
+	count := map[string]int{}
+	for _, e := range errs {
+		m := e.Error()
+		if count[m] == 0 {
+			order = append(order, m)
+		}
+		count[m]++
+	}
+	if len(order) == 1 {
+		return fmt.Errorf("%d of %d connections: %w", len(errs), conns, errs[0])
+	}
+	parts := make([]string, len(order))
+	for i, m := range order {
+		parts[i] = fmt.Sprintf("%s: %s", plural(int64(count[m]), "connection"), m)
+	}
+	return &failures{msg: fmt.Sprintf("%d of %d connections failed: %s", len(errs), conns, strings.Join(parts, "; ")), errs: errs}
+}
+
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// failures is several errors in one line.
+type failures struct {
+	msg  string
+	errs []error
+}
+
+func (f *failures) Error() string   { return f.msg }
+func (f *failures) Unwrap() []error { return f.errs }
 
 // configMap echoes the settings into the result.
 func (cfg *LoadConfig) configMap() map[string]any {

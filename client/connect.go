@@ -96,7 +96,8 @@ func (cfg *LoadConfig) dial(ctx context.Context, deadline time.Time, runEnd bool
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	timedOut := dctx.Err() == context.DeadlineExceeded
+	var ne net.Error
+	timedOut := dctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 	return nil, &DialError{Addr: cfg.Addr, Reason: dialReason(err, cfg.tls, timedOut, byEnd, cfg.ConnectTimeout), Err: err}
 }
 

@@ -41,11 +41,29 @@ func explainRecv(err error, r *Receiver, withTLS bool) error {
 			return fmt.Errorf("the peer closed the connection in the middle of a frame: %w", err)
 		}
 		return err
-	case withTLS || !(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
+	case !(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
 		return err
 	}
-	return fmt.Errorf("the peer closed the connection without answering; if it speaks TLS, connect with TLS (--tls-ca): %w", err)
+	how := "closed"
+	if errors.Is(err, syscall.ECONNRESET) {
+		how = "reset"
+	}
+	msg := "the peer " + how + " the connection without answering"
+	if !withTLS {
+		msg += "; if it speaks TLS, connect with TLS (--tls-ca)"
+	}
+	return &explained{msg: msg, err: err}
 }
+
+// explained is an error with a message in words of its own; the cause,
+// whose text names ports and system calls, is kept for errors.Is.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
 
 // explainHead explains a stream that does not start with a length prefix.
 func explainHead(err error, head []byte, withTLS bool) error {

@@ -496,6 +496,9 @@ func (w *worker) afterSendError(err error) bool {
 func (w *worker) loseInflight(why string) {
 	if lost := int64(w.sent) - w.acked; lost > 0 {
 		w.tally.lost += lost
+		if n := w.c.Unread(); n > 0 {
+			why += fmt.Sprintf("; the peer sent %d bytes of a %d-byte frame and no more", n, wire.FrameLen)
+		}
 		w.noteError(fmt.Sprintf("conn %d: %d replies %s", w.id, lost, why))
 	}
 }
@@ -511,6 +514,7 @@ func (w *worker) updatePhase(now int64) {
 		return
 	}
 	w.phase.known, w.phase.from = true, start
+	w.leaveWarmup() // the warmup's time bound came first
 	if d := w.cfg.Duration; d > 0 {
 		w.phase.end = start + int64(d)
 	}

@@ -106,8 +106,8 @@ func runError(run *report.Run, fatal []error, mismatched int64, started bool) er
 		default:
 			why = fmt.Sprintf("%s sent in the measured window, no reply came back", plural(run.Sent, "message"))
 		}
-		if run.Errors > 0 {
-			why += fmt.Sprintf(" (%s, see the error samples)", plural(run.Errors, "error"))
+		if run.Errors > 0 && len(run.ErrorSamples) > 0 {
+			why += fmt.Sprintf(" (%s; the first: %s)", plural(run.Errors, "error"), run.ErrorSamples[0])
 		}
 		errs = append(errs, fmt.Errorf("%w: %s", ErrNothingMeasured, why))
 	}
@@ -145,9 +145,13 @@ func joinFailures(errs []error, conns int) error {
 	return &failures{msg: fmt.Sprintf("%d of %d connections failed: %s", len(errs), conns, strings.Join(parts, "; ")), errs: errs}
 }
 
+// plural returns "1 reply", "2 replies", "3 errors".
 func plural(n int64, what string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return "1 " + what
+	case strings.HasSuffix(what, "y"):
+		return fmt.Sprintf("%d %sies", n, what[:len(what)-1])
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }

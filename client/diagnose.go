@@ -41,7 +41,7 @@ func explainRecv(err error, r *Receiver, withTLS bool) error {
 			return fmt.Errorf("the peer closed the connection in the middle of a frame: %w", err)
 		}
 		return err
-	case !(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)):
+	case !(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)):
 		return err
 	}
 	how := "closed"

@@ -36,6 +36,7 @@ func TestExplainRecv(t *testing.T) {
 		{"bad frame later in the stream", later, []byte("HTTP/1.1 200 OK\r\n"), 520, false, "", false},
 		{"closed before any answer", io.EOF, nil, 0, false, "the peer closed the connection without answering; if it speaks TLS, connect with TLS (--tls-ca)", false},
 		{"reset before any answer", fmt.Errorf("recv: %w", syscall.ECONNRESET), nil, 0, false, "the peer reset the connection without answering;", false},
+		{"write to a closed connection", fmt.Errorf("send: %w", syscall.EPIPE), nil, 0, false, "the peer closed the connection without answering", false},
 		{"closed before any answer, over TLS", io.EOF, nil, 0, true, "the peer closed the connection without answering", false},
 		{"closed after answers", io.EOF, nil, 52, false, "", false},
 		{"closed inside a frame", io.ErrUnexpectedEOF, []byte{48, 0, 0, 0, 1}, 52, false, "in the middle of a frame", false},

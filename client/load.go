@@ -252,7 +252,7 @@ const abortGrace = 300 * time.Millisecond
 func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rs := &runState{cfg: &cfg, base: time.Now(), tags: cfg.Mix.Tags(), ctx: rctx, cancel: cancel}
+	rs := &runState{cfg: &cfg, tags: cfg.Mix.Tags(), ctx: rctx, cancel: cancel}
 	ws := make([]*worker, len(conns))
 	shares := make([]int64, len(conns))
 	for i, c := range conns {
@@ -277,6 +277,9 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 		ws[i] = w
 	}
 	rs.win = newWindow(&cfg, shares)
+	// The run starts once its memory is ready: a large window's ring takes
+	// a while to allocate.
+	rs.base = time.Now()
 
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -499,7 +502,7 @@ func (w *worker) loseInflight(why string) {
 		if n := w.c.Unread(); n > 0 {
 			why += fmt.Sprintf("; the peer sent %d bytes of a %d-byte frame and no more", n, wire.FrameLen)
 		}
-		w.noteError(fmt.Sprintf("conn %d: %d replies %s", w.id, lost, why))
+		w.noteError(fmt.Sprintf("conn %d: %s %s", w.id, plural(lost, "reply"), why))
 	}
 }
 
@@ -818,7 +821,7 @@ func (w *worker) recover(err error) bool {
 	w.tally.errors++
 	w.live.errs.Add(1)
 	lost := int64(w.sent) - w.acked
-	w.noteError(fmt.Sprintf("conn %d: %v (%d replies in flight lost)", w.id, err, lost))
+	w.noteError(fmt.Sprintf("conn %d: %v (%s in flight lost)", w.id, err, plural(lost, "reply")))
 	w.tally.lost += lost
 	if !w.cfg.Reconnect || w.stopped || w.rs.stop.Load() {
 		w.tally.fatal = err

@@ -78,12 +78,12 @@ func TestDialReason(t *testing.T) {
 	}{
 		{"refused", fmt.Errorf("dial x: %w", opErr("dial", os.NewSyscallError("connect", syscall.ECONNREFUSED))), false, false, false, "connect: connection refused"},
 		{"accept queue full", fmt.Errorf("dial x: %w", opErr("dial", errTimeout)), false, true, false, "no answer within the connect timeout (5s)"},
-		{"tls handshake never answered", fmt.Errorf("dial x: tls: %w", errors.New("context deadline exceeded")), true, true, false, "the TLS handshake did not finish within the connect timeout (5s)"},
+		{"tls handshake never answered", fmt.Errorf("dial x: TLS handshake: %w", errors.New("context deadline exceeded")), true, true, false, "the TLS handshake did not finish within the connect timeout (5s)"},
 		{"run ended", fmt.Errorf("dial x: %w", opErr("dial", errTimeout)), false, true, true, "the run ended while connecting"},
-		{"wrong CA", fmt.Errorf("dial x: tls: %w", errors.New("tls: failed to verify certificate: x509: certificate signed by unknown authority")), true, false, false,
+		{"wrong CA", fmt.Errorf("dial x: TLS handshake: %w", errors.New("tls: failed to verify certificate: x509: certificate signed by unknown authority")), true, false, false,
 			"TLS handshake failed: failed to verify certificate: x509: certificate signed by unknown authority (does --tls-ca"},
-		{"not a TLS peer", fmt.Errorf("dial x: tls: %w", errors.New("tls: first record does not look like a TLS handshake")), true, false, false, "the peer does not speak TLS"},
-		{"closed in the handshake", fmt.Errorf("dial x: tls: %w", io.EOF), true, false, false, "closed the connection during the TLS handshake"},
+		{"not a TLS peer", fmt.Errorf("dial x: TLS handshake: %w", errors.New("tls: first record does not look like a TLS handshake")), true, false, false, "the peer does not speak TLS"},
+		{"closed in the handshake", fmt.Errorf("dial x: TLS handshake: %w", io.EOF), true, false, false, "closed the connection during the TLS handshake"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,8 +23,10 @@ import (
 // measured messages were sent, whichever comes first. The drain waits up to
 // Drain for the replies still in flight. Every blocking call (dial, TLS
 // handshake, read, write) is bounded by these and by the context, so a run
-// ends within ConnectTimeout + warmup + Duration + Drain, whatever the peer
-// or the network does, and within about half a second of the context's end.
+// with a Duration ends within ConnectTimeout + warmup + Duration + Drain,
+// whatever the peer or the network does (a warmup given only as a count
+// waits for every connection's share, which ReplyTimeout bounds), and
+// within 400 ms of the context's end.
 type LoadConfig struct {
 	Command string // "ping" or "flood", for the result
 	Addr    string // peer address, host:port
@@ -243,7 +245,7 @@ const maxErrSamples = 5
 const LateSend = time.Millisecond
 
 // interruptDrain bounds the wait for replies in flight after Ctrl-C.
-const interruptDrain = 500 * time.Millisecond
+const interruptDrain = 300 * time.Millisecond
 
 // abortGrace is how long after its planned end (window, then drain) a run
 // still blocked somewhere has its connections shut down.
@@ -352,7 +354,7 @@ func (rs *runState) interrupt(ws []*worker, done <-chan struct{}) {
 	}
 	select {
 	case <-done:
-	case <-time.After(d + 100*time.Millisecond):
+	case <-time.After(d + 50*time.Millisecond):
 		rs.abort(ws)
 		<-done
 	}

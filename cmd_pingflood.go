@@ -23,6 +23,7 @@ import (
 	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/report/table"
+	"github.com/gigadex/gigadex/wire"
 )
 
 // Limits of the numeric flags of ping, flood and bench.
@@ -219,7 +220,7 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 		cfg.Options = append(cfg.Options, client.WithBusyPoll(true))
 	}
 	var err error
-	if cfg.Expect, err = client.ParseExpect(c.String("reply")); err != nil || c.String("reply") == "" {
+	if cfg.Expect, err = wire.ParseReply(c.String("reply")); err != nil || c.String("reply") == "" {
 		return cfg, usagef("--reply %q: want echo or exchange", c.String("reply"))
 	}
 	for _, t := range c.StringSlice("threshold") {
@@ -301,11 +302,7 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 		if !c.Bool("quiet") {
 			logger = log.New(stderr, "", 0)
 		}
-		reply := echo.ReplyEcho
-		if cfg.Expect == client.ExpectExchange {
-			reply = echo.ReplyExchange
-		}
-		srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(reply), echo.WithLogger(logger))
+		srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(cfg.Expect), echo.WithLogger(logger))
 		if err != nil {
 			return cli.Exit(fmt.Sprintf("in-process echo server: %v", err), exitRunError)
 		}
@@ -507,7 +504,7 @@ func parseStartAt(at string) (time.Time, error) {
 	}
 	if secs, err := strconv.ParseFloat(at, 64); err == nil {
 		if math.IsNaN(secs) || math.IsInf(secs, 0) || secs < 0 || secs > 1e11 {
-			return time.Time{}, errors.New("Unix seconds out of range")
+			return time.Time{}, errors.New("seconds since the Unix epoch out of range")
 		}
 		return time.Unix(0, int64(secs*1e9)), nil
 	}

@@ -2,68 +2,80 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/wire"
 )
 
-// collect merges the workers' recorders and counters into one Run.
-func collect(ctx context.Context, cfg LoadConfig, ws []*worker, base, startUnix time.Time) (*report.Run, error) {
+// collect merges the workers' recorders and counters into one Run, and
+// returns it with the run's error.
+func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, error) {
+	cfg := rs.cfg
 	run := report.NewRun(cfg.Command, cfg.Addr, cfg.Conns)
 	run.Config = cfg.configMap()
 	run.TargetRate = cfg.Rate
+	end := int64(time.Since(rs.base))
+	start, started := rs.win.started()
+	if !started {
+		start = end
+	}
 	var first, last int64 = -1, 0
-	var fatal []error
-	var reconnects, gap, late, maxLag int64
 	for _, w := range ws {
-		if w.firstMeas > 0 && (first < 0 || w.firstMeas < first) {
-			first = w.firstMeas
+		if w.tally.firstMeas > 0 && (first < 0 || w.tally.firstMeas < first) {
+			first = w.tally.firstMeas
 		}
-		last = max(last, w.lastMeas)
+		last = max(last, w.tally.lastMeas)
 	}
 	if first < 0 {
-		first = int64(cfg.Warmup)
+		first = start
 	}
 	last = max(last, first)
+	var fatal []error
+	var mismatched, late, maxLag, gap int64
 	for _, w := range ws {
 		w.flushRun()
-		w.rec.Finish(base.Add(time.Duration(last)))
+		if w.rec == nil {
+			at := rs.base.Add(time.Duration(start))
+			w.rec = report.NewRecorder(at, at, rs.tags, report.WithLogStream(cfg.Intervals))
+		}
+		w.rec.Finish(rs.base.Add(time.Duration(last)))
 		if err := run.AddRecorder(w.rec); err != nil {
 			return nil, err
 		}
-		run.Sent += w.measSent
-		run.Received += w.measRecv
-		run.Errors += w.errors + w.lost
-		run.WarmupSent += w.warmSent
-		run.WarmupReceived += w.warmRecv
-		reconnects += w.reconnects
-		late += w.lateSends
-		maxLag = max(maxLag, w.maxLag)
-		gap += w.gapNanos
-		cs := report.ConnStats{Conn: w.id, Sent: w.measSent, Received: w.measRecv, Errors: w.errors + w.lost}
-		if d := time.Duration(w.lastMeas - w.firstMeas); d > 0 && w.firstMeas > 0 {
-			cs.MsgsPerSec = float64(w.measRecv) / d.Seconds()
+		t := &w.tally
+		run.Sent += t.measSent
+		run.Received += t.measRecv
+		run.Errors += t.errors + t.lost
+		run.WarmupSent += t.warmSent
+		run.WarmupReceived += t.warmRecv
+		run.Reconnects += t.reconnects
+		gap += t.gap
+		mismatched += t.mismatched
+		late += w.sched.late
+		maxLag = max(maxLag, w.sched.maxLag)
+		cs := report.ConnStats{Conn: w.id, Sent: t.measSent, Received: t.measRecv, Errors: t.errors + t.lost}
+		if d := time.Duration(t.lastMeas - t.firstMeas); d > 0 && t.firstMeas > 0 {
+			cs.MsgsPerSec = float64(t.measRecv) / d.Seconds()
 		}
 		cs.P99Ns = w.rec.Histogram().ValueAtPercentile(99)
 		run.PerConn = append(run.PerConn, cs)
-		for _, e := range w.errSamples {
+		for _, e := range t.samples {
 			if len(run.ErrorSamples) < 2*maxErrSamples {
 				run.ErrorSamples = append(run.ErrorSamples, e)
 			}
 		}
-		if w.fatal != nil {
-			fatal = append(fatal, fmt.Errorf("conn %d: %w", w.id, w.fatal))
+		if t.fatal != nil {
+			fatal = append(fatal, t.fatal)
 		}
 	}
-	run.Start = startUnix.Add(time.Duration(first))
+	run.Start = rs.base.Add(time.Duration(first))
 	run.Elapsed = time.Duration(last - first)
-	run.WarmupElapsed = time.Duration(first)
+	run.WarmupElapsed = time.Duration(start)
 	run.BytesSent = run.Sent * wire.FrameLen
 	run.BytesReceived = run.Received * wire.FrameLen
-	run.Reconnects = reconnects
 	run.ReconnectGap = time.Duration(gap)
 	run.LateSends = late
 	run.MaxSendLag = time.Duration(maxLag)
@@ -71,11 +83,87 @@ func collect(ctx context.Context, cfg LoadConfig, ws []*worker, base, startUnix 
 		run.Interrupted = true
 		return run, ctx.Err()
 	}
-	if len(fatal) > 0 {
-		return run, fmt.Errorf("%w: %w", ErrPeer, errors.Join(fatal...))
-	}
-	return run, nil
+	return run, runError(run, fatal, mismatched, started)
 }
+
+// runError is the error of a run that was not interrupted: failed
+// connections, replies that did not match, or nothing measured.
+func runError(run *report.Run, fatal []error, mismatched int64, started bool) error {
+	var errs []error
+	if len(fatal) > 0 {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrPeer, joinFailures(fatal, run.Connections)))
+	}
+	if mismatched > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d replies", ErrMismatch, mismatched))
+	}
+	if len(errs) == 0 && run.Received == 0 {
+		var why string
+		switch {
+		case !started:
+			why = "the warmup did not end before the run did"
+		case run.Sent == 0:
+			why = "no message was sent in the measured window"
+		default:
+			why = fmt.Sprintf("%s sent in the measured window, no reply came back", plural(run.Sent, "message"))
+		}
+		if run.Errors > 0 && len(run.ErrorSamples) > 0 {
+			why += fmt.Sprintf(" (%s; the first: %s)", plural(run.Errors, "error"), run.ErrorSamples[0])
+		}
+		errs = append(errs, fmt.Errorf("%w: %s", ErrNothingMeasured, why))
+	}
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return fmt.Errorf("%w; %w", errs[0], errs[1])
+}
+
+// joinFailures sums up the connections' failures in one line, each
+// distinct reason once with the number of connections that failed so.
+func joinFailures(errs []error, conns int) error {
+	if len(errs) == 1 && conns == 1 {
+		return errs[0]
+	}
+	var order []string
+	count := map[string]int{}
+	for _, e := range errs {
+		m := e.Error()
+		if count[m] == 0 {
+			order = append(order, m)
+		}
+		count[m]++
+	}
+	if len(order) == 1 {
+		return fmt.Errorf("%d of %d connections: %w", len(errs), conns, errs[0])
+	}
+	parts := make([]string, len(order))
+	for i, m := range order {
+		parts[i] = fmt.Sprintf("%s: %s", plural(int64(count[m]), "connection"), m)
+	}
+	return &failures{msg: fmt.Sprintf("%d of %d connections failed: %s", len(errs), conns, strings.Join(parts, "; ")), errs: errs}
+}
+
+// plural returns "1 reply", "2 replies", "3 errors".
+func plural(n int64, what string) string {
+	switch {
+	case n == 1:
+		return "1 " + what
+	case strings.HasSuffix(what, "y"):
+		return fmt.Sprintf("%d %sies", n, what[:len(what)-1])
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// failures is several errors in one line.
+type failures struct {
+	msg  string
+	errs []error
+}
+
+func (f *failures) Error() string   { return f.msg }
+func (f *failures) Unwrap() []error { return f.errs }
 
 // configMap echoes the settings into the result.
 func (cfg *LoadConfig) configMap() map[string]any {
@@ -89,9 +177,12 @@ func (cfg *LoadConfig) configMap() map[string]any {
 		"seed":     cfg.Seed,
 		"expect":   cfg.Expect.String(),
 	}
-	if cfg.WarmupCount > 0 {
+	switch {
+	case cfg.WarmupCount > 0 && cfg.Warmup > 0:
+		m["warmup"] = fmt.Sprintf("%d or %v", cfg.WarmupCount, cfg.Warmup)
+	case cfg.WarmupCount > 0:
 		m["warmup"] = cfg.WarmupCount
-	} else {
+	default:
 		m["warmup"] = cfg.Warmup.String()
 	}
 	return m

@@ -132,7 +132,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			nc.Close()
-			return nil, fmt.Errorf("dial %s: tls: %w", addr, err)
+			return nil, fmt.Errorf("dial %s: TLS handshake: %w", addr, err)
 		}
 		nc = tc
 	}
@@ -232,14 +232,6 @@ func (r *Receiver) setDrainTimeout(d time.Duration) {
 func (r *Receiver) setReadLimit(t time.Time, d int64) {
 	r.nc.SetReadDeadline(t)
 	r.rawDeadline = int64(Monotonic()) + d
-}
-
-// wake ends a read blocked in the kernel of a blocking socket; later reads
-// return end of stream.
-func (r *Receiver) wake() {
-	if r.blocking {
-		sock.WakeReader(r.nc)
-	}
 }
 
 // Sender is the sending half of a channel. It is not safe for concurrent

@@ -12,7 +12,10 @@
 // halves, a [Sender] and a [Receiver], which two goroutines may use at the
 // same time (one goroutine each), like the original crate's split_channel.
 //
-// [RunPing] and [RunFlood] drive many connections and return a
-// [report.Run] with one HdrHistogram of round-trip times per connection,
-// merged after the run.
+// [Run] drives many connections, as [LoadConfig] describes (one message in
+// flight per connection for ping, a window of them for flood, closed loop or
+// at a fixed rate), and returns a [report.Run] with one HdrHistogram of
+// round-trip times per connection, merged after the run. Every blocking call
+// of a run has a deadline that the run's end and the context shorten: it
+// ends on time whatever the peer or the network does.
 package client

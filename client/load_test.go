@@ -44,7 +44,7 @@ func TestFloodExchangeMix(t *testing.T) {
 	}
 	run, err := client.Run(testCtx(t), client.LoadConfig{
 		Command: "flood", Addr: addr, Conns: 2, Window: 64, Duration: 400 * time.Millisecond,
-		Warmup: 100 * time.Millisecond, Mix: mix, Expect: client.ExpectExchange,
+		Warmup: 100 * time.Millisecond, Mix: mix, Expect: wire.ReplyExchange,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -65,10 +65,10 @@ func TestFloodExchangeMix(t *testing.T) {
 func TestMismatchedRepliesAreErrors(t *testing.T) {
 	addr := startEcho(t) // echoes orders instead of acknowledging them
 	run, err := client.Run(testCtx(t), client.LoadConfig{
-		Command: "flood", Addr: addr, Window: 8, Count: 100, Mix: client.MixOf(wire.KindOrder), Expect: client.ExpectExchange,
+		Command: "flood", Addr: addr, Window: 8, Count: 100, Mix: client.MixOf(wire.KindOrder), Expect: wire.ReplyExchange,
 	})
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, client.ErrMismatch) || errors.Is(err, client.ErrPeer) {
+		t.Fatalf("err %v, want ErrMismatch only", err)
 	}
 	if run.Errors != 100 || len(run.ErrorSamples) == 0 {
 		t.Fatalf("errors %d, samples %v; want 100", run.Errors, run.ErrorSamples)
@@ -190,8 +190,8 @@ func TestDuplicateReplyIsCounted(t *testing.T) {
 		return f, true
 	})
 	run, err := client.Run(testCtx(t), client.LoadConfig{Command: "flood", Addr: addr, Window: 4, Count: 50, Drain: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, client.ErrMismatch) {
+		t.Fatalf("err %v, want ErrMismatch", err)
 	}
 	if run.Errors != 1 || run.Received != 50 {
 		t.Fatalf("errors %d received %d (%v); want 1 duplicate", run.Errors, run.Received, run.ErrorSamples)
@@ -364,8 +364,8 @@ func TestEchoCheckAgreesWithEncoding(t *testing.T) {
 	})
 	mix, _ := client.ParseMix("heartbeat=20,order=20,order_ack=20,trade=20,cancel=10,cancel_ack=10")
 	run, err := client.Run(testCtx(t), client.LoadConfig{Command: "flood", Addr: addr, Window: 1, Count: 700, Mix: mix})
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, client.ErrMismatch) {
+		t.Fatalf("err %v, want ErrMismatch", err)
 	}
 	// Corrupting the byte at 16, 24, 32 or 40 hits a real field unless the
 	// variant is shorter (unused bytes are ignored, as rkyv does).

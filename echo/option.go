@@ -2,9 +2,10 @@ package echo
 
 import (
 	"crypto/tls"
-	"fmt"
 	"log"
 	"time"
+
+	"github.com/gigadex/gigadex/wire"
 )
 
 // Defaults used by [NewServer] for options that are not given.
@@ -72,42 +73,24 @@ func clampTimeout(d time.Duration) time.Duration {
 // the network poller. Timeouts still apply. It has no effect with WithTLS.
 func WithBlockingIO(on bool) Option { return func(s *Server) { s.blocking = on } }
 
-// Reply says how the server answers each frame it receives.
-type Reply int
+// Reply says how the server answers each frame it receives: the same
+// type as [wire.Reply], which the load drivers check replies against.
+type Reply = wire.Reply
 
 const (
 	// ReplyEcho sends every frame back unchanged, byte for byte (padding
 	// included).
-	ReplyEcho Reply = iota
+	ReplyEcho = wire.ReplyEcho
 	// ReplyExchange answers like a matching engine's gateway: an Order gets
 	// an OrderAck carrying the order's id and the server's clock (Unix ns,
 	// read once per batch of frames), a CancelOrder gets a CancelAck with
 	// the same id, and every other frame (Heartbeat, Trade, OrderAck,
 	// CancelAck) is sent back unchanged.
-	ReplyExchange
+	ReplyExchange = wire.ReplyExchange
 )
 
-// String returns "echo" or "exchange".
-func (r Reply) String() string {
-	switch r {
-	case ReplyEcho:
-		return "echo"
-	case ReplyExchange:
-		return "exchange"
-	}
-	return fmt.Sprintf("Reply(%d)", int(r))
-}
-
-// ParseReply parses "echo" or "exchange".
-func ParseReply(s string) (Reply, error) {
-	switch s {
-	case "echo":
-		return ReplyEcho, nil
-	case "exchange":
-		return ReplyExchange, nil
-	}
-	return 0, fmt.Errorf("echo: unknown reply mode %q (want echo or exchange)", s)
-}
+// ParseReply parses "echo" or "exchange"; it is [wire.ParseReply].
+func ParseReply(s string) (Reply, error) { return wire.ParseReply(s) }
 
 // Option configures a [Server]; pass options to [NewServer] or [Start].
 type Option func(*Server)

@@ -1,0 +1,136 @@
+package client
+
+import (
+	"fmt"
+
+	"github.com/gigadex/gigadex/wire"
+)
+
+// slot is one entry of a connection's ring of messages in flight.
+type slot struct {
+	seq      uint64
+	intended int64 // ns since the run's base; the actual send time in closed loop
+	actual   int64
+	pending  bool
+	measured bool // sent inside the measured window
+	kind     wire.Kind
+}
+
+// ring holds a connection's messages in flight, indexed by sequence number
+// modulo its size (a power of two at least the window), and matches each
+// reply with its request.
+type ring struct {
+	slots []slot
+	mask  uint64
+}
+
+func newRing(window int) ring {
+	n := 1
+	for n < window {
+		n <<= 1
+	}
+	return ring{slots: make([]slot, n), mask: uint64(n - 1)}
+}
+
+// at returns the slot of message seq.
+func (r *ring) at(seq uint64) *slot { return &r.slots[seq&r.mask] }
+
+// match finds the request that reply v answers among the messages in flight
+// (sequence numbers below sent) and marks it answered. It returns nil when v
+// answers none of them (an unexpected or duplicated reply); otherwise ok
+// reports whether v is the right answer to it under mode.
+func (r *ring) match(v wire.View, sent uint64, mode wire.Reply) (sl *slot, ok bool) {
+	seq := requestSeq(v)
+	sl = r.at(seq)
+	if !sl.pending || sl.seq != seq || seq >= sent {
+		return nil, false
+	}
+	sl.pending = false
+	return sl, checkReply(v, sl.kind, seq, mode)
+}
+
+// clear forgets every message in flight, after a reconnection.
+func (r *ring) clear() {
+	for i := range r.slots {
+		r.slots[i].pending = false
+	}
+}
+
+// requestSeq returns the sequence number of the request that reply v
+// answers: the drivers put it in every message's first field (see
+// appendMessage), and both an echo and an acknowledgement keep it there.
+func requestSeq(v wire.View) uint64 { return v.FirstField() }
+
+// checkReply reports whether v is the right answer to message seq of kind k.
+func checkReply(v wire.View, k wire.Kind, seq uint64, mode wire.Reply) bool {
+	if mode == wire.ReplyExchange {
+		switch k {
+		case wire.KindOrder:
+			a, ok := v.OrderAck()
+			return ok && a.ID() == seq
+		case wire.KindCancelOrder:
+			a, ok := v.CancelAck()
+			return ok && a.ID() == seq
+		}
+	}
+	return isEcho(v, k, seq)
+}
+
+// isEcho reports whether v is message seq of kind k, sent back unchanged
+// (padding aside). It reads the fields in place instead of encoding the
+// expected message.
+func isEcho(v wire.View, k wire.Kind, seq uint64) bool {
+	if v.Kind() != k || requestSeq(v) != seq {
+		return false
+	}
+	switch k {
+	case wire.KindOrder:
+		o, _ := v.Order()
+		want := orderFor(seq)
+		return o.Price() == want.Price && o.Quantity() == want.Quantity && o.Side() == want.Side
+	case wire.KindOrderAck:
+		a, _ := v.OrderAck()
+		return a.Timestamp() == seq
+	case wire.KindTrade:
+		t, _ := v.Trade()
+		want := tradeFor(seq)
+		return t.TakerID() == want.TakerID && t.Price() == want.Price && t.Quantity() == want.Quantity && t.Timestamp() == want.Timestamp
+	}
+	return true // the other variants have seq as their only field
+}
+
+// describe renders a frame for an error sample; it allocates.
+func describe(v wire.View) string {
+	return string(wire.AppendJSON(nil, v.Message()))
+}
+
+// Expect is what a load driver expects the peer to answer.
+//
+// Deprecated: use [wire.Reply], the same type.
+type Expect = wire.Reply
+
+const (
+	// ExpectEcho expects every message back unchanged.
+	//
+	// Deprecated: use [wire.ReplyEcho].
+	ExpectEcho = wire.ReplyEcho
+	// ExpectExchange expects an OrderAck for an Order, a CancelAck for a
+	// CancelOrder and anything else back unchanged.
+	//
+	// Deprecated: use [wire.ReplyExchange].
+	ExpectExchange = wire.ReplyExchange
+)
+
+// ParseExpect parses "echo" (or "") and "exchange".
+//
+// Deprecated: use [wire.ParseReply].
+func ParseExpect(s string) (wire.Reply, error) {
+	if s == "" {
+		return wire.ReplyEcho, nil
+	}
+	r, err := wire.ParseReply(s)
+	if err != nil {
+		return 0, fmt.Errorf("reply mode %q: want echo or exchange", s)
+	}
+	return r, nil
+}

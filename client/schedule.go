@@ -1,0 +1,86 @@
+package client
+
+import "time"
+
+// schedule is one connection's share of an open-loop send schedule: at a
+// total rate R over N connections, connection i sends message k at
+// (i + k*N)/R seconds after the run's base, so the connections interleave
+// evenly and message number i + k*N of the whole run is due at that time.
+// It also keeps count of the sends that left late. The zero schedule is a
+// closed loop: nothing is ever scheduled.
+type schedule struct {
+	rate  float64 // messages/s over all connections; 0: closed loop
+	id    float64 // this connection's index
+	conns float64 // number of connections
+
+	late   int64 // sends more than LateSend behind their time
+	maxLag int64 // the largest lag seen, ns
+}
+
+func newSchedule(rate float64, id, conns int) schedule {
+	return schedule{rate: rate, id: float64(id), conns: float64(conns)}
+}
+
+// paced reports whether the schedule sets send times (open loop).
+func (s *schedule) paced() bool { return s.rate > 0 }
+
+// at returns the intended send time of message seq, in ns since the base.
+func (s *schedule) at(seq uint64) int64 {
+	return int64((s.id + float64(seq)*s.conns) * 1e9 / s.rate)
+}
+
+// due returns how many messages are due by time t (ns since the base): the
+// number of sequence numbers whose intended time is at or before t.
+func (s *schedule) due(t int64) uint64 {
+	k := (float64(t)*s.rate/1e9 - s.id) / s.conns
+	var n uint64
+	if k >= 0 {
+		n = uint64(k) + 1
+	}
+	// The estimate can be one off where rounding meets truncation: make it
+	// agree with at exactly.
+	for n > 0 && s.at(n-1) > t {
+		n--
+	}
+	for s.at(n) <= t {
+		n++
+	}
+	return n
+}
+
+// lag returns how far behind its intended time message seq is when sent at
+// t, in ns (negative if early), and counts it late when that is more than
+// LateSend.
+func (s *schedule) lag(seq uint64, t int64) int64 {
+	l := t - s.at(seq)
+	if l > int64(LateSend) {
+		s.late++
+		s.maxLag = max(s.maxLag, l)
+	}
+	return l
+}
+
+// wait returns, for message seq at time now, how long to sleep (park)
+// before polling for the rest of the wait (spin), so that a sleep that
+// wakes up late does not make the send late. Both are zero once the
+// message is due; park is at most maxPark.
+func (s *schedule) wait(seq uint64, now int64) (park, spin time.Duration) {
+	d := time.Duration(s.at(seq) - now)
+	if d <= 0 {
+		return 0, 0
+	}
+	if d <= spinMargin {
+		return 0, d
+	}
+	park = min(d-spinMargin, maxPark)
+	return park, d - park
+}
+
+// spinMargin is how long before a scheduled send the driver stops sleeping
+// and polls instead: a ppoll(2) timeout wakes up 50 to 150 µs late on a
+// virtual machine, which would make the generator, not the peer, late.
+const spinMargin = 150 * time.Microsecond
+
+// maxPark bounds one sleep of a waiting connection, so that it notices an
+// interrupt or the run's end.
+const maxPark = 100 * time.Millisecond

@@ -1,0 +1,557 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/wire"
+)
+
+// worker drives one connection. Everything it touches on the hot path is
+// its own.
+type worker struct {
+	id  int
+	rs  *runState
+	cfg *LoadConfig
+	mu  sync.Mutex // guards c against the watcher while reconnecting
+	c   *Conn
+
+	key   uint64 // seeds the mix for this connection
+	ring  ring
+	sched schedule
+	sent  uint64 // sequence number of the next message
+	acked int64
+	phase phase
+
+	stopped   bool  // draining: sends nothing more
+	armedAt   int64 // when the deadlines were last moved on; -1: move them now
+	lastReply int64 // when a reply last arrived
+	upSince   int64 // when the connection was opened
+
+	rec   *report.Recorder // nil until the window starts
+	recp  atomic.Pointer[report.Recorder]
+	batch batch
+	tally tally
+	live  liveCounters
+	back  backoff
+
+	handleFn func(wire.View)
+	scratch  [wire.FrameLen]byte
+}
+
+// phase is where a connection is in the run: warmup, measured window.
+type phase struct {
+	warmupLeft int64 // warmup messages this connection still owes (closed loop)
+	quota      int64 // measured messages still to send; -1: no limit
+	known      bool  // the window's start is decided
+	from, end  int64 // the measured window; end 0: no limit
+}
+
+// batch is the state of one batch of replies: its clock reading, and a run
+// of equal rtts not yet recorded.
+type batch struct {
+	t       int64
+	tag     int
+	rtt, at int64
+	n       int64
+}
+
+// tally is what a connection counted.
+type tally struct {
+	measSent, measRecv  int64
+	warmSent, warmRecv  int64
+	errors, lost        int64
+	mismatched          int64 // replies that answered nothing in flight or answered wrongly
+	firstMeas, lastMeas int64
+	samples             []string
+	fatal               error
+	reconnects, gap     int64
+}
+
+// liveCounters are read by the progress goroutine.
+type liveCounters struct {
+	sent, recv, errs atomic.Int64
+}
+
+func (w *worker) now() int64 { return int64(time.Since(w.rs.base)) }
+
+// run is the connection's loop: send what the window (and the schedule)
+// allows in one write, then read what has arrived in one read.
+func (w *worker) run() {
+	defer w.leaveWarmup()
+	for {
+		if !w.stopped {
+			now := w.now()
+			w.updatePhase(now)
+			if w.rs.stop.Load() || w.phase.over(now) {
+				w.beginDrain()
+			}
+		}
+		if !w.stopped {
+			w.armDeadlines()
+			if err := w.sendBatch(); err != nil {
+				if w.afterSendError(err) {
+					continue
+				}
+				return
+			}
+		}
+		inflight := int64(w.sent) - w.acked
+		if inflight == 0 {
+			switch {
+			case w.stopped:
+				return
+			case w.sched.paced():
+				w.sleepUntil(w.sched.at(w.sent))
+			case !w.phase.known && w.phase.warmupLeft == 0:
+				w.awaitWindow()
+			}
+			continue
+		}
+		var err error
+		if w.sched.paced() && !w.stopped {
+			var again bool
+			if again, err = w.awaitSchedule(inflight); err == nil && again {
+				continue
+			}
+		}
+		if err == nil {
+			if !w.stopped {
+				w.armDeadlines()
+			}
+			w.batch.t = 0
+			_, err = w.c.RecvBatch(w.handleFn)
+			w.endBatch()
+		}
+		if err != nil && !w.afterRecvError(err) {
+			return
+		}
+	}
+}
+
+// afterRecvError handles a failed receive and reports whether the loop goes
+// on: a deadline is the run's end, the drain's end, an interrupt, or a
+// stalled peer; other errors fail the connection.
+func (w *worker) afterRecvError(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) && !w.stopped && !w.rs.stop.Load() {
+		now := w.now()
+		if lim := w.phase.limit(); lim > 0 && now >= lim {
+			return true // the loop drains
+		}
+		if now-w.lastReply < int64(w.cfg.ReplyTimeout) {
+			w.armedAt = -1
+			return true
+		}
+		err = fmt.Errorf("%w: no reply for %v", ErrStalled, w.cfg.ReplyTimeout)
+	}
+	// The drain ends at its deadline, or at any error once the run was
+	// stopped (a shut down socket returns end of stream).
+	if w.stopped && errors.Is(err, os.ErrDeadlineExceeded) || w.rs.stop.Load() {
+		w.loseInflight("still missing after the drain")
+		return false
+	}
+	return w.recover(err)
+}
+
+// afterSendError handles a failed write and reports whether the loop goes
+// on. A write that cannot finish by the end of the drain ends the run for
+// this connection; one that makes no progress for ReplyTimeout before that
+// is a stalled peer.
+func (w *worker) afterSendError(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) || w.rs.stop.Load() {
+		if lim := w.phase.limit(); w.rs.stop.Load() || (lim > 0 && w.now() >= lim) {
+			w.loseInflight("not sent or not answered by the end of the drain (the peer does not read)")
+			return false
+		}
+		err = fmt.Errorf("%w: the peer has not read for %v", ErrStalled, w.cfg.ReplyTimeout)
+	}
+	return w.recover(err)
+}
+
+// loseInflight counts the messages still in flight as lost.
+func (w *worker) loseInflight(why string) {
+	if lost := int64(w.sent) - w.acked; lost > 0 {
+		w.tally.lost += lost
+		if n := w.c.Unread(); n > 0 {
+			why += fmt.Sprintf("; the peer sent %d bytes of a %d-byte frame and no more", n, wire.FrameLen)
+		}
+		w.noteError(fmt.Sprintf("conn %d: %s %s", w.id, plural(lost, "reply"), why))
+	}
+}
+
+// updatePhase starts the measured window for this connection once its
+// start is decided.
+func (w *worker) updatePhase(now int64) {
+	if w.phase.known {
+		return
+	}
+	start, ok := w.rs.win.startAt(now)
+	if !ok {
+		return
+	}
+	w.phase.known, w.phase.from = true, start
+	w.leaveWarmup() // the warmup's time bound came first
+	if d := w.cfg.Duration; d > 0 {
+		w.phase.end = start + int64(d)
+	}
+	w.armedAt = -1
+	at := w.rs.base.Add(time.Duration(start))
+	w.rec = report.NewRecorder(at, at, w.rs.tags, report.WithLogStream(w.cfg.Intervals))
+	w.recp.Store(w.rec)
+}
+
+// over reports whether the measured window is over at now.
+func (p *phase) over(now int64) bool {
+	return p.known && (p.quota == 0 || (p.end > 0 && now >= p.end))
+}
+
+// limit returns when the measured window ends (ns since base), or 0 when
+// it is not known yet or only a count or the context ends it.
+func (p *phase) limit() int64 { return p.end }
+
+// leaveWarmup releases the window of a connection that stops before it sent
+// its warmup share.
+func (w *worker) leaveWarmup() {
+	if w.phase.warmupLeft > 0 {
+		w.phase.warmupLeft = 0
+		w.rs.win.warmedUp(w.now())
+	}
+}
+
+// awaitWindow waits, having sent its warmup share, for the other
+// connections to send theirs or for the warmup's time bound.
+func (w *worker) awaitWindow() {
+	var timeout <-chan time.Time
+	if d := w.rs.win.deadline; d > 0 {
+		t := time.NewTimer(time.Duration(d - w.now()))
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-w.rs.win.decided:
+	case <-timeout:
+	case <-w.rs.ctx.Done():
+	}
+}
+
+// armDeadlines bounds the wait for replies by the end of the window and by
+// the reply timeout, and writes by the end of the drain and the reply
+// timeout. It moves them on at most every armEvery, which keeps its cost off
+// the hot path; the deadline error paths tell the causes apart.
+func (w *worker) armDeadlines() {
+	now := w.now()
+	if w.armedAt >= 0 && now-w.armedAt < int64(armEvery) {
+		return
+	}
+	w.armedAt = now
+	if w.lastReply == 0 {
+		w.lastReply = now
+	}
+	rd := now + int64(w.cfg.ReplyTimeout)
+	wd := rd
+	if lim := w.phase.limit(); lim > 0 {
+		rd = min(rd, lim)
+		wd = min(wd, lim+int64(w.cfg.Drain))
+	} else if !w.phase.known && w.rs.win.deadline > 0 && w.cfg.Duration > 0 {
+		// In the warmup: the window ends at the latest a little after this.
+		rd = min(rd, w.rs.win.deadline+int64(w.cfg.Duration))
+	}
+	w.c.setLimits(w.rs.base.Add(time.Duration(rd)), rd-now, w.rs.base.Add(time.Duration(wd)))
+	if w.rs.stop.Load() {
+		// The watcher's interrupt deadline may just have been overwritten:
+		// drain now, under the interrupt's bound.
+		w.beginDrain()
+	}
+}
+
+// armEvery is how often the deadlines of a connection are moved on.
+const armEvery = 100 * time.Millisecond
+
+// awaitSchedule is the rate-limited mode's wait for replies. With room in
+// the window, it waits in ppoll(2) for a reply or until shortly before the
+// next scheduled send, then polls the socket until that send is due, and
+// handles any reply that arrived; with the window full it parks in a read
+// until a reply comes. It reports true when the loop should go round
+// without that read.
+func (w *worker) awaitSchedule(inflight int64) (bool, error) {
+	if inflight >= int64(w.cfg.Window) {
+		return false, nil
+	}
+	park, spin := w.sched.wait(w.sent, w.now())
+	if park == 0 && spin == 0 {
+		return true, nil
+	}
+	if park > 0 && !w.c.waitReadable(park) {
+		return true, nil
+	}
+	got, err := w.c.Poll()
+	if err == nil && got {
+		w.batch.t = 0
+		_, err = w.c.RecvBuffered(w.handleFn)
+		w.endBatch()
+	}
+	return true, err
+}
+
+// beginDrain stops sending and bounds the wait for replies in flight.
+func (w *worker) beginDrain() {
+	w.stopped = true
+	d := w.cfg.Drain
+	if w.rs.stop.Load() {
+		d = min(d, interruptDrain)
+	}
+	w.c.nc.SetWriteDeadline(time.Now().Add(d))
+	w.c.Flush()
+	w.c.setDrainTimeout(d)
+}
+
+// sleepUntil waits for time t (ns since base) or the end of the window,
+// whichever is first.
+func (w *worker) sleepUntil(t int64) {
+	if lim := w.phase.limit(); lim > 0 {
+		t = min(t, lim)
+	}
+	for !w.rs.stop.Load() {
+		now := w.now()
+		if now >= t {
+			return
+		}
+		if d := time.Duration(t - now); d > spinMargin {
+			w.c.waitReadable(min(d-spinMargin, maxPark))
+		}
+	}
+}
+
+// sendBatch sends every message the window, the schedule and the quota
+// allow, then flushes once. Messages are counted as sent even if a flush
+// fails: they are then lost.
+func (w *worker) sendBatch() error {
+	if w.stopped {
+		return nil
+	}
+	room := int64(w.cfg.Window) - (int64(w.sent) - w.acked)
+	if room <= 0 {
+		return nil
+	}
+	now := w.now()
+	if w.sched.paced() {
+		room = min(room, int64(w.sched.due(now))-int64(w.sent))
+	}
+	p := &w.phase
+	switch {
+	case p.warmupLeft > 0:
+	case !p.known:
+		return nil // warmup share sent: wait for the window
+	case p.quota >= 0:
+		room = min(room, p.quota)
+	}
+	if room <= 0 {
+		return nil
+	}
+	first := w.sent
+	s := &w.c.Sender
+	var err error
+fill:
+	for range room {
+		seq := w.sent
+		t := now
+		if w.sched.paced() {
+			t = w.sched.at(seq)
+		}
+		// Warmup is decided at send time: by count, or by the intended
+		// (open loop) or current (closed loop) time against the window.
+		measured := false
+		switch {
+		case p.warmupLeft > 0:
+			p.warmupLeft--
+			if p.warmupLeft == 0 {
+				w.rs.win.warmedUp(now)
+				w.updatePhase(now)
+			}
+		case !p.known:
+			break fill // the window has not started: send no more
+		case t >= p.from:
+			if p.quota == 0 {
+				break fill
+			}
+			measured = true
+			if p.quota > 0 {
+				p.quota--
+			}
+		}
+		if cap(s.buf)-len(s.buf) < wire.FrameLen {
+			if err = s.Flush(); err != nil {
+				break
+			}
+		}
+		k := w.cfg.Mix.kindAt(w.key, seq)
+		s.buf = appendMessage(s.buf, k, seq)
+		s.sent++
+		*w.ring.at(seq) = slot{seq: seq, pending: true, kind: k, intended: t, measured: measured}
+		w.sent++
+	}
+	t := w.now()
+	if err == nil {
+		err = s.Flush()
+	}
+	w.sentAt(first, t)
+	return err
+}
+
+// sentAt accounts for messages first up to w.sent, written at t.
+func (w *worker) sentAt(first uint64, t int64) {
+	for seq := first; seq < w.sent; seq++ {
+		sl := w.ring.at(seq)
+		sl.actual = t
+		if !w.sched.paced() {
+			sl.intended = t
+		} else {
+			w.sched.lag(seq, t)
+		}
+		if sl.measured {
+			w.tally.measSent++
+			if w.tally.firstMeas == 0 {
+				w.tally.firstMeas = t
+			}
+		} else {
+			w.tally.warmSent++
+		}
+	}
+	w.live.sent.Add(int64(w.sent - first))
+}
+
+// handle checks and records one reply.
+func (w *worker) handle(v wire.View) {
+	if w.batch.t == 0 {
+		w.batch.t = w.now()
+	}
+	sl, ok := w.ring.match(v, w.sent, w.cfg.Expect)
+	if sl == nil {
+		w.tally.errors++
+		w.tally.mismatched++
+		w.noteError(fmt.Sprintf("conn %d: unexpected or duplicated reply %s", w.id, describe(v)))
+		return
+	}
+	w.acked++
+	if !ok {
+		w.tally.errors++
+		w.tally.mismatched++
+		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, sl.seq))
+		w.noteError(fmt.Sprintf("conn %d: reply to %s was %s", w.id, describe(want), describe(v)))
+	}
+	if !sl.measured {
+		w.tally.warmRecv++
+		return
+	}
+	w.tally.measRecv++
+	t := w.batch.t
+	w.tally.lastMeas = t
+	tag := w.cfg.Mix.tag[sl.kind]
+	if w.sched.paced() {
+		w.rec.RecordPair(tag, w.rs.base.Add(time.Duration(t)), t-sl.intended, t-sl.actual)
+		return
+	}
+	// Replies of one send batch read in one batch share their rtt: record
+	// such runs with one histogram update.
+	rtt := t - sl.actual
+	b := &w.batch
+	if b.n > 0 && (b.tag != tag || b.rtt != rtt || b.at != t) {
+		w.flushRun()
+	}
+	b.tag, b.rtt, b.at = tag, rtt, t
+	b.n++
+}
+
+// flushRun records the pending run of equal rtts.
+func (w *worker) flushRun() {
+	if b := &w.batch; b.n > 0 {
+		w.rec.RecordN(b.tag, w.rs.base.Add(time.Duration(b.at)), b.rtt, b.n)
+		b.n = 0
+	}
+}
+
+// endBatch records what a batch of replies left pending and publishes the
+// live counters.
+func (w *worker) endBatch() {
+	if w.batch.t != 0 {
+		w.lastReply = w.batch.t
+	}
+	w.flushRun()
+	w.live.recv.Store(w.acked)
+	w.live.errs.Store(w.tally.errors)
+}
+
+func (w *worker) noteError(s string) {
+	if len(w.tally.samples) < maxErrSamples {
+		w.tally.samples = append(w.tally.samples, s)
+	}
+}
+
+// recover handles a failed connection: with Reconnect it redials, after a
+// backoff, and carries on, counting the gap; otherwise it ends the worker.
+func (w *worker) recover(err error) bool {
+	err = explainRecv(err, &w.c.Receiver, w.cfg.tls)
+	w.tally.errors++
+	w.live.errs.Add(1)
+	lost := int64(w.sent) - w.acked
+	w.noteError(fmt.Sprintf("conn %d: %v (%s in flight lost)", w.id, err, plural(lost, "reply")))
+	w.tally.lost += lost
+	if !w.cfg.Reconnect || w.stopped || w.rs.stop.Load() {
+		w.tally.fatal = err
+		return false
+	}
+	start := w.now()
+	w.back.lived(time.Duration(start - w.upSince))
+	var last error
+	for w.pause(w.back.next()) {
+		var end time.Time
+		if lim := w.phase.limit(); lim > 0 {
+			end = w.rs.base.Add(time.Duration(lim))
+		}
+		c, derr := w.cfg.dial(w.rs.ctx, end, true)
+		if derr != nil {
+			if last == nil || derr.Error() != last.Error() {
+				w.noteError(fmt.Sprintf("conn %d: reconnecting: %v", w.id, derr))
+			}
+			last = derr
+			continue
+		}
+		w.mu.Lock()
+		w.c.Close()
+		w.c.replace(c)
+		w.mu.Unlock()
+		w.ring.clear()
+		w.acked = int64(w.sent)
+		now := w.now()
+		w.upSince, w.lastReply, w.armedAt = now, now, -1
+		w.tally.reconnects++
+		w.tally.gap += now - start
+		return true
+	}
+	w.tally.fatal = err
+	return false
+}
+
+// pause waits d, or less at the end of the window, and reports whether the
+// run goes on.
+func (w *worker) pause(d time.Duration) bool {
+	if lim := w.phase.limit(); lim > 0 {
+		d = min(d, time.Duration(lim-w.now()))
+		if d <= 0 {
+			return false
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return !w.rs.stop.Load() && w.rs.ctx.Err() == nil
+	case <-w.rs.ctx.Done():
+		return false
+	}
+}

@@ -43,11 +43,13 @@ func TestClassify(t *testing.T) {
 		{"peer breaks the SLO", stepRun(1000, 1000, slow(), slow()), nil, FailSLO, []string{"p99<50us", "p99.9<200us"}, ""},
 		{"peer breaks it and the generator is short too", stepRun(1000, 500, slow(), slow()), nil, FailSLO, []string{"p99<50us", "p99.9<200us"}, ""},
 		{"generator short of the target", stepRun(1000, 900, fast(), fast()), nil, GeneratorLimit, nil, "sent 900.0 of the target 1.0 k msgs/s (90%)"},
+		{"late replies stretch the run, not the sending", stretched(stepRun(1000, 1000, fast(), fast()), 1300*time.Millisecond), nil, Pass, nil, ""},
 		{"95% of the target is enough", stepRun(1000, 950, fast(), fast()), nil, Pass, nil, ""},
 		{"send lag breaks the SLO, the peer does not", lagged(stepRun(1000, 1000, slow(), fast()), time.Millisecond), nil, GeneratorLimit, []string{"p99<50us", "p99.9<200us"}, "behind schedule by up to 1.00 ms, more than p99<50us"},
 		{"small lag on a peer at its bound is the peer", lagged(stepRun(1000, 1000, slow(), fast()), 40*time.Microsecond), nil, FailSLO, []string{"p99<50us", "p99.9<200us"}, ""},
 		{"errors", withErrors, nil, FailErrors, []string{"errors"}, "reply to x was y"},
 		{"connection failure", stepRun(1000, 1000, fast(), fast()), errors.New("client: connection failed: reset"), FailErrors, []string{"errors"}, "reset"},
+		{"the generator never left the warmup", warmupOnly(stepRun(1000, 0, report.NewHistogram(), report.NewHistogram()), 300), nil, GeneratorLimit, nil, "too few to get past the warmup"},
 		{"nothing measured", stepRun(1000, 0, report.NewHistogram(), report.NewHistogram()), nil, FailErrors, []string{"errors"}, "no reply"},
 		{"no run", nil, errors.New("dial: refused"), FailErrors, []string{"errors"}, "refused"},
 		{"interrupted", interrupted, nil, Incomplete, nil, ""},
@@ -55,7 +57,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, failed, note := classify(tt.run, tt.err, 1000, slo)
+			o, failed, note := classify(tt.run, tt.err, 1000, time.Second, slo)
 			if o != tt.want {
 				t.Errorf("outcome %v, want %v (note %q)", o, tt.want, note)
 			}
@@ -91,5 +93,18 @@ func TestFormat(t *testing.T) {
 func lagged(r *report.Run, lag time.Duration) *report.Run {
 	r.MaxSendLag = lag
 	r.LateSends = 1
+	return r
+}
+
+// warmupOnly makes r a step whose n sends, in 2 s, all fell in the warmup.
+func warmupOnly(r *report.Run, n int64) *report.Run {
+	r.Sent, r.Received = 0, 0
+	r.WarmupSent, r.WarmupReceived = n, n
+	r.WarmupElapsed = time.Second
+	return r
+}
+
+func stretched(r *report.Run, d time.Duration) *report.Run {
+	r.Elapsed = d
 	return r
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -33,6 +34,7 @@ type jsonStep struct {
 	AchievedRate         float64      `json:"achieved_rate"`
 	MsgsPerSec           float64      `json:"msgs_per_sec"`
 	Window               int          `json:"window"`
+	LengthS              float64      `json:"length_s"`
 	Start                string       `json:"start"`
 	DurationS            float64      `json:"duration_s"`
 	Sent                 int64        `json:"sent"`
@@ -137,6 +139,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "p99<50us", not "p99\u003c50us"
 	if err := enc.Encode(doc); err != nil {
 		return fmt.Errorf("capacity: write json: %w", err)
 	}
@@ -148,6 +151,7 @@ func stepJSON(s *Step) (jsonStep, error) {
 		Step:       s.Index,
 		TargetRate: s.Target,
 		Window:     s.Window,
+		LengthS:    s.Length.Seconds(),
 		Outcome:    s.Outcome.String(),
 		Pass:       s.Outcome == Pass,
 		Failed:     s.Failed,
@@ -160,7 +164,7 @@ func stepJSON(s *Step) (jsonStep, error) {
 	if r == nil {
 		r = report.NewRun("capacity", "", 0)
 	}
-	js.AchievedRate = r.AchievedRate()
+	js.AchievedRate = s.Achieved()
 	js.MsgsPerSec = r.MsgsPerSec()
 	js.Start = r.Start.Format(time.RFC3339Nano)
 	js.DurationS = r.Elapsed.Seconds()
@@ -250,7 +254,7 @@ func ReadJSON(rd io.Reader) (*Result, error) {
 }
 
 func stepFromJSON(js jsonStep, doc jsonResult) (Step, error) {
-	s := Step{Index: js.Step, Target: js.TargetRate, Window: js.Window, Failed: js.Failed, Note: js.Note}
+	s := Step{Index: js.Step, Target: js.TargetRate, Length: seconds(js.LengthS), Window: js.Window, Failed: js.Failed, Note: js.Note}
 	if len(s.Failed) == 0 {
 		s.Failed = nil
 	}
@@ -288,15 +292,6 @@ func stepFromJSON(js jsonStep, doc jsonResult) (Step, error) {
 	return s, nil
 }
 
-func joinTerms(terms []string) string {
-	out := ""
-	for i, t := range terms {
-		if i > 0 {
-			out += ","
-		}
-		out += t
-	}
-	return out
-}
+func joinTerms(terms []string) string { return strings.Join(terms, ",") }
 
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }

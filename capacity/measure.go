@@ -158,11 +158,11 @@ func Measure(ctx context.Context, cfg Config) (*Result, error) {
 			runErr = fmt.Errorf("capacity: step %d at %s msgs/s: %w", len(res.Steps)+1, FormatRate(rate), err)
 			break
 		}
-		st := Step{Index: len(res.Steps) + 1, Target: rate, Window: lc.Window, Run: run}
+		st := Step{Index: len(res.Steps) + 1, Target: rate, Length: cfg.Step, Window: lc.Window, Run: run}
 		if run == nil {
 			st.Outcome, st.Note = Incomplete, "interrupted"
 		} else {
-			st.Outcome, st.Failed, st.Note = classify(run, err, rate, cfg.SLO)
+			st.Outcome, st.Failed, st.Note = classify(run, err, rate, cfg.Step, cfg.SLO)
 			if ctx.Err() != nil {
 				st.Outcome = Incomplete
 			}

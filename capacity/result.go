@@ -17,9 +17,10 @@ const ShortRate = 0.95
 
 // Step is one run at one target rate.
 type Step struct {
-	Index  int     // 1 for the first step
-	Target float64 // target rate, msgs/s across connections
-	Window int     // messages in flight allowed per connection
+	Index  int           // 1 for the first step
+	Target float64       // target rate, msgs/s across connections
+	Length time.Duration // the planned measured window
+	Window int           // messages in flight allowed per connection
 	// Run is what the step measured: RTT (corrected for coordinated
 	// omission) and Uncorrected histograms, counters, send lag.
 	Run     *report.Run
@@ -31,12 +32,22 @@ type Step struct {
 	Note string
 }
 
-// Achieved returns the rate the step actually sent, msgs/s.
+// Achieved returns the rate the step actually sent, msgs/s: the messages
+// sent in the measured window over its planned length. (Run.AchievedRate
+// divides by the time from the first send to the last reply, which the
+// latency at the end of a short window stretches.)
 func (s *Step) Achieved() float64 {
-	if s.Run == nil {
+	return achieved(s.Run, s.Length)
+}
+
+func achieved(run *report.Run, length time.Duration) float64 {
+	switch {
+	case run == nil:
 		return 0
+	case length <= 0:
+		return run.AchievedRate()
 	}
-	return s.Run.AchievedRate()
+	return float64(run.Sent) / length.Seconds()
 }
 
 // Latency returns metric (p50, p90, p99, p99.9, p99.99, max, mean) of the
@@ -167,7 +178,8 @@ func FormatLatency(d time.Duration) string {
 
 // classify decides the outcome of a step from what it measured: run and
 // err as [client.Run] returned them at the target rate.
-func classify(run *report.Run, err error, target float64, slo SLO) (Outcome, []string, string) {
+// length is the step's planned measured window.
+func classify(run *report.Run, err error, target float64, length time.Duration, slo SLO) (Outcome, []string, string) {
 	switch {
 	case run == nil:
 		return FailErrors, []string{"errors"}, fmt.Sprint(err)
@@ -182,6 +194,13 @@ func classify(run *report.Run, err error, target float64, slo SLO) (Outcome, []s
 		}
 		return FailErrors, []string{"errors"}, note
 	case run.RTT == nil || run.RTT.TotalCount() == 0:
+		// Warmup is decided by each message's scheduled send time: a
+		// generator far behind its schedule may never leave the warmup.
+		whole := (run.Elapsed + run.WarmupElapsed).Seconds()
+		if sent := run.Sent + run.WarmupSent; sent > 0 && whole > 0 && float64(sent)/whole < ShortRate*target {
+			return GeneratorLimit, nil, fmt.Sprintf("sent %s of the target %s msgs/s over the whole step (%.0f%%), too few to get past the warmup's schedule",
+				FormatRate(float64(sent)/whole), FormatRate(target), 100*float64(sent)/whole/target)
+		}
 		return FailErrors, []string{"errors"}, "no reply was measured"
 	}
 	failed := slo.Failed(run.RTT)
@@ -190,7 +209,7 @@ func classify(run *report.Run, err error, target float64, slo SLO) (Outcome, []s
 		peer = run.RTT
 	}
 	peerOK := len(slo.Failed(peer)) == 0
-	achieved := run.AchievedRate()
+	achieved := achieved(run, length)
 	short := achieved < ShortRate*target
 	switch {
 	case len(failed) == 0 && !short:
@@ -216,9 +235,8 @@ func classify(run *report.Run, err error, target float64, slo SLO) (Outcome, []s
 
 // advice says what to change when the generator is the limit.
 func advice(s *Step, conns int) string {
-	return fmt.Sprintf("the load generator could not offer %s msgs/s (%s) while the peer met the SLO: "+
+	return fmt.Sprintf("the load generator could not offer %s msgs/s (%s): "+
 		"use more connections (now %d, --conns), a larger window (now %d, --window), a less loaded machine, "+
 		"or several generator machines (agents) whose results are merged",
 		FormatRate(s.Target), s.Note, conns, s.Window)
 }
-

@@ -34,9 +34,10 @@ var capacityCommand = &cli.Command{
 		"between the last passing and the first failing rate until they are within --precision. The capacity is the\n" +
 		"highest target rate that passed. A step passes when every SLO term holds and at least 95% of the target\n" +
 		"rate was sent.\n\n" +
-		"If the generator falls short of a target (below 95%), or its send lag is what breaks the SLO, while the\n" +
-		"latency measured from the actual sends still meets the SLO, the generator is the limit: the search stops\n" +
-		"and says what to change (more connections, a larger --window, more generator machines).\n\n" +
+		"If the generator falls short of a target (below 95%), or a step breaks the SLO only when latency is taken\n" +
+		"from the schedule and the generator's worst send lag exceeds the broken bound, while the latency from the\n" +
+		"actual sends still meets the SLO, the generator is the limit: the search stops and says what to change\n" +
+		"(more connections, a larger --window, more generator machines).\n\n" +
 		"Output: a table of every step and the verdict line\n" +
 		"   capacity: 412.0 k msgs/s at p99 41.2 us (SLO p99<50us, p99.9<200us)\n" +
 		"--json prints one document of schema gigadex.capacity/v1 instead (the table goes to stderr).\n" +
@@ -61,7 +62,7 @@ var capacityCommand = &cli.Command{
 		&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document (gigadex.capacity/v1) on stdout; the table goes to stderr"},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"},
 		&cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no step lines while searching and no table (with --json, only the JSON)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no step lines while searching and no table: only the verdict line (with --json, only the JSON)"},
 		&cli.DurationFlag{Name: "reply-timeout", Value: 10 * time.Second, Usage: "fail a connection that gets no reply for this long while messages are in flight"},
 		&cli.DurationFlag{Name: "connect-timeout", Value: client.DefaultConnectTimeout, Usage: "bound on each dial"},
 		&cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller"},

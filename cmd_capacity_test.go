@@ -22,7 +22,7 @@ import (
 // millisecond, 1000 msgs/s, and reads the JSON, -o and --hlog outputs. As
 // in capacity's TestMeasureKnownCapacity, no search may report more than
 // the peer's capacity (plus the 3% the SLO needs to see a queue grow), and
-// the best of up to three must come within the precision and 10% of noise
+// the best of up to three must come within the precision and 15% of noise
 // below it: the noise of a shared machine only makes the peer look slower.
 func TestCapacityKnownPeer(t *testing.T) {
 	if testing.Short() {
@@ -34,10 +34,12 @@ func TestCapacityKnownPeer(t *testing.T) {
 	}
 	defer p.Close()
 	want := p.Capacity()
-	lo, hi := want*0.9*0.9, want*1.03
+	lo, hi := want*0.9*0.85, want*1.03
 	best, stalled := 0.0, 0
 	for attempt := 1; attempt <= 3 && best < lo; attempt++ {
+		p.ResetLate()
 		c, s := capacityKnownPeerOnce(t, p.Addr(), hi)
+		s = s || p.MaxLate() > 5*time.Millisecond
 		best = max(best, c)
 		if s {
 			stalled++
@@ -46,7 +48,7 @@ func TestCapacityKnownPeer(t *testing.T) {
 	switch {
 	case best >= lo:
 	case stalled == 3:
-		t.Skipf("best capacity of 3 searches %.0f msgs/s, below %.0f, but every search had its generator stalled for more than 5 ms: the machine is too busy to decide", best, lo)
+		t.Skipf("best capacity of 3 searches %.0f msgs/s, below %.0f, but every search had its generator or the peer stalled for more than 5 ms: the machine is too busy to decide", best, lo)
 	default:
 		t.Errorf("best capacity of 3 searches %.0f msgs/s, want within [%.0f, %.0f]", best, lo, hi)
 	}

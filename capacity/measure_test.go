@@ -179,10 +179,12 @@ func TestMeasureRefused(t *testing.T) {
 // Noise on a shared machine can only make the peer look slower: near its
 // capacity a stall of a few ms of either process takes long to drain. So
 // the search may run up to three times: no attempt may report more than
-// the capacity, and the best must come within the precision (and 10% of
-// noise) below it. At 1000 msgs/s the generator needs well under 1% of a
-// CPU: if every search saw it stalled for more than 5 ms, the machine is
-// too busy for the answer to mean anything, and the test is skipped.
+// the capacity, and the best must come within the precision (and 15% of
+// noise: near its capacity the peer's queue drains slowly after any
+// hiccup) below it. At 1000 msgs/s the generator needs well under 1% of a
+// CPU, the peer about 1%: if every search saw one of them stalled for more
+// than 5 ms, the machine is too busy for the answer to mean anything, and
+// the test is skipped.
 func TestMeasureKnownCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 5 to 15 s of load")
@@ -195,10 +197,11 @@ func TestMeasureKnownCapacity(t *testing.T) {
 	slo, _ := ParseSLO("p90<20ms")
 	const prec = 0.05
 	want := p.Capacity()
-	lo, hi := want*(1-prec)*0.9, want*1.03
+	lo, hi := want*(1-prec)*0.85, want*1.03
 	best, stalled := 0.0, 0
 	for attempt := 1; attempt <= 3 && best < lo; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		p.ResetLate()
 		res, err := Measure(ctx, Config{
 			Load: client.LoadConfig{Addr: p.Addr(), Conns: 1},
 			SLO:  slo, Start: 350, Max: 20_000, Precision: prec,
@@ -224,14 +227,14 @@ func TestMeasureKnownCapacity(t *testing.T) {
 			t.Errorf("bounds %.0f and %.0f msgs/s are not within %v", res.Capacity, res.Bound, prec)
 		}
 		best = max(best, res.Capacity)
-		if stalledGenerator(res, 5*time.Millisecond) {
+		if stalledGenerator(res, 5*time.Millisecond) || p.MaxLate() > 5*time.Millisecond {
 			stalled++
 		}
 	}
 	switch {
 	case best >= lo:
 	case stalled == 3:
-		t.Skipf("best capacity of 3 searches %.0f msgs/s, below %.0f, but every search had its generator stalled for more than 5 ms: the machine is too busy to decide", best, lo)
+		t.Skipf("best capacity of 3 searches %.0f msgs/s, below %.0f, but every search had its generator or the peer stalled for more than 5 ms: the machine is too busy to decide", best, lo)
 	default:
 		t.Errorf("best capacity of 3 searches %.0f msgs/s, want within [%.0f, %.0f]", best, lo, hi)
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gigadex/gigadex/wire"
@@ -28,6 +29,7 @@ type Peer struct {
 
 	readers sync.WaitGroup
 	done    chan struct{}
+	maxLate atomic.Int64 // ns
 }
 
 type job struct {
@@ -59,6 +61,13 @@ func (p *Peer) Addr() string { return p.ln.Addr().String() }
 
 // Capacity returns the frames per second the peer serves at most.
 func (p *Peer) Capacity() float64 { return float64(time.Second) / float64(p.service) }
+
+// MaxLate returns the longest the peer woke up after a reply was due
+// since the last ResetLate: how long the machine stalled it.
+func (p *Peer) MaxLate() time.Duration { return time.Duration(p.maxLate.Load()) }
+
+// ResetLate starts a new MaxLate measurement.
+func (p *Peer) ResetLate() { p.maxLate.Store(0) }
 
 // Close stops the peer and waits for its goroutines.
 func (p *Peer) Close() error {
@@ -133,6 +142,9 @@ func (p *Peer) work() {
 		next = start.Add(p.service)
 		if d := time.Until(next); d > 0 {
 			time.Sleep(d)
+			if late := time.Since(next); late > time.Duration(p.maxLate.Load()) {
+				p.maxLate.Store(int64(late))
+			}
 		}
 		j.c.SetWriteDeadline(time.Now().Add(time.Second))
 		j.c.Write(j.frame[:]) // a closed connection's frames are dropped

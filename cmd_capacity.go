@@ -116,7 +116,7 @@ func capacityConfig(c *cli.Context) (capacity.Config, float64, error) {
 	}
 	var err error
 	if cfg.SLO, err = capacity.ParseSLO(c.String("slo")); err != nil {
-		return cfg, 0, usagef("--slo: %v", strings.TrimPrefix(err.Error(), "capacity: slo"))
+		return cfg, 0, usagef("--slo %s", strings.TrimSpace(strings.TrimPrefix(err.Error(), "capacity: slo")))
 	}
 	for _, f := range []struct {
 		name string

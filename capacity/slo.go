@@ -55,7 +55,7 @@ func ParseSLO(s string) (SLO, error) {
 		slo = append(slo, Term{Expr: part, Threshold: th})
 	}
 	if len(slo) == 0 {
-		return nil, fmt.Errorf("%w: empty; want e.g. p99<50us,p99.9<200us", ErrSLO)
+		return nil, fmt.Errorf("%w %q: no term; want e.g. p99<50us,p99.9<200us", ErrSLO, s)
 	}
 	return slo, nil
 }

@@ -175,10 +175,8 @@ func capacityConfig(c *cli.Context) (capacity.Config, float64, error) {
 		lc.Options = append(lc.Options, client.WithBusyPoll(true))
 	}
 	for _, f := range []string{"out", "hlog"} {
-		if p := c.String(f); p != "" {
-			if st, err := os.Stat(dirOf(p)); err != nil || !st.IsDir() {
-				return cfg, 0, usagef("--%s %s: no such directory %s", f, p, dirOf(p))
-			}
+		if err := capacityCheckOutput("--"+f, c.String(f)); err != nil {
+			return cfg, 0, err
 		}
 	}
 	cfg.Load = lc
@@ -280,12 +278,12 @@ func capacityOutputs(c *cli.Context, res *capacity.Result) error {
 		fmt.Fprintln(stdout, res.Line())
 	}
 	if p := c.String("out"); p != "" {
-		if err := writeFile(p, func(w io.Writer) error { return capacity.WriteJSON(w, res) }); err != nil {
+		if err := capacityWriteOutput(c, p, func(w io.Writer) error { return capacity.WriteJSON(w, res) }); err != nil {
 			return cli.Exit(fmt.Sprintf("--out: %v", err), exitRunError)
 		}
 	}
 	if p := c.String("hlog"); p != "" {
-		err := writeFile(p, func(w io.Writer) error {
+		err := capacityWriteOutput(c, p, func(w io.Writer) error {
 			run, err := capacityHlogRun(res)
 			if err != nil {
 				return err
@@ -382,4 +380,23 @@ func capacityHlogRun(res *capacity.Result) (*report.Run, error) {
 		return nil, errors.New("no per-second histograms were recorded")
 	}
 	return run, nil
+}
+
+// capacityCheckOutput checks an output path before the search starts: a
+// usage error naming the flag and the path, or nil. An empty path is no
+// output.
+func capacityCheckOutput(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(dirOf(path)); err != nil || !st.IsDir() {
+		return usagef("%s %s: no such directory %s", flag, path, dirOf(path))
+	}
+	return nil
+}
+
+// capacityWriteOutput writes what fn writes to path, completely or not at
+// all.
+func capacityWriteOutput(_ *cli.Context, path string, fn func(io.Writer) error) error {
+	return writeFile(path, fn)
 }

@@ -24,11 +24,11 @@ import (
 	"github.com/gigadex/gigadex/capacity"
 )
 
-// plotCapacity draws a capacity result: the p50, p99 and p99.9 RTT of each
-// step against the throughput it achieved, both on log scales, with each
-// SLO bound as a horizontal dashed line and the capacity as a vertical
-// one. The format, PNG or SVG, follows the extension of path.
-func plotCapacity(path string, res *capacity.Result) error {
+// plotCapacity draws a capacity result to w: the p50, p99 and p99.9 RTT of
+// each step against the throughput it achieved, both on log scales, with
+// each SLO bound as a horizontal dashed line and the capacity as a
+// vertical one. format is "png" or "svg".
+func plotCapacity(w io.Writer, format string, res *capacity.Result) error {
 	type point struct{ x, p50, p99, p999 float64 }
 	var pts []point
 	for i := range res.Steps {
@@ -114,7 +114,7 @@ func plotCapacity(path string, res *capacity.Result) error {
 		p.Add(l)
 		p.Legend.Add(fmt.Sprintf("capacity %s msgs/s", capacity.FormatRate(res.Capacity)), l)
 	}
-	return saveCapacityPlot(p, path)
+	return saveCapacityPlot(w, format, p)
 }
 
 func usOf(s *capacity.Step, metric string) float64 {
@@ -153,24 +153,25 @@ func (lt logTicks125) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// saveCapacityPlot writes p to path as PNG or SVG, by extension, at the
-// size of report's plots (768x480 pixels in PNG).
-func saveCapacityPlot(p *plot.Plot, path string) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext != ".png" && ext != ".svg" {
-		return fmt.Errorf("plot %s: want a .png or .svg file name", path)
+// saveCapacityPlot writes p to w as PNG or SVG at the size of report's
+// plots (768x480 pixels in PNG).
+func saveCapacityPlot(w io.Writer, format string, p *plot.Plot) error {
+	if format != "png" && format != "svg" {
+		return fmt.Errorf("plot: want png or svg, not %q", format)
 	}
-	wt, err := draw.NewFormattedCanvas(8*vg.Inch, 5*vg.Inch, ext[1:])
+	wt, err := draw.NewFormattedCanvas(8*vg.Inch, 5*vg.Inch, format)
 	if err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
 	m := vg.Points(10)
 	p.Draw(draw.Crop(draw.New(wt), m, -m, m, -m))
+	// Draw fully before writing, so that a failed plot writes nothing.
 	var buf bytes.Buffer
 	if _, err := wt.WriteTo(&buf); err != nil {
-		return fmt.Errorf("plot %s: %w", path, err)
+		return fmt.Errorf("plot: %w", err)
 	}
-	return writeFile(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err })
+	_, err = w.Write(buf.Bytes())
+	return err
 }
 
 // reportPlotCapacity is report plot's path for capacity results: when the
@@ -210,5 +211,6 @@ func reportPlotCapacity(c *cli.Context, paths []string, out string) (bool, error
 	case c.Bool("over-time"):
 		return true, usagef("report plot: --over-time does not apply to a capacity result")
 	}
-	return true, reportFail("plot", plotCapacity(out, found[0]))
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(out)), ".")
+	return true, reportFail("plot", capacityWriteOutput(c, out, func(w io.Writer) error { return plotCapacity(w, format, found[0]) }))
 }

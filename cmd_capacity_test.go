@@ -5,7 +5,6 @@ import (
 	"context"
 	"image"
 	"image/png"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,7 +251,11 @@ func TestCapacityPlot(t *testing.T) {
 	dir := t.TempDir()
 	res := fakeCapacityResult(t)
 	js := filepath.Join(dir, "cap.json")
-	if err := writeFile(js, func(w io.Writer) error { return capacity.WriteJSON(w, res) }); err != nil {
+	var doc bytes.Buffer
+	if err := capacity.WriteJSON(&doc, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(js, doc.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	pngPath := filepath.Join(dir, "cap.png")

@@ -139,7 +139,7 @@ var reportHlogCommand = &cli.Command{
 
 var reportPlotCommand = &cli.Command{
 	Name:      "plot",
-	Usage:     "plot RTT percentiles of results, overlaid, or RTT over time with --over-time",
+	Usage:     "plot RTT percentiles of results, overlaid, or RTT over time with --over-time; a capacity result as RTT against throughput",
 	ArgsUsage: "RESULT...",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "image `FILE`: .png or .svg (required)"},
@@ -156,6 +156,9 @@ var reportPlotCommand = &cli.Command{
 		}
 		if ext := strings.ToLower(filepath.Ext(out)); ext != ".png" && ext != ".svg" {
 			return usagef("report plot: -o %s: want a .png or .svg file name", out)
+		}
+		if done, err := reportPlotCapacity(c, paths, out); done {
+			return err
 		}
 		runs, err := reportReadAll(c, "plot", paths)
 		if err != nil {

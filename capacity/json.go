@@ -1,0 +1,297 @@
+package capacity
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/gigadex/gigadex/report"
+)
+
+type jsonResult struct {
+	Schema      string         `json:"schema"`
+	Addr        string         `json:"addr"`
+	Connections int            `json:"connections"`
+	Config      map[string]any `json:"config"`
+	SLO         []string       `json:"slo"`
+	Start       string         `json:"start"`
+	DurationS   float64        `json:"duration_s"`
+	Interrupted bool           `json:"interrupted"`
+	Steps       []jsonStep     `json:"steps"`
+	Verdict     jsonVerdict    `json:"verdict"`
+	Generator   jsonGenerator  `json:"generator"`
+	Env         report.Env     `json:"env"`
+}
+
+type jsonStep struct {
+	Step                 int          `json:"step"`
+	TargetRate           float64      `json:"target_rate"`
+	AchievedRate         float64      `json:"achieved_rate"`
+	MsgsPerSec           float64      `json:"msgs_per_sec"`
+	Window               int          `json:"window"`
+	LengthS              float64      `json:"length_s"`
+	Start                string       `json:"start"`
+	DurationS            float64      `json:"duration_s"`
+	Sent                 int64        `json:"sent"`
+	Received             int64        `json:"received"`
+	Errors               int64        `json:"errors"`
+	LateSends            int64        `json:"late_sends"`
+	MaxSendLagMs         float64      `json:"max_send_lag_ms"`
+	Outcome              string       `json:"outcome"`
+	Pass                 bool         `json:"pass"`
+	Failed               []string     `json:"failed"`
+	Note                 string       `json:"note,omitempty"`
+	Latency              jsonLatency  `json:"latency_ns"`
+	UncorrectedLatency   *jsonLatency `json:"uncorrected_latency_ns,omitempty"`
+	Histogram            string       `json:"histogram"`
+	UncorrectedHistogram string       `json:"uncorrected_histogram,omitempty"`
+	ErrorSamples         []string     `json:"error_samples"`
+}
+
+type jsonLatency struct {
+	P50   int64   `json:"p50"`
+	P90   int64   `json:"p90"`
+	P99   int64   `json:"p99"`
+	P999  int64   `json:"p99_9"`
+	P9999 int64   `json:"p99_99"`
+	Max   int64   `json:"max"`
+	Mean  float64 `json:"mean"`
+	Count int64   `json:"count"`
+}
+
+type jsonVerdict struct {
+	CapacityMsgsPerSec float64          `json:"capacity_msgs_per_sec"`
+	FailedAtMsgsPerSec float64          `json:"failed_at_msgs_per_sec"`
+	Stop               string           `json:"stop"`
+	Step               int              `json:"step,omitempty"`
+	LatencyNs          map[string]int64 `json:"latency_ns,omitempty"`
+	Line               string           `json:"line"`
+}
+
+type jsonGenerator struct {
+	Limited         bool    `json:"limited"`
+	Advice          string  `json:"advice,omitempty"`
+	Connections     int     `json:"connections"`
+	MaxAchievedRate float64 `json:"max_achieved_rate"`
+	LateSends       int64   `json:"late_sends"`
+	MaxSendLagMs    float64 `json:"max_send_lag_ms"`
+	GOMAXPROCS      int     `json:"gomaxprocs"`
+}
+
+// WriteJSON writes r to w as one indented JSON document of schema
+// [Schema]: the settings, the SLO, every step (target and achieved rate,
+// counters, outcome, the SLO terms it failed, latency percentiles and its
+// histograms), the verdict and the generator. Latencies are in
+// nanoseconds, durations in seconds, rates in msgs/s. Histograms are in the
+// HdrHistogram V2 compressed base64 encoding, as in "gigadex.run/v1".
+func WriteJSON(w io.Writer, r *Result) error {
+	doc := jsonResult{
+		Schema:      Schema,
+		Addr:        r.Addr,
+		Connections: r.Connections,
+		Config:      r.Config,
+		SLO:         make([]string, len(r.SLO)),
+		Start:       r.Start.Format(time.RFC3339Nano),
+		DurationS:   r.Elapsed.Seconds(),
+		Interrupted: r.Interrupted,
+		Steps:       make([]jsonStep, 0, len(r.Steps)),
+		Verdict: jsonVerdict{
+			CapacityMsgsPerSec: r.Capacity,
+			FailedAtMsgsPerSec: r.Bound,
+			Stop:               r.Stop.String(),
+			Line:               r.Line(),
+		},
+		Generator: jsonGenerator{
+			Limited:         r.Generator.Limited,
+			Advice:          r.Generator.Advice,
+			Connections:     r.Generator.Connections,
+			MaxAchievedRate: r.Generator.MaxAchieved,
+			LateSends:       r.Generator.LateSends,
+			MaxSendLagMs:    float64(r.Generator.MaxSendLag) / 1e6,
+			GOMAXPROCS:      r.Generator.GOMAXPROCS,
+		},
+		Env: r.Env,
+	}
+	if doc.Config == nil {
+		doc.Config = map[string]any{}
+	}
+	for i, t := range r.SLO {
+		doc.SLO[i] = t.Expr
+	}
+	if b := r.Best(); b != nil {
+		doc.Verdict.Step = b.Index
+		doc.Verdict.LatencyNs = map[string]int64{}
+		for _, t := range r.SLO {
+			doc.Verdict.LatencyNs[t.Threshold.Metric] = int64(b.Latency(t.Threshold.Metric))
+		}
+	}
+	for i := range r.Steps {
+		js, err := stepJSON(&r.Steps[i])
+		if err != nil {
+			return err
+		}
+		doc.Steps = append(doc.Steps, js)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "p99<50us", not "p99\u003c50us"
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("capacity: write json: %w", err)
+	}
+	return nil
+}
+
+func stepJSON(s *Step) (jsonStep, error) {
+	js := jsonStep{
+		Step:       s.Index,
+		TargetRate: s.Target,
+		Window:     s.Window,
+		LengthS:    s.Length.Seconds(),
+		Outcome:    s.Outcome.String(),
+		Pass:       s.Outcome == Pass,
+		Failed:     s.Failed,
+		Note:       s.Note,
+	}
+	if js.Failed == nil {
+		js.Failed = []string{}
+	}
+	r := s.Run
+	if r == nil {
+		r = report.NewRun("capacity", "", 0)
+	}
+	js.AchievedRate = s.Achieved()
+	js.MsgsPerSec = r.MsgsPerSec()
+	js.Start = r.Start.Format(time.RFC3339Nano)
+	js.DurationS = r.Elapsed.Seconds()
+	js.Sent, js.Received, js.Errors = r.Sent, r.Received, r.Errors
+	js.LateSends = r.LateSends
+	js.MaxSendLagMs = float64(r.MaxSendLag) / 1e6
+	js.ErrorSamples = r.ErrorSamples
+	if js.ErrorSamples == nil {
+		js.ErrorSamples = []string{}
+	}
+	js.Latency = latencyOf(r.RTT)
+	var err error
+	if js.Histogram, err = report.EncodeHistogram(r.RTT); err != nil {
+		return js, fmt.Errorf("capacity: write json: step %d: %w", s.Index, err)
+	}
+	if r.Uncorrected != nil {
+		u := latencyOf(r.Uncorrected)
+		js.UncorrectedLatency = &u
+		if js.UncorrectedHistogram, err = report.EncodeHistogram(r.Uncorrected); err != nil {
+			return js, fmt.Errorf("capacity: write json: step %d: %w", s.Index, err)
+		}
+	}
+	return js, nil
+}
+
+func latencyOf(h *hdrhistogram.Histogram) jsonLatency {
+	if h == nil || h.TotalCount() == 0 {
+		return jsonLatency{}
+	}
+	return jsonLatency{
+		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99),
+		P999: h.ValueAtQuantile(99.9), P9999: h.ValueAtQuantile(99.99), Max: h.Max(),
+		Mean: h.Mean(), Count: h.TotalCount(),
+	}
+}
+
+// ReadJSON reads a document written by [WriteJSON]. Steps come back with
+// their counters, histograms and outcomes; each step's Run holds no
+// per-second intervals. It fails on a document of another schema.
+func ReadJSON(rd io.Reader) (*Result, error) {
+	var doc jsonResult
+	if err := json.NewDecoder(rd).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("capacity: read json: %w", err)
+	}
+	if doc.Schema != Schema {
+		return nil, fmt.Errorf("capacity: read json: schema %q, want %q", doc.Schema, Schema)
+	}
+	slo, err := ParseSLO(joinTerms(doc.SLO))
+	if err != nil {
+		return nil, fmt.Errorf("capacity: read json: %w", err)
+	}
+	r := &Result{
+		Schema:      doc.Schema,
+		Addr:        doc.Addr,
+		Connections: doc.Connections,
+		Config:      doc.Config,
+		SLO:         slo,
+		Elapsed:     seconds(doc.DurationS),
+		Interrupted: doc.Interrupted,
+		Capacity:    doc.Verdict.CapacityMsgsPerSec,
+		Bound:       doc.Verdict.FailedAtMsgsPerSec,
+		Generator: Generator{
+			Limited:     doc.Generator.Limited,
+			Advice:      doc.Generator.Advice,
+			Connections: doc.Generator.Connections,
+			MaxAchieved: doc.Generator.MaxAchievedRate,
+			LateSends:   doc.Generator.LateSends,
+			MaxSendLag:  time.Duration(math.Round(doc.Generator.MaxSendLagMs * 1e6)),
+			GOMAXPROCS:  doc.Generator.GOMAXPROCS,
+		},
+		Env: doc.Env,
+	}
+	if r.Stop, err = parseStop(doc.Verdict.Stop); err != nil {
+		return nil, fmt.Errorf("capacity: read json: verdict: %w", err)
+	}
+	if r.Start, err = time.Parse(time.RFC3339Nano, doc.Start); err != nil {
+		return nil, fmt.Errorf("capacity: read json: start: %w", err)
+	}
+	for i, js := range doc.Steps {
+		s, err := stepFromJSON(js, doc)
+		if err != nil {
+			return nil, fmt.Errorf("capacity: read json: steps[%d]: %w", i, err)
+		}
+		r.Steps = append(r.Steps, s)
+	}
+	return r, nil
+}
+
+func stepFromJSON(js jsonStep, doc jsonResult) (Step, error) {
+	s := Step{Index: js.Step, Target: js.TargetRate, Length: seconds(js.LengthS), Window: js.Window, Failed: js.Failed, Note: js.Note}
+	if len(s.Failed) == 0 {
+		s.Failed = nil
+	}
+	var err error
+	if s.Outcome, err = parseOutcome(js.Outcome); err != nil {
+		return s, err
+	}
+	run := &report.Run{
+		Schema:       report.Schema,
+		Command:      "capacity",
+		Addr:         doc.Addr,
+		Connections:  doc.Connections,
+		Elapsed:      seconds(js.DurationS),
+		Sent:         js.Sent,
+		Received:     js.Received,
+		Errors:       js.Errors,
+		TargetRate:   js.TargetRate,
+		LateSends:    js.LateSends,
+		MaxSendLag:   time.Duration(math.Round(js.MaxSendLagMs * 1e6)),
+		ErrorSamples: js.ErrorSamples,
+		Env:          doc.Env,
+	}
+	if run.Start, err = time.Parse(time.RFC3339Nano, js.Start); err != nil {
+		return s, fmt.Errorf("start: %w", err)
+	}
+	if run.RTT, err = report.DecodeHistogram(js.Histogram); err != nil {
+		return s, err
+	}
+	if js.UncorrectedHistogram != "" {
+		if run.Uncorrected, err = report.DecodeHistogram(js.UncorrectedHistogram); err != nil {
+			return s, err
+		}
+	}
+	s.Run = run
+	return s, nil
+}
+
+func joinTerms(terms []string) string { return strings.Join(terms, ",") }
+
+func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/urfave/cli/v2"
+
+	"github.com/gigadex/gigadex/capacity"
+	"github.com/gigadex/gigadex/client"
+	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/report"
+)
+
+var capacityCommand = &cli.Command{
+	Name:  "capacity",
+	Usage: "find the highest message rate the peer sustains while its latency meets an SLO",
+	UsageText: "gigadex capacity --slo 'p99<50us,p99.9<200us' [--addr HOST:PORT] [--conns N] [--mix ...] [--reply echo|exchange]\n" +
+		"   [--step 5s] [--start 10k] [--max 10M] [--precision 2%] [--min-rate R] [--json] [-o FILE] [--hlog FILE]\n" +
+		"   with no --addr, an in-process echo server on 127.0.0.1 is used",
+	Description: "Each step runs open loop at one target rate for --step after --warmup, with latency measured from each\n" +
+		"message's scheduled send time (corrected for coordinated omission), as ping --rate does. The rate doubles\n" +
+		"from --start while steps pass, until the SLO breaks, errors appear or --max passes; then the search bisects\n" +
+		"between the last passing and the first failing rate until they are within --precision. The capacity is the\n" +
+		"highest target rate that passed. A step passes when every SLO term holds and at least 95% of the target\n" +
+		"rate was sent.\n\n" +
+		"If the generator falls short of a target (below 95%), or a step breaks the SLO only when latency is taken\n" +
+		"from the schedule and the generator's worst send lag exceeds the broken bound, while the latency from the\n" +
+		"actual sends still meets the SLO, the generator is the limit: the search stops and says what to change\n" +
+		"(more connections, a larger --window, more generator machines).\n\n" +
+		"Output: a table of every step and the verdict line\n" +
+		"   capacity: 412.0 k msgs/s at p99 41.2 us (SLO p99<50us, p99.9<200us)\n" +
+		"--json prints one document of schema gigadex.capacity/v1 instead (the table goes to stderr).\n" +
+		"gigadex report plot RESULT.json -o FILE.png draws latency against throughput, with the SLO and the capacity.\n\n" +
+		"Exit codes: 0 the search ended (also when the SLO already fails at --start: the capacity is then below\n" +
+		"--start, which the verdict says); 1 run error (the peer cannot be reached, errors at --start, or the generator\n" +
+		"was the limit below --min-rate); 2 usage; 3 the capacity is below --min-rate; 130 interrupted (the steps done\n" +
+		"and the best passing rate are printed).",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "addr", Usage: "peer `HOST:PORT`; without it an in-process echo server on 127.0.0.1 is started", EnvVars: []string{"GIGADEX_ADDR"}},
+		&cli.StringFlag{Name: "slo", Usage: "latency objective, all terms must hold: `TERMS` such as 'p99<50us,p99.9<200us' (p50 p90 p99 p99.9 p99.99 max mean; < or <=)"},
+		&cli.IntFlag{Name: "conns", Aliases: []string{"c"}, Value: 1, Usage: "number of connections"},
+		&cli.StringFlag{Name: "mix", Value: "order=90,cancel=10", Usage: "message types in percent (heartbeat, order, order_ack, trade, cancel, cancel_ack); seeded and reproducible"},
+		&cli.StringFlag{Name: "reply", Value: "echo", Usage: "what the peer answers, and replies are checked against: echo or exchange"},
+		&cli.DurationFlag{Name: "step", Value: capacity.DefaultStep, Usage: "measured length of each step"},
+		&cli.DurationFlag{Name: "warmup", Value: capacity.DefaultWarmup, Usage: "warmup at the step's rate before each step, outside its measurement"},
+		&cli.StringFlag{Name: "start", Value: "10k", Usage: "first target `RATE`, msgs/s (10k, 1.5M)"},
+		&cli.StringFlag{Name: "max", Value: "10M", Usage: "highest target `RATE`, msgs/s"},
+		&cli.StringFlag{Name: "precision", Value: "2%", Usage: "stop bisecting when the failing rate is within `PCT` of the passing one"},
+		&cli.StringFlag{Name: "min-rate", Usage: "exit 3 when the capacity found is below `RATE` msgs/s (a CI gate)"},
+		&cli.IntFlag{Name: "window", Aliases: []string{"w"}, Usage: "messages in flight allowed per connection (0: sized for each rate, so that only a peer far outside the SLO fills it)"},
+		&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document (gigadex.capacity/v1) on stdout; the table goes to stderr"},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"},
+		&cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no step lines while searching and no table: only the verdict line (with --json, only the JSON)"},
+		&cli.DurationFlag{Name: "reply-timeout", Value: 10 * time.Second, Usage: "fail a connection that gets no reply for this long while messages are in flight"},
+		&cli.DurationFlag{Name: "connect-timeout", Value: client.DefaultConnectTimeout, Usage: "bound on each dial"},
+		&cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller"},
+		&cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller"},
+		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the message mix"},
+	},
+	Action: runCapacity,
+}
+
+// capacityParseRate parses a rate in msgs/s: 2500, 10k, 1.5M, 2G.
+func capacityParseRate(s string) (float64, error) {
+	v, err := parseSI(s)
+	if err != nil || !(v > 0) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q: want a positive rate such as 2500, 10k or 1.5M", s)
+	}
+	return v, nil
+}
+
+// capacityParsePrecision parses "2%" or 0.02.
+func capacityParsePrecision(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	pct := strings.HasSuffix(t, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64)
+	if pct {
+		v /= 100
+	}
+	if err != nil || !(v > 0) || v >= 1 {
+		return 0, fmt.Errorf("%q: want a percentage above 0 and below 100, such as 2%%", s)
+	}
+	return v, nil
+}
+
+// capacityConfig reads and checks the flags; every error is a usage error.
+func capacityConfig(c *cli.Context) (capacity.Config, float64, error) {
+	var cfg capacity.Config
+	if c.NArg() > 0 {
+		return cfg, 0, usagef("capacity: unexpected argument %q", c.Args().First())
+	}
+	if !c.IsSet("slo") {
+		return cfg, 0, usagef("capacity: --slo is required, e.g. --slo 'p99<50us,p99.9<200us'")
+	}
+	var err error
+	if cfg.SLO, err = capacity.ParseSLO(c.String("slo")); err != nil {
+		return cfg, 0, usagef("--slo %s", strings.TrimSpace(strings.TrimPrefix(err.Error(), "capacity: slo")))
+	}
+	for _, f := range []struct {
+		name string
+		dst  *float64
+	}{{"start", &cfg.Start}, {"max", &cfg.Max}} {
+		if *f.dst, err = capacityParseRate(c.String(f.name)); err != nil {
+			return cfg, 0, usagef("--%s %v", f.name, err)
+		}
+	}
+	var minRate float64
+	if c.IsSet("min-rate") {
+		if minRate, err = capacityParseRate(c.String("min-rate")); err != nil {
+			return cfg, 0, usagef("--min-rate %v", err)
+		}
+	}
+	if cfg.Precision, err = capacityParsePrecision(c.String("precision")); err != nil {
+		return cfg, 0, usagef("--precision %v", err)
+	}
+	cfg.Step, cfg.Warmup = c.Duration("step"), c.Duration("warmup")
+	switch {
+	case cfg.Step <= 0:
+		return cfg, 0, usagef("--step must be positive, not %v", cfg.Step)
+	case cfg.Warmup < 0:
+		return cfg, 0, usagef("--warmup must not be negative, not %v", cfg.Warmup)
+	case cfg.Max < cfg.Start:
+		return cfg, 0, usagef("--max %s is below --start %s", c.String("max"), c.String("start"))
+	}
+	lc := client.LoadConfig{
+		Addr:           c.String("addr"),
+		Conns:          c.Int("conns"),
+		Window:         c.Int("window"),
+		Seed:           c.Uint64("seed"),
+		ReplyTimeout:   c.Duration("reply-timeout"),
+		ConnectTimeout: c.Duration("connect-timeout"),
+	}
+	switch {
+	case lc.Conns < 1:
+		return cfg, 0, usagef("--conns must be at least 1, not %d", lc.Conns)
+	case lc.Window < 0 || lc.Window > 1<<20:
+		return cfg, 0, usagef("--window must be from 1 to %d, or 0 for automatic, not %d", 1<<20, lc.Window)
+	case cfg.Start < float64(lc.Conns):
+		return cfg, 0, usagef("--start %s is below the number of connections (%d): each connection needs at least 1 msg/s", c.String("start"), lc.Conns)
+	case lc.ReplyTimeout <= 0 || lc.ConnectTimeout <= 0:
+		return cfg, 0, usagef("--reply-timeout and --connect-timeout must be positive")
+	}
+	if lc.Mix, err = client.ParseMix(c.String("mix")); err != nil {
+		return cfg, 0, usagef("--mix: %v", err)
+	}
+	if lc.Expect, err = client.ParseExpect(c.String("reply")); err != nil {
+		return cfg, 0, usagef("--reply: %v", err)
+	}
+	if c.Bool("blocking") {
+		lc.Options = append(lc.Options, client.WithBlockingIO(true))
+	}
+	if c.Bool("busy-poll") {
+		lc.Options = append(lc.Options, client.WithBusyPoll(true))
+	}
+	for _, f := range []string{"out", "hlog"} {
+		if err := checkOutput("--"+f, c.String(f)); err != nil {
+			return cfg, 0, err
+		}
+	}
+	cfg.Load = lc
+	return cfg, minRate, nil
+}
+
+func runCapacity(c *cli.Context) error {
+	cfg, minRate, err := capacityConfig(c)
+	if err != nil {
+		return err
+	}
+	stderr := c.App.ErrWriter
+	quiet := c.Bool("quiet")
+	ctx := c.Context
+	if cfg.Load.Addr == "" {
+		var logger *log.Logger
+		if !quiet {
+			logger = log.New(stderr, "", 0)
+		}
+		reply := echo.ReplyEcho
+		if cfg.Load.Expect == client.ExpectExchange {
+			reply = echo.ReplyExchange
+		}
+		srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(reply), echo.WithLogger(logger))
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("in-process echo server: %v", err), exitRunError)
+		}
+		defer srv.Close()
+		cfg.Load.Addr = addr.String()
+		if !quiet {
+			fmt.Fprintf(stderr, "no --addr given: started an in-process echo server on %s (it shares this machine's CPUs with the generator)\n", cfg.Load.Addr)
+		}
+	}
+	if !quiet {
+		fmt.Fprintf(stderr, "capacity: SLO %s, %d connection(s), steps of %v after %v warmup, from %s to %s msgs/s, precision %g%%\n",
+			cfg.SLO, cfg.Load.Conns, cfg.Step, cfg.Warmup, capacity.FormatRate(cfg.Start), capacity.FormatRate(cfg.Max), cfg.Precision*100)
+		cfg.OnStep = func(s capacity.Step) { fmt.Fprintln(stderr, capacityStepLine(&s)) }
+	}
+	res, err := capacity.Measure(ctx, cfg)
+	if res == nil {
+		if errors.Is(err, capacity.ErrConfig) || errors.Is(err, capacity.ErrSearch) {
+			return usagef("%v", err)
+		}
+		return cli.Exit(fmt.Sprint(err), exitRunError)
+	}
+	if err != nil && len(res.Steps) == 0 && !res.Interrupted {
+		return cli.Exit(fmt.Sprint(err), exitRunError) // nothing was measured
+	}
+	if werr := capacityOutputs(c, res); werr != nil {
+		return werr
+	}
+	switch {
+	case res.Interrupted:
+		return cli.Exit("interrupted: the steps above are those done until then", exitInterrupted)
+	case err != nil:
+		return cli.Exit(fmt.Sprint(err), exitRunError)
+	case res.Stop == capacity.ErrorsAtStart:
+		return cli.Exit(fmt.Sprintf("capacity: errors already at --start %s msgs/s: %s", capacity.FormatRate(cfg.Start), res.Steps[0].Note), exitRunError)
+	case minRate > 0 && res.Capacity < minRate && res.Stop == capacity.GeneratorLimited:
+		return cli.Exit(fmt.Sprintf("capacity: the load generator was the limit at %s msgs/s, below --min-rate %s: the peer was not tested that far",
+			capacity.FormatRate(res.Capacity), capacity.FormatRate(minRate)), exitRunError)
+	case minRate > 0 && res.Capacity < minRate:
+		return cli.Exit(fmt.Sprintf("capacity: %s msgs/s is below --min-rate %s msgs/s", capacity.FormatRate(res.Capacity), capacity.FormatRate(minRate)), exitRegression)
+	}
+	return nil
+}
+
+// capacityStepLine is the line printed on stderr after each step.
+func capacityStepLine(s *capacity.Step) string {
+	line := fmt.Sprintf("step %d: target %s msgs/s, achieved %s, rtt p50 %s, p99 %s, p99.9 %s: %s",
+		s.Index, capacity.FormatRate(s.Target), capacity.FormatRate(s.Achieved()),
+		capacity.FormatLatency(s.Latency("p50")), capacity.FormatLatency(s.Latency("p99")), capacity.FormatLatency(s.Latency("p99.9")), s.Outcome)
+	if len(s.Failed) > 0 {
+		line += " (" + strings.Join(s.Failed, ", ") + ")"
+	}
+	if s.Note != "" && s.Outcome != capacity.FailSLO {
+		line += ": " + s.Note
+	}
+	return line
+}
+
+// capacityOutputs prints the table and verdict, or the JSON, and writes
+// the -o and --hlog files.
+func capacityOutputs(c *cli.Context, res *capacity.Result) error {
+	stdout, stderr := c.App.Writer, c.App.ErrWriter
+	quiet := c.Bool("quiet")
+	if c.Bool("json") {
+		if err := capacity.WriteJSON(stdout, res); err != nil {
+			return cli.Exit(fmt.Sprintf("writing JSON: %v", err), exitRunError)
+		}
+		if !quiet {
+			writeCapacityTable(stderr, res)
+		}
+	} else if !quiet {
+		if err := writeCapacityTable(stdout, res); err != nil {
+			return cli.Exit(fmt.Sprintf("writing the table: %v", err), exitRunError)
+		}
+	} else {
+		fmt.Fprintln(stdout, res.Line())
+	}
+	if p := c.String("out"); p != "" {
+		if err := writeOutput(c, p, func(w io.Writer) error { return capacity.WriteJSON(w, res) }); err != nil {
+			return cli.Exit(fmt.Sprintf("--out: %v", err), exitRunError)
+		}
+	}
+	if p := c.String("hlog"); p != "" {
+		err := writeOutput(c, p, func(w io.Writer) error {
+			run, err := capacityHlogRun(res)
+			if err != nil {
+				return err
+			}
+			return report.WriteHistogramLog(w, run)
+		})
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("--hlog: %v", err), exitRunError)
+		}
+	}
+	return nil
+}
+
+// writeCapacityTable prints one row per step, the verdict line and the
+// generator's line.
+func writeCapacityTable(w io.Writer, res *capacity.Result) error {
+	header := []string{"step", "target (msgs/s)", "achieved (msgs/s)", "rtt p50", "rtt p99", "rtt p99.9", "rtt max", "errors", "result", "failed"}
+	rows := make([][]string, 0, len(res.Steps))
+	for i := range res.Steps {
+		s := &res.Steps[i]
+		var errs int64
+		if s.Run != nil {
+			errs = s.Run.Errors
+		}
+		failed := strings.Join(s.Failed, ", ")
+		if s.Outcome == capacity.GeneratorLimit {
+			failed = "generator: " + failed
+			if len(s.Failed) == 0 {
+				failed = "generator short of target"
+			}
+		}
+		rows = append(rows, []string{
+			strconv.Itoa(s.Index), capacity.FormatRate(s.Target), capacity.FormatRate(s.Achieved()),
+			capacity.FormatLatency(s.Latency("p50")), capacity.FormatLatency(s.Latency("p99")),
+			capacity.FormatLatency(s.Latency("p99.9")), capacity.FormatLatency(s.Latency("max")),
+			strconv.FormatInt(errs, 10), s.Outcome.String(), failed,
+		})
+	}
+	align := make([]tw.Align, len(header))
+	for i := range align {
+		align[i] = tw.AlignRight
+	}
+	align[len(align)-2], align[len(align)-1] = tw.AlignLeft, tw.AlignLeft
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+	)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	g := res.Generator
+	fmt.Fprintf(w, "rtt is measured from the scheduled send time (corrected for coordinated omission); a step passes when every SLO term holds and >= 95%% of the target was sent\n")
+	fmt.Fprintf(w, "generator: %d connection(s), GOMAXPROCS=%d, highest achieved %s msgs/s, worst send lag %s, %d sends more than %v late\n",
+		g.Connections, g.GOMAXPROCS, capacity.FormatRate(g.MaxAchieved), capacity.FormatLatency(g.MaxSendLag), g.LateSends, client.LateSend)
+	if g.Limited {
+		fmt.Fprintf(w, "generator is the limit: %s\n", g.Advice)
+	}
+	_, err := fmt.Fprintln(w, res.Line())
+	return err
+}
+
+// capacityHlogRun gathers the per-second histograms of every step into one
+// run whose intervals carry one tag per step: step3_40000 is step 3, at a
+// target of 40000 msgs/s.
+func capacityHlogRun(res *capacity.Result) (*report.Run, error) {
+	run := &report.Run{Schema: report.Schema, Command: "capacity", Addr: res.Addr, Start: res.Start}
+	for i := range res.Steps {
+		s := &res.Steps[i]
+		if s.Run == nil || len(s.Run.Intervals) == 0 {
+			continue
+		}
+		untagged := make([]report.Interval, len(s.Run.Intervals))
+		for j, iv := range s.Run.Intervals {
+			untagged[j] = iv
+			untagged[j].Tag = ""
+		}
+		merged, err := report.MergeIntervals(untagged)
+		if err != nil {
+			return nil, err
+		}
+		tag := fmt.Sprintf("step%d_%.0f", s.Index, s.Target)
+		for _, iv := range merged {
+			iv.Tag = tag
+			run.Intervals = append(run.Intervals, iv)
+		}
+	}
+	if len(run.Intervals) == 0 {
+		return nil, errors.New("no per-second histograms were recorded")
+	}
+	return run, nil
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"math"
 	"strconv"
 	"strings"
@@ -17,8 +16,8 @@ import (
 
 	"github.com/gigadex/gigadex/capacity"
 	"github.com/gigadex/gigadex/client"
-	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/wire"
 )
 
 var capacityCommand = &cli.Command{
@@ -154,7 +153,7 @@ func capacityConfig(c *cli.Context) (capacity.Config, float64, error) {
 	if lc.Mix, err = client.ParseMix(c.String("mix")); err != nil {
 		return cfg, 0, usagef("--mix: %v", err)
 	}
-	if lc.Expect, err = client.ParseExpect(c.String("reply")); err != nil {
+	if lc.Expect, err = wire.ParseReply(c.String("reply")); err != nil {
 		return cfg, 0, usagef("--reply: %v", err)
 	}
 	if c.Bool("blocking") {
@@ -181,23 +180,12 @@ func runCapacity(c *cli.Context) error {
 	quiet := c.Bool("quiet")
 	ctx := c.Context
 	if cfg.Load.Addr == "" {
-		var logger *log.Logger
-		if !quiet {
-			logger = log.New(stderr, "", 0)
-		}
-		reply := echo.ReplyEcho
-		if cfg.Load.Expect == client.ExpectExchange {
-			reply = echo.ReplyExchange
-		}
-		srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(reply), echo.WithLogger(logger))
+		addr, stop, err := startInProcessEcho(c, cfg.Load.Expect)
 		if err != nil {
-			return cli.Exit(fmt.Sprintf("in-process echo server: %v", err), exitRunError)
+			return err
 		}
-		defer srv.Close()
-		cfg.Load.Addr = addr.String()
-		if !quiet {
-			fmt.Fprintf(stderr, "no --addr given: started an in-process echo server on %s (it shares this machine's CPUs with the generator)\n", cfg.Load.Addr)
-		}
+		defer stop()
+		cfg.Load.Addr = addr
 	}
 	if !quiet {
 		fmt.Fprintf(stderr, "capacity: SLO %s, %d connection(s), steps of %v after %v warmup, from %s to %s msgs/s, precision %g%%\n",

@@ -288,6 +288,25 @@ func checkOutputs(c *cli.Context, flags ...string) error {
 	return nil
 }
 
+// startInProcessEcho starts the echo server that ping, flood and capacity
+// use when no --addr is given, on a free loopback port, and returns its
+// address and the function that stops it.
+func startInProcessEcho(c *cli.Context, reply wire.Reply) (string, func(), error) {
+	var logger *log.Logger
+	quiet := c.Bool("quiet")
+	if !quiet {
+		logger = log.New(c.App.ErrWriter, "", 0)
+	}
+	srv, addr, err := echo.Start(c.Context, "127.0.0.1:0", echo.WithReply(reply), echo.WithLogger(logger))
+	if err != nil {
+		return "", nil, cli.Exit(fmt.Sprintf("in-process echo server: %v", err), exitRunError)
+	}
+	if !quiet {
+		fmt.Fprintf(c.App.ErrWriter, "no --addr given: started an in-process echo server on %s (it shares this machine's CPUs with the generator)\n", addr)
+	}
+	return addr.String(), func() { srv.Close() }, nil
+}
+
 // runLoad runs ping or flood and prints and writes the result.
 func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	stderr := c.App.ErrWriter
@@ -298,19 +317,12 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	defer stopProfile()
 	ctx := c.Context
 	if cfg.Addr == "" {
-		var logger *log.Logger
-		if !c.Bool("quiet") {
-			logger = log.New(stderr, "", 0)
-		}
-		srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(cfg.Expect), echo.WithLogger(logger))
+		addr, stop, err := startInProcessEcho(c, cfg.Expect)
 		if err != nil {
-			return cli.Exit(fmt.Sprintf("in-process echo server: %v", err), exitRunError)
+			return err
 		}
-		defer srv.Close()
-		cfg.Addr = addr.String()
-		if !c.Bool("quiet") {
-			fmt.Fprintf(stderr, "no --addr given: started an in-process echo server on %s\n", cfg.Addr)
-		}
+		defer stop()
+		cfg.Addr = addr
 	}
 	at, _ := parseStartAt(c.String("start-at"))
 	if err := waitStart(ctx, at); err != nil {

@@ -95,8 +95,10 @@ func capacityKnownPeerOnce(t *testing.T, addr string, hi float64) (float64, bool
 	for _, iv := range ivs {
 		tags[iv.Tag] = true
 	}
-	if len(tags) != len(res.Steps) || !tags["step1_350"] {
-		t.Errorf("hlog tags %v for %d steps", tags, len(res.Steps))
+	// One tag per step, and the untagged stream of the whole search that
+	// readers given no tag read.
+	if len(tags) != len(res.Steps)+1 || !tags["step1_350"] || !tags[""] {
+		t.Errorf("hlog tags %v for %d steps, want one per step and the untagged stream", tags, len(res.Steps))
 	}
 	stalled := false
 	for _, s := range res.Steps {

@@ -154,7 +154,9 @@ func Measure(ctx context.Context, cfg Config) (*Result, error) {
 			lc.Window = WindowFor(rate, lc.Conns, windowSpan(cfg.SLO))
 		}
 		run, err := drive(ctx, lc)
-		if run == nil && ctx.Err() == nil {
+		// No result, or not a single message sent because the peer could
+		// not be reached: the search cannot go on.
+		if ctx.Err() == nil && (run == nil || errors.Is(err, client.ErrPeer) && run.Sent+run.WarmupSent == 0) {
 			runErr = fmt.Errorf("capacity: step %d at %s msgs/s: %w", len(res.Steps)+1, FormatRate(rate), err)
 			break
 		}

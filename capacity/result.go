@@ -1,10 +1,12 @@
 package capacity
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
 
+	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/report"
 )
 
@@ -185,7 +187,7 @@ func classify(run *report.Run, err error, target float64, length time.Duration, 
 		return FailErrors, []string{"errors"}, fmt.Sprint(err)
 	case run.Interrupted:
 		return Incomplete, nil, "interrupted"
-	case err != nil || run.Errors > 0:
+	case err != nil && !errors.Is(err, client.ErrNothingMeasured) || run.Errors > 0:
 		note := fmt.Sprintf("%d errors", run.Errors)
 		if err != nil {
 			note = err.Error()

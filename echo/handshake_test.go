@@ -101,8 +101,8 @@ func TestTLSRepliesAfterAQuietPeriod(t *testing.T) {
 func TestTLSHandshakeTimeout(t *testing.T) {
 	const hs = 100 * time.Millisecond
 	ts, cfg := startTLSServer(t, WithHandshakeTimeout(hs), WithIdleTimeout(0))
+	start := time.Now() // the server's timer starts at accept, after this
 	silent := ts.dial(t)
-	start := time.Now()
 	good := tls.Client(ts.dial(t), cfg)
 	if err := pingPong(good, 1, make([]byte, 2*wire.FrameLen)); err != nil {
 		t.Fatal(err)

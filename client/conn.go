@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -233,6 +234,7 @@ func (c *Conn) Split() (*Sender, *Receiver) { return &c.Sender, &c.Receiver }
 // Every later call on the Conn, its Sender or its Receiver returns an error
 // for which errors.Is(err, net.ErrClosed) holds.
 func (c *Conn) Close() error {
+	atomic.StoreInt32(&c.Receiver.closed, 1)
 	if c.Receiver.blocking {
 		// A read blocked in the kernel holds the descriptor open.
 		sock.Shutdown(c.nc)
@@ -478,6 +480,7 @@ type Receiver struct {
 	fd           int       // the socket, for ppoll; -1 when not a socket
 	pollN        int
 	pollErr      error
+	closed       int32 // set by Conn.Close: raw reads must not touch a closed, maybe reused, descriptor
 }
 
 // Recv returns the next frame. The View reads the Receiver's buffer and is
@@ -649,6 +652,9 @@ func (r *Receiver) rawRead(ctx context.Context, ctxDL int64) error {
 		deadline = d
 	}
 	for {
+		if atomic.LoadInt32(&r.closed) != 0 {
+			return r.afterRead(0, net.ErrClosed)
+		}
 		n, err := sock.RawRecv(r.fd, r.buf[r.w:])
 		switch err {
 		case nil:

@@ -53,6 +53,9 @@ func (c *Conn) Ping(ctx context.Context) (time.Duration, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("ping: %w", err)
 	}
+	if err := c.Receiver.err; err != nil {
+		return 0, fmt.Errorf("ping: %w", err) // no reply can come
+	}
 	ts := Monotonic()
 	if err := c.Sender.Append(func(b []byte) []byte { return wire.AppendHeartbeat(b, ts) }); err != nil {
 		return 0, fmt.Errorf("ping: %w", err)

@@ -5,8 +5,8 @@
 // # The channel
 //
 // [Dial] connects ([NewConn] wraps a connection you made) and returns a
-// [Conn]. [Conn.Send] buffers a frame, [Conn.Flush] writes the buffer in one
-// call, [Conn.SendFlush] does both (lowest latency), [Conn.Recv] returns the
+// [Conn]. [Sender.Send] buffers a frame, [Sender.Flush] writes the buffer in one
+// call, [Sender.SendFlush] does both (lowest latency), [Receiver.Recv] returns the
 // next frame as a [wire.View] that stays valid until the next Recv, and
 // [Conn.Ping] measures one round trip with a Heartbeat. None of these
 // allocate in steady state, and sending a batch of frames then flushing

@@ -225,8 +225,9 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 
 // Split returns the two halves of the channel. The Sender and the Receiver
 // may be used by two goroutines at once (one each); the Conn itself must not
-// be used for sending or receiving after Split. Close the Conn when both are
-// done.
+// be used for sending or receiving after Split. The Sender ends its
+// direction with [Sender.CloseWrite], after which the Receiver reads the
+// peer's last replies and io.EOF. Close the Conn when both are done.
 func (c *Conn) Split() (*Sender, *Receiver) { return &c.Sender, &c.Receiver }
 
 // Close closes the connection without flushing; call Flush first to send

@@ -97,7 +97,8 @@ func WithBusyPoll(on bool) Option { return func(o *options) { o.busyPoll = on } 
 // That brings the round-trip time close to a C client's, at the cost of a
 // thread that keeps its P (one of GOMAXPROCS) while it waits: use it for
 // fewer connections than GOMAXPROCS. Receive timeouts and a Ping's context
-// still apply (checked every 20 ms); TLS connections read through Go's
+// still apply: the read wakes every 20 ms to check them, and waits for a
+// deadline closer than that in ppoll(2). TLS connections read through Go's
 // system calls instead. WithBusyPoll takes precedence. The fast path exists
 // on Linux only: elsewhere the option has no effect and the connection uses
 // Go's network poller.
@@ -643,7 +644,8 @@ func ctxErr(ctx context.Context, now, dl int64) error {
 // thread's P while the kernel blocks it: the round trip costs what it costs
 // in C. It returns every sock.Tick (SO_RCVTIMEO) to check the receive
 // timeout, the drain deadline and, for Ping, the context (ctx, with its
-// deadline ctxDL in Monotonic() time; nil for Recv).
+// deadline ctxDL in Monotonic() time; nil for Recv); a deadline closer than
+// a tick is waited for in ppoll(2).
 func (r *Receiver) rawRead(ctx context.Context, ctxDL int64) error {
 	var deadline int64
 	if r.timeout > 0 {
@@ -664,15 +666,23 @@ func (r *Receiver) rawRead(ctx context.Context, ctxDL int64) error {
 			}
 			return r.afterRead(n, nil)
 		case sock.ErrInterrupted, sock.ErrWouldBlock:
-			now := int64(Monotonic())
-			if err := ctxErr(ctx, now, ctxDL); err != nil {
-				return err
-			}
-			if deadline != 0 && now >= deadline {
-				return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
-			}
 			if err == sock.ErrWouldBlock {
 				runtime.Gosched()
+			}
+			// Check the limits. One closer than the next SO_RCVTIMEO
+			// tick is waited for in ppoll(2), to the microsecond.
+			for {
+				now := int64(Monotonic())
+				if err := ctxErr(ctx, now, ctxDL); err != nil {
+					return err
+				}
+				if deadline != 0 && now >= deadline {
+					return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
+				}
+				next := earliest(ctxDL, deadline)
+				if next == 0 || next-now >= int64(sock.Tick) || r.waitReadable(time.Duration(next-now)) {
+					break
+				}
 			}
 		default:
 			return r.afterRead(0, err)

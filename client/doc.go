@@ -59,9 +59,12 @@
 // [WithBlockingIO] reads a blocking socket with raw recvfrom(2) calls (Linux
 // only; elsewhere the option has no effect) and [WithBusyPoll] spins on
 // non-blocking reads (Unix systems; elsewhere no effect). Deadlines,
-// timeouts and Ping's context apply in every mode: a blocked raw read wakes
-// every 20 ms to check them, which keeps the connection usable after a
-// timeout or a cancelled Ping (shutting the socket down would end it).
+// timeouts and Ping's context apply in every mode. Deadlines are met as
+// closely as the system's timers allow; a cancellation without a deadline
+// is noticed within 20 ms, as a waiting read wakes every 20 ms to check
+// (waking it from the context's goroutine would allocate on every Ping).
+// Both keep the connection usable after a timeout or a cancelled Ping,
+// where shutting the socket down to wake a blocked read would end it.
 //
 // # Buffer sizes
 //

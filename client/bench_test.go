@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/gigadex/gigadex/client"
@@ -35,21 +36,34 @@ func BenchmarkConnPing(b *testing.B) {
 	}
 }
 
-// BenchmarkPipelined sends and receives on one connection with 256 frames
-// in flight: batches of sends, one write each, and batched receives.
+// BenchmarkPipelined sends and receives on one connection with a window of
+// frames in flight: batches of 64 sends, one write each, and batched
+// receives. The sub-benchmarks compare the Rust crate's 4096-byte buffers
+// with the default 64 KiB ones, for a window of 256 frames (13 KiB) and of
+// 4096 frames (208 KiB, a flood).
 func BenchmarkPipelined(b *testing.B) {
+	for _, window := range []int{256, 4096} {
+		for _, size := range []int{4096, 64 << 10} {
+			b.Run(fmt.Sprintf("window=%d/buf=%d", window, size), func(b *testing.B) {
+				pipelined(b, window, client.WithReadBufferSize(size), client.WithWriteBufferSize(size))
+			})
+		}
+	}
+}
+
+func pipelined(b *testing.B, window int, opts ...client.Option) {
 	addr := startEcho(b)
-	c, err := client.Dial(testCtx(b), addr)
+	c, err := client.Dial(testCtx(b), addr, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	const window, batch = 256, 64
+	const batch = 64
 	var sink uint64
 	handle := func(v wire.View) { sink += v.Field(8) }
 	b.ReportAllocs()
 	b.SetBytes(wire.FrameLen)
-	sent, recv := 0, 0
+	sent, recv, calls := 0, 0, 0
 	o := wire.Order{Price: 1, Quantity: 1}
 	for sent < b.N {
 		for i := 0; i < batch && sent < b.N && sent-recv < window; i++ {
@@ -66,7 +80,10 @@ func BenchmarkPipelined(b *testing.B) {
 				b.Fatal(err)
 			}
 			recv += n
+			calls++
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	// Each RecvBatch call reads once: frames per read system call.
+	b.ReportMetric(float64(recv)/float64(calls), "frames/read")
 }

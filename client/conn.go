@@ -9,10 +9,9 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/gigadex/gigadex/internal/sock"
 
@@ -44,16 +43,28 @@ func defaultOptions() options {
 // when Nagle's algorithm decides).
 func WithNoDelay(on bool) Option { return func(o *options) { o.noDelay = on } }
 
-// WithReadBufferSize sets the size of the receive buffer in bytes (default
-// [wire.DefaultRecvBufferSize]); at least one frame.
+// MinBufferSize is the smallest receive or send buffer, in bytes: one
+// frame. [WithReadBufferSize] and [WithWriteBufferSize] raise smaller sizes
+// to it.
+const MinBufferSize = wire.FrameLen
+
+// WithReadBufferSize sets the size of the receive buffer in bytes: the most
+// one read system call takes. The default is [wire.DefaultRecvBufferSize]
+// (64 KiB); sizes below [MinBufferSize] are raised to it, and 4096, the Rust
+// crate's default, is a valid choice. The size does not change the latency
+// of a lone message; a larger buffer reads more frames per system call when
+// many are in flight (see the package documentation for the measurement).
 func WithReadBufferSize(n int) Option {
-	return func(o *options) { o.readBuf = max(n, wire.FrameLen) }
+	return func(o *options) { o.readBuf = max(n, MinBufferSize) }
 }
 
-// WithWriteBufferSize sets the size of the send buffer in bytes (default
-// [wire.DefaultSendBufferSize]): Send flushes by itself when it is full.
+// WithWriteBufferSize sets the size of the send buffer in bytes: Send
+// flushes by itself when it is full, so it is the most one write system
+// call carries. The default is [wire.DefaultSendBufferSize] (64 KiB); sizes
+// below [MinBufferSize] are raised to it, and 4096, the Rust crate's
+// default, is a valid choice.
 func WithWriteBufferSize(n int) Option {
-	return func(o *options) { o.writeBuf = max(n, wire.FrameLen) }
+	return func(o *options) { o.writeBuf = max(n, MinBufferSize) }
 }
 
 // WithSocketBuffers sets the kernel's SO_RCVBUF and SO_SNDBUF in bytes;
@@ -66,7 +77,10 @@ func WithSocketBuffers(rcv, snd int) Option {
 func WithSendTimeout(d time.Duration) Option { return func(o *options) { o.sendTimeout = d } }
 
 // WithRecvTimeout bounds each Recv that has to wait for the network (0, the
-// default, means no limit).
+// default, means no limit). A Recv that times out returns an error for which
+// errors.Is(err, os.ErrDeadlineExceeded) holds; the connection stays usable.
+// It also bounds the wait of [Conn.Ping] when it is shorter than the
+// context's.
 func WithRecvTimeout(d time.Duration) Option { return func(o *options) { o.recvTimeout = d } }
 
 // WithDialer sets the dialer used by Dial.
@@ -82,9 +96,12 @@ func WithBusyPoll(on bool) Option { return func(o *options) { o.busyPoll = on } 
 // thread directly, instead of the goroutine parking in Go's network poller.
 // That brings the round-trip time close to a C client's, at the cost of a
 // thread that keeps its P (one of GOMAXPROCS) while it waits: use it for
-// fewer connections than GOMAXPROCS. Receive timeouts still apply (checked
-// every 20 ms); TLS connections read through Go's system calls instead.
-// WithBusyPoll takes precedence.
+// fewer connections than GOMAXPROCS. Receive timeouts and a Ping's context
+// still apply: the read wakes every 20 ms to check them, and waits for a
+// deadline closer than that in ppoll(2). TLS connections read through Go's
+// system calls instead. WithBusyPoll takes precedence. The fast path exists
+// on Linux only: elsewhere the option has no effect and the connection uses
+// Go's network poller.
 func WithBlockingIO(on bool) Option { return func(o *options) { o.blocking = on } }
 
 // WithTLS makes Dial speak TLS with this configuration.
@@ -118,7 +135,9 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
 	if o.blocking && !o.busyPoll {
-		if err := sock.SetBlocking(nc, sock.Tick, o.sendTimeout); err != nil {
+		if err := sock.SetBlocking(nc, sock.Tick, o.sendTimeout); errors.Is(err, sock.ErrUnsupported) {
+			o.blocking = false // this system has no fast path: use the poller
+		} else if err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("dial %s: blocking I/O: %w", addr, err)
 		}
@@ -187,7 +206,7 @@ func newConn(nc net.Conn, o *options) *Conn {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.Receiver.rc = rc
 			c.Receiver.pollFn = c.Receiver.readOnce
-			c.Receiver.busyPoll = o.busyPoll
+			c.Receiver.busyPoll = o.busyPoll && canBusyPoll
 			rc.Control(func(fd uintptr) { c.Receiver.fd = int(fd) })
 		}
 	}
@@ -207,13 +226,17 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 
 // Split returns the two halves of the channel. The Sender and the Receiver
 // may be used by two goroutines at once (one each); the Conn itself must not
-// be used for sending or receiving after Split. Close the Conn when both are
-// done.
+// be used for sending or receiving after Split. The Sender ends its
+// direction with [Sender.CloseWrite], after which the Receiver reads the
+// peer's last replies and io.EOF. Close the Conn when both are done.
 func (c *Conn) Split() (*Sender, *Receiver) { return &c.Sender, &c.Receiver }
 
 // Close closes the connection without flushing; call Flush first to send
-// what is buffered.
+// what is buffered, or [Sender.CloseWrite] to also let the peer finish.
+// Every later call on the Conn, its Sender or its Receiver returns an error
+// for which errors.Is(err, net.ErrClosed) holds.
 func (c *Conn) Close() error {
+	atomic.StoreInt32(&c.Receiver.closed, 1)
 	if c.Receiver.blocking {
 		// A read blocked in the kernel holds the descriptor open.
 		sock.Shutdown(c.nc)
@@ -231,6 +254,7 @@ func (r *Receiver) setDrainTimeout(d time.Duration) {
 // both Go's reads and raw reads.
 func (r *Receiver) setReadLimit(t time.Time, d int64) {
 	r.nc.SetReadDeadline(t)
+	r.readDeadline = t
 	r.rawDeadline = int64(Monotonic()) + d
 }
 
@@ -242,11 +266,24 @@ type Sender struct {
 	timeout time.Duration
 	sent    int64
 	bytes   int64
+	closed  bool // CloseWrite was called
 }
+
+// errWriteClosed is returned by sends after CloseWrite.
+var errWriteClosed = fmt.Errorf("send: write side closed: %w", net.ErrClosed)
 
 // Send appends m to the send buffer, flushing first when the buffer is full.
 // It does not allocate for a variant value that does not escape.
+//
+// A message that no peer could decode is refused before anything is
+// buffered or written: an Order whose side is neither Buy nor Sell gives a
+// [*wire.FrameError] wrapping [wire.ErrSide], whose Offset is where the
+// frame would have started in the stream, and a nil message gives
+// [wire.ErrNotMessage]. The connection stays usable after either.
 func (s *Sender) Send(m wire.Message) error {
+	if err := wire.Validate(m); err != nil {
+		return s.refuse(err)
+	}
 	if err := s.reserve(); err != nil {
 		return err
 	}
@@ -255,9 +292,22 @@ func (s *Sender) Send(m wire.Message) error {
 	return nil
 }
 
+// refuse reports an invalid frame at the stream offset it would have taken.
+func (s *Sender) refuse(err error) error {
+	if fe, ok := err.(*wire.FrameError); ok {
+		fe.Offset += s.bytes + int64(len(s.buf))
+	}
+	return err
+}
+
 // SendFrame appends one encoded frame (as made by the wire Append
 // functions) to the send buffer, flushing first when the buffer is full.
+// frame must hold exactly one valid frame: anything else is refused, as by
+// Send, with a [*wire.FrameError] and nothing buffered.
 func (s *Sender) SendFrame(frame []byte) error {
+	if err := checkFrame(frame); err != nil {
+		return s.refuse(err)
+	}
 	if err := s.reserve(); err != nil {
 		return err
 	}
@@ -266,20 +316,45 @@ func (s *Sender) SendFrame(frame []byte) error {
 	return nil
 }
 
+// checkFrame validates one whole encoded frame.
+func checkFrame(frame []byte) error {
+	_, n, err := wire.ParseFrame(frame)
+	if err == nil && n == len(frame) {
+		return nil
+	}
+	if err == nil || err == io.ErrUnexpectedEOF {
+		return &wire.FrameError{Field: "length", Value: uint64(len(frame)), Err: wire.ErrLength}
+	}
+	return err
+}
+
 // Append hands the send buffer to fn, which appends exactly one frame with a
 // wire Append function and returns the buffer:
 //
 //	s.Append(func(b []byte) []byte { return wire.AppendOrder(b, &o) })
+//
+// The frame is validated after fn returns: when fn appended anything but
+// one valid frame (an Order with a bad side, say), Append removes what it
+// appended and returns the error, as Send does.
 func (s *Sender) Append(fn func([]byte) []byte) error {
 	if err := s.reserve(); err != nil {
 		return err
 	}
-	s.buf = fn(s.buf)
+	n := len(s.buf)
+	b := fn(s.buf)
+	if err := checkFrame(b[n:]); err != nil {
+		s.buf = b[:n]
+		return s.refuse(err)
+	}
+	s.buf = b
 	s.sent++
 	return nil
 }
 
 func (s *Sender) reserve() error {
+	if s.closed {
+		return errWriteClosed
+	}
 	if cap(s.buf)-len(s.buf) < wire.FrameLen {
 		return s.Flush()
 	}
@@ -287,6 +362,7 @@ func (s *Sender) reserve() error {
 }
 
 // SendFlush sends m and flushes: the lowest-latency way to send one message.
+// An invalid message is refused as by Send, and nothing is written.
 func (s *Sender) SendFlush(m wire.Message) error {
 	if err := s.Send(m); err != nil {
 		return err
@@ -294,14 +370,30 @@ func (s *Sender) SendFlush(m wire.Message) error {
 	return s.Flush()
 }
 
-// Flush writes the buffered frames in one call.
+// Flush writes the buffered frames in one call. When the send timeout
+// ([WithSendTimeout]) expires, the error satisfies
+// errors.Is(err, os.ErrDeadlineExceeded) and the bytes not yet written stay
+// buffered: a later Flush sends them. Any other write error is final.
 func (s *Sender) Flush() error {
+	return s.flushUntil(time.Time{})
+}
+
+// flushUntil is Flush with an extra deadline (zero for none).
+func (s *Sender) flushUntil(dl time.Time) error {
+	if s.closed {
+		return errWriteClosed
+	}
 	if len(s.buf) == 0 {
 		return nil
 	}
 	if s.timeout > 0 {
-		if err := s.nc.SetWriteDeadline(time.Now().Add(s.timeout)); err != nil {
-			return err
+		if t := time.Now().Add(s.timeout); dl.IsZero() || t.Before(dl) {
+			dl = t
+		}
+	}
+	if !dl.IsZero() {
+		if err := s.nc.SetWriteDeadline(dl); err != nil {
+			return fmt.Errorf("send: %w", err)
 		}
 	}
 	n, err := s.nc.Write(s.buf)
@@ -312,6 +404,43 @@ func (s *Sender) Flush() error {
 		return fmt.Errorf("send: %w", err)
 	}
 	s.buf = s.buf[:0]
+	return nil
+}
+
+// CloseWrite flushes what is buffered, then closes the sending direction of
+// the connection: the peer reads the end of the stream after the last
+// frame, while the Receiver keeps reading the peer's remaining replies until
+// it returns io.EOF. Over TLS it sends the close_notify alert, then
+// half-closes the TCP connection under it. Later sends return an error for
+// which errors.Is(err, net.ErrClosed) holds; a second CloseWrite returns
+// nil. It still has to be followed by [Conn.Close] once the Receiver is done.
+func (s *Sender) CloseWrite() error {
+	if s.closed {
+		return nil
+	}
+	if err := s.Flush(); err != nil {
+		return err
+	}
+	s.closed = true
+	if s.timeout > 0 {
+		s.nc.SetWriteDeadline(time.Now().Add(s.timeout))
+	}
+	type closeWriter interface{ CloseWrite() error }
+	var err error
+	switch c := s.nc.(type) {
+	case *tls.Conn:
+		err = c.CloseWrite()
+		if cw, ok := c.NetConn().(closeWriter); ok && err == nil {
+			err = cw.CloseWrite()
+		}
+	case closeWriter:
+		err = c.CloseWrite()
+	default:
+		err = errors.New("the connection cannot close one direction")
+	}
+	if err != nil {
+		return fmt.Errorf("send: close write: %w", err)
+	}
 	return nil
 }
 
@@ -336,22 +465,31 @@ type Receiver struct {
 	err     error
 
 	// Non-blocking reads on the socket, for busy polling.
-	rc          syscall.RawConn
-	pollFn      func(fd uintptr) bool // r.readOnce, made once so calls don't allocate
-	busyPoll    bool
-	blocking    bool  // the socket is in blocking mode (WithBlockingIO)
-	rawDeadline int64 // for raw reads: Monotonic() time of the drain deadline, 0 for none
-	fd          int   // the socket, for ppoll; -1 when not a socket
-	pollN       int
-	pollErr     error
+	rc           syscall.RawConn
+	pollFn       func(fd uintptr) bool // r.readOnce, made once so calls don't allocate
+	busyPoll     bool
+	blocking     bool      // the socket is in blocking mode (WithBlockingIO)
+	rawDeadline  int64     // for raw reads: Monotonic() time of the drain deadline, 0 for none
+	readDeadline time.Time // the read deadline last set by setReadLimit
+	fd           int       // the socket, for ppoll; -1 when not a socket
+	pollN        int
+	pollErr      error
+	closed       int32 // set by Conn.Close: raw reads must not touch a closed, maybe reused, descriptor
 }
 
 // Recv returns the next frame. The View reads the Receiver's buffer and is
-// valid only until the next call to Recv, RecvBatch, RecvBuffered or Poll.
-// Recv returns io.EOF when the peer closes cleanly between frames,
-// io.ErrUnexpectedEOF when it closes inside one, and a [*wire.FrameError]
-// (its Offset counted from the start of the stream) on a malformed frame;
-// after an error every later call returns it again.
+// valid only until the next call to Recv, RecvBatch, RecvBuffered, Poll or
+// Ping.
+//
+// Errors come in two kinds. Final errors end the stream, and every later
+// call returns the same error again: io.EOF when the peer closed cleanly
+// between frames, io.ErrUnexpectedEOF when it closed inside one, a
+// [*wire.FrameError] (its Offset counted from the start of the stream) for a
+// malformed frame, and errors from the network such as a reset or a closed
+// connection (errors.Is(err, net.ErrClosed) after [Conn.Close]). Frames that
+// arrived before the error are returned first. A timeout
+// ([WithRecvTimeout]; errors.Is(err, os.ErrDeadlineExceeded)) is not final:
+// nothing is lost, and the next Recv waits again.
 func (r *Receiver) Recv() (wire.View, error) {
 	for {
 		if r.w-r.r >= wire.LengthPrefixSize {
@@ -374,21 +512,14 @@ func (r *Receiver) Recv() (wire.View, error) {
 
 // fill reads more bytes, moving a partial frame to the front first.
 func (r *Receiver) fill() error {
-	if r.err != nil {
-		return r.err
-	}
-	if r.r > 0 {
-		r.w = copy(r.buf, r.buf[r.r:r.w])
-		r.r = 0
+	if err := r.prepare(); err != nil {
+		return err
 	}
 	if r.busyPoll {
-		if err := r.spin(); err != nil {
-			return err
-		}
-		return nil
+		return r.spin(nil, 0)
 	}
 	if r.blocking && r.fd >= 0 {
-		return r.rawRead()
+		return r.rawRead(nil, 0)
 	}
 	if r.timeout > 0 {
 		if err := r.nc.SetReadDeadline(time.Now().Add(r.timeout)); err != nil {
@@ -399,11 +530,115 @@ func (r *Receiver) fill() error {
 	return r.afterRead(n, err)
 }
 
+// prepare makes room at the end of the buffer for a read: it moves the
+// unread bytes to the front and, when they fill the whole buffer (frames
+// kept back by Ping), grows it.
+func (r *Receiver) prepare() error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.r > 0 {
+		r.w = copy(r.buf, r.buf[r.r:r.w])
+		r.r = 0
+	}
+	if r.w == len(r.buf) {
+		if len(r.buf) >= MaxBacklog {
+			return ErrBacklog
+		}
+		nb := make([]byte, min(2*len(r.buf), MaxBacklog))
+		copy(nb, r.buf[:r.w])
+		r.buf = nb
+	}
+	return nil
+}
+
+// fillCtx is fill for Ping: the wait ends at the context's deadline or
+// cancellation, or at the receive timeout, whichever comes first, and in
+// every I/O mode. It returns the context's error when the context ended
+// the wait.
+func (r *Receiver) fillCtx(ctx context.Context) error {
+	if err := r.prepare(); err != nil {
+		return err
+	}
+	now := int64(Monotonic())
+	var ctxDL int64 // Monotonic() time of the context's deadline, 0 for none
+	if d, ok := ctx.Deadline(); ok {
+		ctxDL = now + max(int64(time.Until(d)), 1)
+	}
+	switch {
+	case r.busyPoll:
+		return r.spin(ctx, ctxDL)
+	case r.blocking && r.fd >= 0:
+		return r.rawRead(ctx, ctxDL)
+	}
+	var timeoutDL int64
+	if r.timeout > 0 {
+		timeoutDL = now + int64(r.timeout)
+	}
+	cancellable := ctx.Done() != nil
+	for {
+		if err := ctxErr(ctx, now, ctxDL); err != nil {
+			return err
+		}
+		if timeoutDL != 0 && now >= timeoutDL {
+			return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
+		}
+		// Go's read deadline ends the wait at the earliest limit. A
+		// context that can be cancelled without a deadline is checked
+		// every sock.Tick: waking the read from the context's own
+		// goroutine (context.AfterFunc) would allocate on every Ping.
+		wake := earliest(ctxDL, timeoutDL)
+		if cancellable {
+			wake = earliest(wake, now+int64(sock.Tick))
+		}
+		dl := time.Time{}
+		if wake != 0 {
+			dl = time.Now().Add(time.Duration(wake - now))
+		}
+		if err := r.nc.SetReadDeadline(dl); err != nil {
+			return fmt.Errorf("recv: %w", err)
+		}
+		n, err := r.nc.Read(r.buf[r.w:])
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+			now = int64(Monotonic())
+			continue
+		}
+		return r.afterRead(n, err)
+	}
+}
+
+// earliest returns the earlier of two Monotonic() deadlines, 0 meaning none.
+func earliest(a, b int64) int64 {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// ctxErr returns the context's error once it is cancelled or its deadline
+// (dl, in Monotonic() time) has passed. Past the deadline it waits for the
+// context's own timer, so that the error is the context's.
+func ctxErr(ctx context.Context, now, dl int64) error {
+	if ctx == nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl != 0 && now >= dl {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
 // rawRead reads the blocking socket with sock.RawRecv, which keeps the
 // thread's P while the kernel blocks it: the round trip costs what it costs
 // in C. It returns every sock.Tick (SO_RCVTIMEO) to check the receive
-// timeout and the drain deadline.
-func (r *Receiver) rawRead() error {
+// timeout, the drain deadline and, for Ping, the context (ctx, with its
+// deadline ctxDL in Monotonic() time; nil for Recv); a deadline closer than
+// a tick is waited for in ppoll(2).
+func (r *Receiver) rawRead(ctx context.Context, ctxDL int64) error {
 	var deadline int64
 	if r.timeout > 0 {
 		deadline = int64(Monotonic()) + int64(r.timeout)
@@ -412,6 +647,9 @@ func (r *Receiver) rawRead() error {
 		deadline = d
 	}
 	for {
+		if atomic.LoadInt32(&r.closed) != 0 {
+			return r.afterRead(0, net.ErrClosed)
+		}
 		n, err := sock.RawRecv(r.fd, r.buf[r.w:])
 		switch err {
 		case nil:
@@ -419,12 +657,24 @@ func (r *Receiver) rawRead() error {
 				return r.afterRead(0, io.EOF)
 			}
 			return r.afterRead(n, nil)
-		case unix.EINTR, unix.EAGAIN:
-			if deadline != 0 && int64(Monotonic()) >= deadline {
-				return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
-			}
-			if err == unix.EAGAIN {
+		case sock.ErrInterrupted, sock.ErrWouldBlock:
+			if err == sock.ErrWouldBlock {
 				runtime.Gosched()
+			}
+			// Check the limits. One closer than the next SO_RCVTIMEO
+			// tick is waited for in ppoll(2), to the microsecond.
+			for {
+				now := int64(Monotonic())
+				if err := ctxErr(ctx, now, ctxDL); err != nil {
+					return err
+				}
+				if deadline != 0 && now >= deadline {
+					return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
+				}
+				next := earliest(ctxDL, deadline)
+				if next == 0 || next-now >= int64(sock.Tick) || r.waitReadable(time.Duration(next-now)) {
+					break
+				}
 			}
 		default:
 			return r.afterRead(0, err)
@@ -442,7 +692,9 @@ func (r *Receiver) afterRead(n int, err error) error {
 		return nil
 	}
 	if errors.Is(err, io.EOF) {
-		if r.w > r.r {
+		// Whole frames still buffered (kept back by Ping) are returned
+		// first; only a partial one makes the end unexpected.
+		if (r.w-r.r)%wire.FrameLen != 0 {
 			err = io.ErrUnexpectedEOF
 		} else {
 			err = io.EOF
@@ -459,9 +711,14 @@ func (r *Receiver) afterRead(n int, err error) error {
 }
 
 func (r *Receiver) fail(err error) error {
+	return r.failAt(err, 0)
+}
+
+// failAt records a malformed frame found at buf[r.r+at].
+func (r *Receiver) failAt(err error, at int) error {
 	var fe *wire.FrameError
 	if errors.As(err, &fe) {
-		fe.Offset += r.off
+		fe.Offset += r.off + int64(at)
 	}
 	r.err = err
 	return err
@@ -470,7 +727,7 @@ func (r *Receiver) fail(err error) error {
 // RecvBatch calls fn for every whole frame already buffered, reading from
 // the network once first when none is. It returns the number of frames
 // handled. Views are valid only until fn returns. Batch receiving is how
-// load drivers read many replies per system call.
+// load drivers read many replies per system call. Its errors are Recv's.
 func (r *Receiver) RecvBatch(fn func(wire.View)) (int, error) {
 	for {
 		n, err := r.RecvBuffered(fn)
@@ -510,19 +767,9 @@ func (r *Receiver) RecvBuffered(fn func(wire.View)) (int, error) {
 // Recv.
 func (r *Receiver) Unread() int { return r.w - r.r }
 
-// readOnce is a single non-blocking read(2) into the free part of the
-// buffer, for RawConn.Read: returning true stops it from waiting.
-func (r *Receiver) readOnce(fd uintptr) bool {
-	n, err := unix.Read(int(fd), r.buf[r.w:])
-	if n < 0 {
-		n = 0
-	}
-	r.pollN, r.pollErr = n, err
-	return true
-}
-
 // Poll reads what has already arrived without waiting, and reports whether
-// anything did. The bytes are returned by the next Recv or RecvBatch.
+// anything did. The bytes are returned by the next Recv or RecvBatch. Its
+// errors are Recv's.
 func (r *Receiver) Poll() (bool, error) {
 	if r.err != nil {
 		return false, r.err
@@ -534,28 +781,23 @@ func (r *Receiver) Poll() (bool, error) {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
 	}
-	if err := r.rc.Read(r.pollFn); err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return false, fmt.Errorf("recv: %w", err) // not sticky: a later drain may still read
-		}
-		r.err = fmt.Errorf("recv: %w", err)
-		return false, r.err
+	if r.w == len(r.buf) {
+		return false, nil // full of frames not yet received
 	}
-	n, err := r.pollN, r.pollErr
-	if err == unix.EAGAIN {
+	n, again, err := r.pollOnce()
+	if again {
 		return false, nil
-	}
-	if n == 0 && err == nil {
-		err = io.EOF
 	}
 	return n > 0, r.afterRead(n, err)
 }
 
-// spin polls until bytes arrive, yielding the processor between tries.
-func (r *Receiver) spin() error {
-	var deadline time.Time
+// spin polls until bytes arrive, yielding the processor between tries. It
+// checks the receive timeout and, for Ping, the context (with its deadline
+// ctxDL in Monotonic() time) every 64 tries.
+func (r *Receiver) spin(ctx context.Context, ctxDL int64) error {
+	var deadline int64
 	if r.timeout > 0 {
-		deadline = time.Now().Add(r.timeout)
+		deadline = int64(Monotonic()) + int64(r.timeout)
 	}
 	for i := 0; ; i++ {
 		ok, err := r.Poll()
@@ -563,7 +805,11 @@ func (r *Receiver) spin() error {
 			return err
 		}
 		if i&63 == 63 {
-			if !deadline.IsZero() && time.Now().After(deadline) {
+			now := int64(Monotonic())
+			if err := ctxErr(ctx, now, ctxDL); err != nil {
+				return err
+			}
+			if deadline != 0 && now >= deadline {
 				return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
 			}
 			runtime.Gosched()
@@ -571,7 +817,8 @@ func (r *Receiver) spin() error {
 	}
 }
 
-// Received returns the number of frames returned so far.
+// Received returns the number of frames returned so far, counting the
+// replies that Ping took.
 func (r *Receiver) Received() int64 { return r.recv }
 
 // BytesRead returns the number of bytes consumed as whole frames.

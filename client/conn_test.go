@@ -309,3 +309,46 @@ func TestBatchIsOneWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestBufferSizes: 4096-byte buffers (the Rust crate's) work and cap a
+// write at 78 frames; sizes below one frame are raised to one frame.
+func TestBufferSizes(t *testing.T) {
+	addr := startEcho(t)
+	tests := []struct {
+		size, wantWrites int
+	}{
+		{4096, 13},                   // 1000 frames, 78 per write
+		{client.MinBufferSize, 1000}, // one frame per write
+		{1, 1000},                    // raised to MinBufferSize
+		{64 << 10, 1},
+	}
+	for _, tt := range tests {
+		t.Run(itoa(tt.size), func(t *testing.T) {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cc := &countingConn{Conn: nc}
+			c := client.NewConn(cc, client.WithRecvTimeout(10*time.Second),
+				client.WithReadBufferSize(tt.size), client.WithWriteBufferSize(tt.size))
+			defer c.Close()
+			for i := uint64(0); i < 1000; i++ {
+				if err := c.Send(wire.CancelOrder{ID: i}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := c.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if cc.writes != tt.wantWrites {
+				t.Errorf("%d writes for 1000 frames, want %d", cc.writes, tt.wantWrites)
+			}
+			for i := uint64(0); i < 1000; i++ {
+				v, err := c.Recv()
+				if co, ok := v.CancelOrder(); err != nil || !ok || co.ID() != i {
+					t.Fatalf("frame %d: %v, %v", i, v.Message(), err)
+				}
+			}
+		})
+	}
+}

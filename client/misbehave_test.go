@@ -2,14 +2,8 @@ package client_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -19,6 +13,7 @@ import (
 
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/internal/testutil"
 )
 
 // hangBound is how long past its planned end a run may take before a test
@@ -160,7 +155,7 @@ func TestDialFailureGivesAResult(t *testing.T) {
 // never answers the TLS handshake, fail the run after ConnectTimeout.
 func TestConnectTimeout(t *testing.T) {
 	silent, _ := listen(t, hold)
-	_, pool := selfSigned(t)
+	_, pool := testutil.SelfSigned(t)
 	cases := []struct {
 		name, addr string
 		opts       []client.Option
@@ -197,13 +192,13 @@ func fullListener(t *testing.T) string {
 }
 
 func TestTLSMistakes(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := testutil.SelfSigned(t)
 	addr := startEcho(t, echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
 	_, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Count: 10})
 	if err == nil || !strings.Contains(err.Error(), "if it speaks TLS, connect with TLS (--tls-ca)") {
 		t.Errorf("plaintext against TLS: err %v, want a hint at TLS", err)
 	}
-	_, other := selfSigned(t)
+	_, other := testutil.SelfSigned(t)
 	_, err = client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Count: 10, Options: []client.Option{client.WithTLS(&tls.Config{RootCAs: other})}})
 	if err == nil || !strings.Contains(err.Error(), "TLS handshake failed: failed to verify certificate") || strings.Contains(err.Error(), "tls: tls:") {
 		t.Errorf("wrong CA: err %v", err)
@@ -294,34 +289,4 @@ func TestDurationOnlyHasNoCountLimit(t *testing.T) {
 	if run.Elapsed < d*2/3 || run.Received == 0 {
 		t.Errorf("measured %d round trips over %v, want a window of %v", run.Received, run.Elapsed, d)
 	}
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "gigadex test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:         true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }

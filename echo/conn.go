@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -371,7 +369,7 @@ func (c *conn) read(p []byte) (int, error) {
 				return 0, io.EOF
 			}
 			return n, nil
-		case unix.EINTR, unix.EAGAIN:
+		case sock.ErrInterrupted, sock.ErrWouldBlock:
 			if dl := c.rawDeadline.Load(); dl != 0 && time.Now().UnixNano() >= dl {
 				return 0, os.ErrDeadlineExceeded
 			}

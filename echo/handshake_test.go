@@ -22,7 +22,7 @@ import (
 // returns it with a client configuration that trusts it.
 func startTLSServer(t *testing.T, opts ...Option) (*testServer, *tls.Config) {
 	t.Helper()
-	cert, pool := SelfSigned(t)
+	cert, pool := testutil.SelfSigned(t)
 	opts = append([]Option{WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}})}, opts...)
 	return startServer(t, opts...), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
 }

@@ -8,11 +8,12 @@ import (
 
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
 
 func TestTLS(t *testing.T) {
-	cert, pool := echo.SelfSigned(t)
+	cert, pool := testutil.SelfSigned(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil),

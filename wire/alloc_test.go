@@ -29,6 +29,11 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		{"AppendTrade", func() { buf = wire.AppendTrade(buf[:0], &tr) }},
 		{"AppendHeartbeat", func() { buf = wire.AppendHeartbeat(buf[:0], 7) }},
 		{"AppendFrame value", func() { buf = wire.AppendFrame(buf[:0], wire.CancelOrder{ID: 3}) }},
+		{"Validate", func() {
+			if wire.Validate(o) != nil {
+				sink++
+			}
+		}},
 		{"ParseFrame", func() {
 			v, _, _ := wire.ParseFrame(stream)
 			ov, _ := v.Order()

@@ -30,7 +30,8 @@ func AppendHeartbeat(b []byte, ts uint64) []byte {
 }
 
 // AppendOrder appends an Order frame to b. It allocates only when b lacks
-// room for [FrameLen] more bytes.
+// room for [FrameLen] more bytes. It does not check o.Side: a side other than
+// Buy or Sell makes a frame that decoders reject ([Validate] checks it).
 func AppendOrder(b []byte, o *Order) []byte {
 	b, p := grow(b)
 	p[offTag] = byte(KindOrder)
@@ -78,8 +79,9 @@ func AppendCancelAck(b []byte, id uint64) []byte {
 	return b
 }
 
-// AppendFrame appends the frame of m to b. It panics if m is not one of the
-// six variant types (a programmer error). Passing a value through the Message
+// AppendFrame appends the frame of m to b. It panics if m is nil or not one
+// of the six variant types (a programmer error), and does not check an
+// Order's side; call [Validate] first for a message of unknown origin. Passing a value through the Message
 // interface may allocate; hot paths call the per-variant functions.
 func AppendFrame(b []byte, m Message) []byte {
 	switch m := m.(type) {

@@ -30,11 +30,23 @@
 // caller's buffer (the Go counterpart of rkyv's archived access); a View is
 // valid only as long as that buffer is not overwritten. [Decoder] takes a
 // stream in chunks of any size, down to one byte, and yields views without
-// allocating. [View.Message] copies a view out into a [Message] value.
+// allocating. [View.Message] copies a view out into a [Message] value, and
+// [Decode] does both at once, like the crate's decode: it returns a copy of
+// the first frame's message and the bytes it took.
+//
+// Incomplete input is not a malformed frame: ParseFrame and Decode return
+// [io.ErrUnexpectedEOF] when the buffer ends inside a frame that is valid so
+// far (read more and try again), and [Decoder.Close] returns it when a stream
+// ended inside a frame.
+//
+// The Append functions do not validate what they encode, so that encoding
+// stays a copy: [Validate] checks a Message before it is sent (package
+// client's Sender calls it), with the same errors a decoder gives.
 //
 // Errors are [*FrameError] values that name the byte offset, the field and
 // the bad value, and wrap one of the sentinel errors ([ErrTag], [ErrSide],
-// [ErrLength], [ErrEmpty], [ErrTooLarge]) for use with errors.Is.
+// [ErrLength], [ErrEmpty], [ErrTooLarge]) for use with errors.Is. Validate
+// also returns [ErrNotMessage] for a nil Message.
 //
 // Package client, above this one, sends and receives frames over TCP.
 package wire

@@ -16,9 +16,14 @@ const (
 	// the original crate. Any length other than PayloadSize is rejected, but
 	// a prefix above this limit is reported as [ErrTooLarge].
 	MaxMessageSize = 16 << 20
-	// DefaultSendBufferSize is the default capacity of a send buffer.
+	// DefaultSendBufferSize is the default capacity of a send buffer: 64
+	// KiB, where the Rust crate uses 4096 bytes. A larger buffer sends more
+	// frames per write system call in a flood and costs nothing in latency;
+	// package client's documentation gives the measurement.
 	DefaultSendBufferSize = 64 << 10
-	// DefaultRecvBufferSize is the default capacity of a receive buffer.
+	// DefaultRecvBufferSize is the default capacity of a receive buffer:
+	// 64 KiB, where the Rust crate uses 4096 bytes, for the same reason: up
+	// to 1260 frames per read system call instead of 78.
 	DefaultRecvBufferSize = 64 << 10
 )
 

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 )
 
 // Output files. A path the user names (-o, --hlog, --hgrm, report -o) is
@@ -73,13 +72,13 @@ func resolveOutput(path string) (outputTarget, error) {
 		return t, errors.New("is a directory")
 	case err == nil && (special || !st.Mode().IsRegular()):
 		t.kind = outputDirect
-		if err := unix.Access(file, unix.W_OK); err != nil {
+		if err := writable(file); err != nil {
 			return t, fmt.Errorf("not writable: %v", err)
 		}
 		return t, nil
 	case err == nil:
 		t.mode, t.keep = st.Mode().Perm(), true
-		if err := unix.Access(file, unix.W_OK); err != nil {
+		if err := writable(file); err != nil {
 			return t, fmt.Errorf("not writable: %v", err)
 		}
 		return t, checkDir(filepath.Dir(file))
@@ -108,7 +107,7 @@ func checkDir(dir string) error {
 	case err != nil:
 		return fmt.Errorf("directory %s: %v", dir, reason(err))
 	}
-	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
+	if err := writableDir(dir); err != nil {
 		return fmt.Errorf("directory %s is not writable: %v", dir, err)
 	}
 	return nil

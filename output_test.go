@@ -1,3 +1,7 @@
+// The command line's contract is tested where its FIFOs and signals exist.
+
+//go:build unix
+
 package main
 
 import (

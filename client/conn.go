@@ -516,10 +516,10 @@ func (r *Receiver) fill() error {
 		return err
 	}
 	if r.busyPoll {
-		return r.spin(nil, 0)
+		return r.spin(context.Background(), 0)
 	}
 	if r.blocking && r.fd >= 0 {
-		return r.rawRead(nil, 0)
+		return r.rawRead(context.Background(), 0)
 	}
 	if r.timeout > 0 {
 		if err := r.nc.SetReadDeadline(time.Now().Add(r.timeout)); err != nil {
@@ -619,9 +619,6 @@ func earliest(a, b int64) int64 {
 // (dl, in Monotonic() time) has passed. Past the deadline it waits for the
 // context's own timer, so that the error is the context's.
 func ctxErr(ctx context.Context, now, dl int64) error {
-	if ctx == nil {
-		return nil
-	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -113,26 +113,26 @@ func (v View) Field(off int) uint64 { return le.Uint64(v.p[off&^7%PayloadSize:])
 
 // Heartbeat returns the view as a HeartbeatView; ok is false for another variant.
 func (v View) Heartbeat() (HeartbeatView, bool) {
-	return HeartbeatView{v.p}, v.Kind() == KindHeartbeat
+	return HeartbeatView(v), v.Kind() == KindHeartbeat
 }
 
 // Order returns the view as an OrderView; ok is false for another variant.
-func (v View) Order() (OrderView, bool) { return OrderView{v.p}, v.Kind() == KindOrder }
+func (v View) Order() (OrderView, bool) { return OrderView(v), v.Kind() == KindOrder }
 
 // OrderAck returns the view as an OrderAckView; ok is false for another variant.
-func (v View) OrderAck() (OrderAckView, bool) { return OrderAckView{v.p}, v.Kind() == KindOrderAck }
+func (v View) OrderAck() (OrderAckView, bool) { return OrderAckView(v), v.Kind() == KindOrderAck }
 
 // Trade returns the view as a TradeView; ok is false for another variant.
-func (v View) Trade() (TradeView, bool) { return TradeView{v.p}, v.Kind() == KindTrade }
+func (v View) Trade() (TradeView, bool) { return TradeView(v), v.Kind() == KindTrade }
 
 // CancelOrder returns the view as a CancelOrderView; ok is false for another variant.
 func (v View) CancelOrder() (CancelOrderView, bool) {
-	return CancelOrderView{v.p}, v.Kind() == KindCancelOrder
+	return CancelOrderView(v), v.Kind() == KindCancelOrder
 }
 
 // CancelAck returns the view as a CancelAckView; ok is false for another variant.
 func (v View) CancelAck() (CancelAckView, bool) {
-	return CancelAckView{v.p}, v.Kind() == KindCancelAck
+	return CancelAckView(v), v.Kind() == KindCancelAck
 }
 
 // HeartbeatView reads a Heartbeat in place; valid as long as its [View].

@@ -15,6 +15,7 @@ import (
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/table"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -146,7 +147,7 @@ func writeBenchTable(c *cli.Context, r benchResult) error {
 	rows := [][]string{
 		{"ping-pong rtt p50", fmt.Sprintf("%.1f µs", float64(r.PingP50Ns)/1e3), fmt.Sprintf("~%d µs", origRTT/time.Microsecond)},
 		{"ping-pong rtt p99", fmt.Sprintf("%.1f µs", float64(r.PingP99Ns)/1e3), "n/a"},
-		{"throughput", fmt.Sprintf("%.0f msgs/s", r.MsgsPerSec), fmt.Sprintf("~%d msgs/s", origMsgsPerSec)},
+		{"throughput", table.MsgRate(r.MsgsPerSec), "~" + table.MsgRate(origMsgsPerSec)},
 		{"serialize Order", fmt.Sprintf("%.1f ns, %d allocs", r.SerializeNs, r.SerializeAlloc), fmt.Sprintf("~%d ns", origSerNs)},
 		{"deserialize Order", fmt.Sprintf("%.1f ns, %d allocs", r.DeserializeNs, r.DeserAlloc), fmt.Sprintf("~%d ns", origDeNs)},
 	}

@@ -20,54 +20,57 @@ import (
 	"github.com/gigadex/gigadex/wire"
 )
 
-var capacityCommand = &cli.Command{
-	Name:  "capacity",
-	Usage: "find the highest message rate the peer sustains while its latency meets an SLO",
-	UsageText: "gigadex capacity --slo 'p99<50us,p99.9<200us' [--addr HOST:PORT] [--conns N] [--mix ...] [--reply echo|exchange]\n" +
-		"   [--step 5s] [--start 10k] [--max 10M] [--precision 2%] [--min-rate R] [--json] [-o FILE] [--hlog FILE]\n" +
-		"   with no --addr, an in-process echo server on 127.0.0.1 is used",
-	Description: "Each step runs open loop at one target rate for --step after --warmup, with latency measured from each\n" +
-		"message's scheduled send time (corrected for coordinated omission), as ping --rate does. The rate doubles\n" +
-		"from --start while steps pass, until the SLO breaks, errors appear or --max passes; then the search bisects\n" +
-		"between the last passing and the first failing rate until they are within --precision. The capacity is the\n" +
-		"highest target rate that passed. A step passes when every SLO term holds and at least 95% of the target\n" +
-		"rate was sent.\n\n" +
-		"If the generator falls short of a target (below 95%), or a step breaks the SLO only when latency is taken\n" +
-		"from the schedule and the generator's worst send lag exceeds the broken bound, while the latency from the\n" +
-		"actual sends still meets the SLO, the generator is the limit: the search stops and says what to change\n" +
-		"(more connections, a larger --window, more generator machines).\n\n" +
-		"Output: a table of every step and the verdict line\n" +
-		"   capacity: 412.0 k msgs/s at p99 41.2 us (SLO p99<50us, p99.9<200us)\n" +
-		"--json prints one document of schema gigadex.capacity/v1 instead (the table goes to stderr).\n" +
-		"gigadex report plot RESULT.json -o FILE.png draws latency against throughput, with the SLO and the capacity.\n\n" +
-		"Exit codes: 0 the search ended (also when the SLO already fails at --start: the capacity is then below\n" +
-		"--start, which the verdict says); 1 run error (the peer cannot be reached, errors at --start, or the generator\n" +
-		"was the limit below --min-rate); 2 usage; 3 the capacity is below --min-rate; 130 interrupted (the steps done\n" +
-		"and the best passing rate are printed).",
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "addr", Usage: "peer `HOST:PORT`; without it an in-process echo server on 127.0.0.1 is started", EnvVars: []string{"GIGADEX_ADDR"}},
-		&cli.StringFlag{Name: "slo", Usage: "latency objective, all terms must hold: `TERMS` such as 'p99<50us,p99.9<200us' (p50 p90 p99 p99.9 p99.99 max mean; < or <=)"},
-		&cli.IntFlag{Name: "conns", Aliases: []string{"c"}, Value: 1, Usage: "number of connections"},
-		&cli.StringFlag{Name: "mix", Value: "order=90,cancel=10", Usage: "message types in percent (heartbeat, order, order_ack, trade, cancel, cancel_ack); seeded and reproducible"},
-		&cli.StringFlag{Name: "reply", Value: "echo", Usage: "what the peer answers, and replies are checked against: echo or exchange"},
-		&cli.DurationFlag{Name: "step", Value: capacity.DefaultStep, Usage: "measured length of each step"},
-		&cli.DurationFlag{Name: "warmup", Value: capacity.DefaultWarmup, Usage: "warmup at the step's rate before each step, outside its measurement"},
-		&cli.StringFlag{Name: "start", Value: "10k", Usage: "first target `RATE`, msgs/s (10k, 1.5M)"},
-		&cli.StringFlag{Name: "max", Value: "10M", Usage: "highest target `RATE`, msgs/s"},
-		&cli.StringFlag{Name: "precision", Value: "2%", Usage: "stop bisecting when the failing rate is within `PCT` of the passing one"},
-		&cli.StringFlag{Name: "min-rate", Usage: "exit 3 when the capacity found is below `RATE` msgs/s (a CI gate)"},
-		&cli.IntFlag{Name: "window", Aliases: []string{"w"}, Usage: "messages in flight allowed per connection (0: sized for each rate, so that only a peer far outside the SLO fills it)"},
-		&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document (gigadex.capacity/v1) on stdout; the table goes to stderr"},
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"},
-		&cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no step lines while searching and no table: only the verdict line (with --json, only the JSON)"},
-		&cli.DurationFlag{Name: "reply-timeout", Value: 10 * time.Second, Usage: "fail a connection that gets no reply for this long while messages are in flight"},
-		&cli.DurationFlag{Name: "connect-timeout", Value: client.DefaultConnectTimeout, Usage: "bound on each dial"},
-		&cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller"},
-		&cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller"},
-		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the message mix"},
-	},
-	Action: runCapacity,
+// newCapacityCommand returns the capacity command with fresh flags.
+func newCapacityCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "capacity",
+		Usage: "find the highest message rate the peer sustains while its latency meets an SLO",
+		UsageText: "gigadex capacity --slo 'p99<50us,p99.9<200us' [--addr HOST:PORT] [--conns N] [--mix ...] [--reply echo|exchange]\n" +
+			"   [--step 5s] [--start 10k] [--max 10M] [--precision 2%] [--min-rate R] [--json] [-o FILE] [--hlog FILE]\n" +
+			"   with no --addr, an in-process echo server on 127.0.0.1 is used",
+		Description: "Each step runs open loop at one target rate for --step after --warmup, with latency measured from each\n" +
+			"message's scheduled send time (corrected for coordinated omission), as ping --rate does. The rate doubles\n" +
+			"from --start while steps pass, until the SLO breaks, errors appear or --max passes; then the search bisects\n" +
+			"between the last passing and the first failing rate until they are within --precision. The capacity is the\n" +
+			"highest target rate that passed. A step passes when every SLO term holds and at least 95% of the target\n" +
+			"rate was sent.\n\n" +
+			"If the generator falls short of a target (below 95%), or a step breaks the SLO only when latency is taken\n" +
+			"from the schedule and the generator's worst send lag exceeds the broken bound, while the latency from the\n" +
+			"actual sends still meets the SLO, the generator is the limit: the search stops and says what to change\n" +
+			"(more connections, a larger --window, more generator machines).\n\n" +
+			"Output: a table of every step and the verdict line\n" +
+			"   capacity: 412.0 k msgs/s at p99 41.2 us (SLO p99<50us, p99.9<200us)\n" +
+			"--json prints one document of schema gigadex.capacity/v1 instead (the table goes to stderr).\n" +
+			"gigadex report plot RESULT.json -o FILE.png draws latency against throughput, with the SLO and the capacity.\n\n" +
+			"Exit codes: 0 the search ended (also when the SLO already fails at --start: the capacity is then below\n" +
+			"--start, which the verdict says); 1 run error (the peer cannot be reached, errors at --start, the generator\n" +
+			"could not offer even --start, or it was the limit below --min-rate); 2 usage; 3 the capacity is below --min-rate; 130 interrupted (the steps done\n" +
+			"and the best passing rate are printed).",
+		Flags: []cli.Flag{
+			addrFlag,
+			&cli.StringFlag{Name: "slo", Usage: "latency objective, all terms must hold: `TERMS` such as 'p99<50us,p99.9<200us' (p50 p90 p99 p99.9 p99.99 max mean; < or <=)"},
+			connsFlag(1),
+			&cli.StringFlag{Name: "mix", Value: "order=90,cancel=10", Usage: "message types in percent (heartbeat, order, order_ack, trade, cancel, cancel_ack); seeded and reproducible"},
+			replyFlag,
+			durFlag("step", nil, capacity.DefaultStep, 10*time.Millisecond, maxDuration, "", "measured length of each step"),
+			durFlag("warmup", nil, capacity.DefaultWarmup, time.Millisecond, maxWarmup, "none", "warmup at the step's rate before each step, outside its measurement"),
+			&cli.StringFlag{Name: "start", Value: "10k", Usage: "first target `RATE`, msgs/s (10k, 1.5M)"},
+			&cli.StringFlag{Name: "max", Value: "10M", Usage: "highest target `RATE`, msgs/s"},
+			&cli.StringFlag{Name: "precision", Value: "2%", Usage: "stop bisecting when the failing rate is within `PCT` of the passing one"},
+			&cli.StringFlag{Name: "min-rate", Usage: "exit 3 when the capacity found is below `RATE` msgs/s (a CI gate)"},
+			countFlag("window", []string{"w"}, 0, 1, maxWindow, "automatic: sized for each rate, so that only a peer far outside the SLO fills it", "messages in flight allowed per connection"),
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document (gigadex.capacity/v1) on stdout; the table goes to stderr"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"},
+			&cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no step lines while searching and no table: only the verdict line (with --json, only the JSON)"},
+			durFlag("reply-timeout", nil, 10*time.Second, minTimeout, maxTimeout, "", "fail a connection that gets no reply for this long while messages are in flight"),
+			connectTimeoutFlag(),
+			&cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller"},
+			&cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller"},
+			&cli.GenericFlag{Name: "seed", Value: &uint64Value{n: 1}, Usage: "seed of the message mix (`N`: 0 to 18446744073709551615)"},
+		},
+		Action: runCapacity,
+	}
 }
 
 // capacityParseRate parses a rate in msgs/s: 2500, 10k, 1.5M, 2G.
@@ -123,32 +126,26 @@ func capacityConfig(c *cli.Context) (capacity.Config, float64, error) {
 	if cfg.Precision, err = capacityParsePrecision(c.String("precision")); err != nil {
 		return cfg, 0, usagef("--precision %v", err)
 	}
-	cfg.Step, cfg.Warmup = c.Duration("step"), c.Duration("warmup")
+	cfg.Step, cfg.Warmup = durationOf(c, "step"), durationOf(c, "warmup")
 	switch {
-	case cfg.Step <= 0:
-		return cfg, 0, usagef("--step must be positive, not %v", cfg.Step)
-	case cfg.Warmup < 0:
-		return cfg, 0, usagef("--warmup must not be negative, not %v", cfg.Warmup)
 	case cfg.Max < cfg.Start:
 		return cfg, 0, usagef("--max %s is below --start %s", c.String("max"), c.String("start"))
 	}
 	lc := client.LoadConfig{
 		Addr:           c.String("addr"),
-		Conns:          c.Int("conns"),
-		Window:         c.Int("window"),
-		Seed:           c.Uint64("seed"),
-		ReplyTimeout:   c.Duration("reply-timeout"),
-		ConnectTimeout: c.Duration("connect-timeout"),
+		Conns:          int(countOf(c, "conns")),
+		Window:         int(countOf(c, "window")),
+		Seed:           uint64Of(c, "seed"),
+		ReplyTimeout:   durationOf(c, "reply-timeout"),
+		ConnectTimeout: durationOf(c, "connect-timeout"),
 	}
-	switch {
-	case lc.Conns < 1:
-		return cfg, 0, usagef("--conns must be at least 1, not %d", lc.Conns)
-	case lc.Window < 0 || lc.Window > 1<<20:
-		return cfg, 0, usagef("--window must be from 1 to %d, or 0 for automatic, not %d", 1<<20, lc.Window)
-	case cfg.Start < float64(lc.Conns):
+	if lc.Addr != "" {
+		if err := checkAddr(lc.Addr); err != nil {
+			return cfg, 0, usagef("--addr %q: %v", lc.Addr, err)
+		}
+	}
+	if cfg.Start < float64(lc.Conns) {
 		return cfg, 0, usagef("--start %s is below the number of connections (%d): each connection needs at least 1 msg/s", c.String("start"), lc.Conns)
-	case lc.ReplyTimeout <= 0 || lc.ConnectTimeout <= 0:
-		return cfg, 0, usagef("--reply-timeout and --connect-timeout must be positive")
 	}
 	if lc.Mix, err = client.ParseMix(c.String("mix")); err != nil {
 		return cfg, 0, usagef("--mix: %v", err)
@@ -212,6 +209,9 @@ func runCapacity(c *cli.Context) error {
 		return cli.Exit(fmt.Sprint(err), exitRunError)
 	case res.Stop == capacity.ErrorsAtStart:
 		return cli.Exit(fmt.Sprintf("capacity: errors already at --start %s msgs/s: %s", capacity.FormatRate(cfg.Start), res.Steps[0].Note), exitRunError)
+	case res.Stop == capacity.GeneratorLimited && res.Capacity == 0:
+		return cli.Exit(fmt.Sprintf("capacity: nothing measured: the load generator could not offer even --start %s msgs/s (more --conns, a larger --window or more generator machines)",
+			capacity.FormatRate(cfg.Start)), exitRunError)
 	case minRate > 0 && res.Capacity < minRate && res.Stop == capacity.GeneratorLimited:
 		return cli.Exit(fmt.Sprintf("capacity: the load generator was the limit at %s msgs/s, below --min-rate %s: the peer was not tested that far",
 			capacity.FormatRate(res.Capacity), capacity.FormatRate(minRate)), exitRunError)

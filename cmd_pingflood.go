@@ -476,25 +476,34 @@ func writeHeapProfile(path string) error {
 }
 
 // generatorWarning explains, loudly, a rate-limited run whose generator did
-// not keep to its schedule: its corrected latencies include that lag.
+// not keep to its schedule: it sent less than 95% of the target, or more
+// than 1% of its sends left late. Its corrected latencies include that lag.
 func generatorWarning(run *report.Run, command string) string {
 	if run.TargetRate <= 0 || run.Elapsed <= 0 {
 		return ""
 	}
 	achieved := run.AchievedRate()
-	late := run.LateSends
-	lag := float64(run.MaxSendLag) / 1e6
 	short := achieved < 0.95*run.TargetRate
-	lateShare := float64(late) / float64(max(run.Sent, 1))
-	if !short && lateShare < 0.01 {
+	lateShare := float64(run.LateSends) / float64(max(run.Sent, 1))
+	late := lateShare >= 0.01
+	if !short && !late {
 		return ""
+	}
+	var what []string
+	if short {
+		what = append(what, fmt.Sprintf("it sent %.0f msgs/s, %.1f%% of the target %.0f msgs/s",
+			achieved, 100*achieved/run.TargetRate, run.TargetRate))
+	}
+	if late {
+		what = append(what, fmt.Sprintf("%d sends (%.1f%%) left more than %v behind schedule, the worst %.1f ms behind",
+			run.LateSends, 100*lateShare, client.LateSend, float64(run.MaxSendLag)/1e6))
 	}
 	advice := "a lower --rate, more --conns"
 	if command == "flood" {
 		advice = "a lower --rate, more --conns, a larger --window"
 	}
-	return fmt.Sprintf("WARNING: the load generator could not keep up: it sent %.0f msgs/s, %.1f%% of the target %.0f msgs/s; %d sends (%.1f%%) left more than %v behind schedule, the worst %.1f ms behind. Corrected latencies include this lag: use %s, or another machine for the generator.",
-		achieved, 100*achieved/run.TargetRate, run.TargetRate, late, 100*lateShare, client.LateSend, lag, advice)
+	return fmt.Sprintf("WARNING: the load generator could not keep to its schedule: %s. Corrected latencies include this lag: use %s, or another machine for the generator.",
+		strings.Join(what, "; "), advice)
 }
 
 func parseTags(kvs []string) map[string]string {

@@ -165,8 +165,11 @@ func TestGeneratorWarning(t *testing.T) {
 	if w := generatorWarning(run, "flood"); !strings.Contains(w, "--window") {
 		t.Errorf("flood warning does not suggest --window: %s", w)
 	}
-	run.Sent = 1990 // 995 msgs/s, no late sends: on schedule
-	run.LateSends = 0
+	run.Sent = 1990 // 995 msgs/s, but late: the warning speaks of lateness only
+	if w := generatorWarning(run, "ping"); !strings.Contains(w, "100 sends") || strings.Contains(w, "% of the target") {
+		t.Errorf("a run at its rate but late: %s", w)
+	}
+	run.LateSends = 0 // and now on schedule
 	if w := generatorWarning(run, "ping"); w != "" {
 		t.Errorf("a run on schedule warns: %s", w)
 	}

@@ -278,7 +278,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		newPingCommand(),
 		newFloodCommand(),
 		newBenchCommand(),
-		capacityCommand,
+		newCapacityCommand(),
 		reportCommand,
 	}
 	setUsage(cmds)

@@ -68,6 +68,7 @@ func TestJSONSchemaRealRuns(t *testing.T) {
 	}{
 		{"ping", []string{"ping", "--count", "200", "--json"}},
 		{"ping at a rate", []string{"ping", "--count", "200", "--rate", "2000", "--json"}},
+		{"ping with thresholds", []string{"ping", "--count", "200", "--json", "--threshold", "p99<10s", "--threshold", "msgs_per_sec>1"}},
 		{"flood", []string{"flood", "--duration", "1s", "--json"}},
 	}
 	for _, tt := range tests {

@@ -56,8 +56,9 @@ func bytesOf(n int64) string {
 	return si(float64(n), "", "B")
 }
 
-// msgRate formats messages per second ("11.10 M msgs/s").
-func msgRate(v float64) string { return si(v, " ", "msgs/s") }
+// MsgRate formats messages per second with an SI prefix and 4
+// significant digits, as the tables print them: "11.10 M msgs/s".
+func MsgRate(v float64) string { return si(v, " ", "msgs/s") }
 
 // byteRate formats bytes per second ("577.1 MB/s").
 func byteRate(v float64) string { return si(v, "", "B/s") }

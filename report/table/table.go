@@ -110,7 +110,7 @@ func render(w io.Writer, rend tw.Renderer, header []string, rows [][]string) err
 func Title(r *report.Run) string {
 	mode := "closed loop"
 	if r.TargetRate > 0 {
-		mode = fmt.Sprintf("target %s", msgRate(r.TargetRate))
+		mode = fmt.Sprintf("target %s", MsgRate(r.TargetRate))
 	}
 	parts := []string{mode}
 	switch r.Connections {
@@ -169,7 +169,7 @@ func latencyOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float6
 
 func summaryTable(r *report.Run) [][]string {
 	rows := [][]string{
-		{"throughput", msgRate(r.MsgsPerSec())},
+		{"throughput", MsgRate(r.MsgsPerSec())},
 		{"bandwidth received", byteRate(r.BytesPerSec())},
 		{"sent", fmt.Sprintf("%s, %s", msgs(r.Sent), bytesOf(r.BytesSent))},
 		{"received", fmt.Sprintf("%s, %s", msgs(r.Received), bytesOf(r.BytesReceived))},
@@ -180,11 +180,11 @@ func summaryTable(r *report.Run) [][]string {
 	// In closed loop the rate achieved is the throughput: no row of its own.
 	if r.TargetRate > 0 {
 		rows = append(rows, []string{"send rate target / achieved",
-			fmt.Sprintf("%s / %s", msgRate(r.TargetRate), msgRate(r.AchievedRate()))})
+			fmt.Sprintf("%s / %s", MsgRate(r.TargetRate), MsgRate(r.AchievedRate()))})
 	}
 	if s, ok := r.Spread(); ok && len(r.PerConn) > 1 {
 		rows = append(rows,
-			[]string{"per-connection throughput", fmt.Sprintf("%s .. %s", msgRate(s.MinMsgsPerSec), msgRate(s.MaxMsgsPerSec))},
+			[]string{"per-connection throughput", fmt.Sprintf("%s .. %s", MsgRate(s.MinMsgsPerSec), MsgRate(s.MaxMsgsPerSec))},
 			[]string{"per-connection rtt p99", fmt.Sprintf("%s .. %s", latencyWithUnit(float64(s.MinP99)), latencyWithUnit(float64(s.MaxP99)))},
 		)
 	}

@@ -86,15 +86,15 @@ func TestWriteComparisonMarkdown(t *testing.T) {
 
 func TestFormat(t *testing.T) {
 	tests := []struct{ got, want string }{
-		{msgRate(11098767.9), "11.10 M msgs/s"},
+		{MsgRate(11098767.9), "11.10 M msgs/s"},
 		{byteRate(577135931.1), "577.1 MB/s"},
 		{bytesOf(1155042304), "1.155 GB"},
 		{bytesOf(52), "52 B"},
-		{msgRate(999.96), "1.000 k msgs/s"},
+		{MsgRate(999.96), "1.000 k msgs/s"},
 		{sig(9999.6), "10000"},
 		{sig(99.996), "100.0"},
-		{msgRate(999_960), "1.000 M msgs/s"},
-		{msgRate(0.5), "0.500 msgs/s"},
+		{MsgRate(999_960), "1.000 M msgs/s"},
+		{MsgRate(0.5), "0.500 msgs/s"},
 		{msgs(9999), "9999 msgs"},
 		{msgs(5_829_120), "5.829 M msgs"},
 		{latencyWithUnit(18239), "18.24 µs"},

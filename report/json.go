@@ -48,6 +48,7 @@ type jsonRun struct {
 	ErrorSamples         []string          `json:"error_samples"`
 	Tags                 map[string]string `json:"tags"`
 	Env                  Env               `json:"env"`
+	Generator            *Generator        `json:"generator,omitempty"`
 	Merged               *jsonMerged       `json:"merged,omitempty"`
 }
 
@@ -161,6 +162,7 @@ func toJSON(r *Run) (*jsonRun, error) {
 		ErrorSamples:  r.ErrorSamples,
 		Tags:          r.Tags,
 		Env:           r.Env,
+		Generator:     r.Generator,
 	}
 	if doc.Schema == "" {
 		doc.Schema = Schema
@@ -255,6 +257,7 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 		ErrorSamples:   doc.ErrorSamples,
 		Tags:           doc.Tags,
 		Env:            doc.Env,
+		Generator:      doc.Generator,
 	}
 	if doc.Merged != nil {
 		m := Merged(*doc.Merged)

@@ -142,6 +142,10 @@ type Run struct {
 
 	Env Env // where the run was measured
 
+	// Generator says what the load generator itself cost during the
+	// window; nil for a run read from a file that has no such section.
+	Generator *Generator
+
 	// Merged is nil for a measured run. For a run built by [Merge] it holds
 	// the rates of the combined runs, which the rate methods report.
 	Merged *Merged

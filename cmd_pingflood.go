@@ -366,8 +366,12 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	if werr == nil {
 		werr = herr
 	}
-	if w := generatorWarning(run, cfg.Command); w != "" && !c.Bool("quiet") {
-		fmt.Fprintln(stderr, w)
+	if !c.Bool("quiet") {
+		for _, w := range []string{generatorWarning(run, cfg.Command), report.GeneratorWarning(run)} {
+			if w != "" {
+				fmt.Fprintln(stderr, w)
+			}
+		}
 	}
 	if p := c.String("memprofile"); p != "" {
 		if err := writeHeapProfile(p); err != nil {

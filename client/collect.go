@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -79,6 +81,7 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 	run.ReconnectGap = time.Duration(gap)
 	run.LateSends = late
 	run.MaxSendLag = time.Duration(maxLag)
+	run.Generator = generatorOf(rs, ws, started)
 	if ctx.Err() != nil {
 		run.Interrupted = true
 		return run, ctx.Err()
@@ -186,4 +189,30 @@ func (cfg *LoadConfig) configMap() map[string]any {
 		m["warmup"] = cfg.Warmup.String()
 	}
 	return m
+}
+
+// generatorOf builds the result's generator section from the workers: the
+// I/O mode of the first connection, and in rate mode their send lags.
+// GC figures cover the window's start to the end of the run (drain
+// included); none are given when the window never started.
+func generatorOf(rs *runState, ws []*worker, started bool) *report.Generator {
+	from, to := rs.gcFrom, rs.gcFrom
+	if started {
+		to = readGC()
+	}
+	var lags *hdrhistogram.PackedHistogram
+	for _, w := range ws {
+		if w.lags == nil {
+			continue
+		}
+		if lags == nil {
+			lags = report.NewPackedHistogram()
+		}
+		lags.Merge(w.lags)
+	}
+	mode := "poller"
+	if len(ws) > 0 {
+		mode = ws[0].c.ioMode()
+	}
+	return generatorReport(mode, from, to, lags)
 }

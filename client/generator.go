@@ -44,7 +44,7 @@ func clockReadCost() float64 {
 // generatorReport builds the result's generator section: the I/O mode,
 // where the generator ran, what the collector took during the window, and
 // in rate mode the send lag distribution (lag is nil in closed loop).
-func generatorReport(mode string, atStart, atEnd gcReading, lag *hdrhistogram.Histogram) *report.Generator {
+func generatorReport(mode string, atStart, atEnd gcReading, lag *hdrhistogram.PackedHistogram) *report.Generator {
 	g := &report.Generator{
 		IOMode:      mode,
 		GOMAXPROCS:  runtime.GOMAXPROCS(0),
@@ -55,11 +55,24 @@ func generatorReport(mode string, atStart, atEnd gcReading, lag *hdrhistogram.Hi
 	}
 	if lag != nil && lag.TotalCount() > 0 {
 		g.SendLag = &report.SendLag{
-			P50:   lag.ValueAtQuantile(50),
-			P99:   lag.ValueAtQuantile(99),
+			P50:   lag.ValueAtPercentile(50),
+			P99:   lag.ValueAtPercentile(99),
 			Max:   lag.Max(),
 			Count: lag.TotalCount(),
 		}
 	}
 	return g
+}
+
+// ioMode names how c waits for data: "blocking" (raw receives on a
+// blocking socket), "busy-poll" (spinning on non-blocking reads) or
+// "poller" (Go's network poller).
+func (c *Conn) ioMode() string {
+	switch r := &c.Receiver; {
+	case r.busyPoll:
+		return "busy-poll"
+	case r.blocking && r.fd >= 0:
+		return "blocking"
+	}
+	return "poller"
 }

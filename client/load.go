@@ -173,6 +173,7 @@ type runState struct {
 	stop   atomic.Bool // stop sending and drain: interrupted or past the end
 	ctx    context.Context
 	cancel context.CancelFunc // ends ctx: at an interrupt, or when the run is aborted
+	gcFrom gcReading          // the collector's totals when the window started; set by watch
 }
 
 const maxErrSamples = 5
@@ -205,6 +206,7 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 		}
 		if cfg.Rate > 0 {
 			w.sched = newSchedule(cfg.Rate, i, len(conns))
+			w.lags = report.NewPackedHistogram()
 		} else {
 			w.phase.warmupLeft = share(cfg.WarmupCount, i, len(conns))
 		}
@@ -255,8 +257,12 @@ func (rs *runState) watch(ctx context.Context, ws []*worker, done <-chan struct{
 	}
 	check := time.NewTicker(100 * time.Millisecond)
 	defer check.Stop()
+	decided := rs.win.decided
 	for {
 		select {
+		case <-decided:
+			rs.gcFrom = readGC()
+			decided = nil
 		case <-done:
 			return
 		case <-ctx.Done():

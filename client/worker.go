@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -24,7 +26,8 @@ type worker struct {
 	key   uint64 // seeds the mix for this connection
 	ring  ring
 	sched schedule
-	sent  uint64 // sequence number of the next message
+	lags  *hdrhistogram.PackedHistogram // rate mode: send lag of each measured message, ns
+	sent  uint64                        // sequence number of the next message
 	acked int64
 	phase phase
 
@@ -410,8 +413,8 @@ func (w *worker) sentAt(first uint64, t int64) {
 		sl.actual = t
 		if !w.sched.paced() {
 			sl.intended = t
-		} else {
-			w.sched.lag(seq, t)
+		} else if lag := w.sched.lag(seq, t); sl.measured {
+			w.lags.RecordValue(max(lag, 0))
 		}
 		if sl.measured {
 			w.tally.measSent++

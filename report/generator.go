@@ -41,11 +41,20 @@ func (g *Generator) String() string {
 	if g.CPUAffinity != "" {
 		fmt.Fprintf(&b, ", CPUs %s", g.CPUAffinity)
 	}
-	fmt.Fprintf(&b, ", GC %d (%v pause), clock %.0fns", g.GCCycles, time.Duration(g.GCPauseNs), g.ClockReadNs)
+	fmt.Fprintf(&b, ", GC %d (%v pause), clock %.0fns", g.GCCycles, sig4(time.Duration(g.GCPauseNs)), g.ClockReadNs)
 	if l := g.SendLag; l != nil {
-		fmt.Fprintf(&b, ", send lag p50 %v p99 %v max %v", time.Duration(l.P50), time.Duration(l.P99), time.Duration(l.Max))
+		fmt.Fprintf(&b, ", send lag p50 %v p99 %v max %v", sig4(time.Duration(l.P50)), sig4(time.Duration(l.P99)), sig4(time.Duration(l.Max)))
 	}
 	return b.String()
+}
+
+// sig4 rounds d to 4 significant digits: 8.413ms, not 8.413183ms.
+func sig4(d time.Duration) time.Duration {
+	p := time.Duration(1)
+	for d/p >= 10000 {
+		p *= 10
+	}
+	return d.Round(p)
 }
 
 // GeneratorWarning returns a warning when a coordinated-omission-corrected
@@ -63,5 +72,5 @@ func GeneratorWarning(r *Run) string {
 		return ""
 	}
 	return fmt.Sprintf("WARNING: the generator's send lag p99 (%v) exceeds the measured p50 rtt (%v): the corrected latencies are largely the generator's own delay",
-		time.Duration(lag), time.Duration(p50))
+		sig4(time.Duration(lag)), sig4(time.Duration(p50)))
 }

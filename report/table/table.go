@@ -196,6 +196,9 @@ func footer(r *report.Run) string {
 	if r.Env != (report.Env{}) { // a run read from an interval log has none
 		lines = append(lines, "env: "+r.Env.String())
 	}
+	if r.Generator != nil {
+		lines = append(lines, "generator: "+r.Generator.String())
+	}
 	for _, e := range r.ErrorSamples {
 		lines = append(lines, "error: "+e)
 	}

@@ -121,7 +121,7 @@ func TestConnectTimeout(t *testing.T) {
 	}{
 		{"tls handshake never answered", silent, []client.Option{client.WithTLS(&tls.Config{RootCAs: pool})}, "the TLS handshake did not finish within the connect timeout (300ms)"},
 	}
-	if full := fullListener(t); full != "" {
+	if full := testutil.FullListener(t); full != "" {
 		cases = append(cases, struct {
 			name, addr string
 			opts       []client.Option
@@ -140,13 +140,6 @@ func TestConnectTimeout(t *testing.T) {
 			}
 		})
 	}
-}
-
-// fullListener returns a loopback listener whose accept queue is full, or
-// "" if the system does not let one fill.
-func fullListener(t *testing.T) string {
-	t.Helper()
-	return fullListenerOS(t)
 }
 
 func TestTLSMistakes(t *testing.T) {

@@ -2,7 +2,6 @@ package reliability_test
 
 import (
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/report"
 )
 
@@ -167,25 +165,9 @@ func TestInterruptWhileConnecting(t *testing.T) {
 // queue is full, so that a new connection waits in SYN-SENT: a listen
 // backlog of 0 holds one connection, which is made and never accepted.
 func fullListener(t *testing.T) string {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*unix.SockaddrInet4).Port))
-	dialRaw(t, addr) // fills the queue
-	if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-		c.Close()
+	t.Helper()
+	addr := testutil.FullListener(t)
+	if addr == "" {
 		t.Skip("the accept queue did not fill up: a connection attempt cannot be held")
 	}
 	return addr

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gigadex/gigadex/internal/testutil"
 
 	"github.com/gigadex/gigadex/capacity"
 	"github.com/gigadex/gigadex/client"
@@ -264,7 +265,7 @@ func TestCapacityPlot(t *testing.T) {
 	if _, errs, code := runCLI(t, "", "report", "plot", js, "-o", pngPath); code != 0 {
 		t.Fatalf("report plot: exit %d: %s", code, errs)
 	}
-	checkCapacityPNG(t, pngPath)
+	testutil.CheckPNG(t, pngPath, image.Point{768, 480})
 
 	// The same from stdin, as SVG.
 	data, _ := os.ReadFile(js)
@@ -293,36 +294,5 @@ func TestCapacityPlot(t *testing.T) {
 	// A run still plots as before.
 	if _, errs, code := runCLI(t, "", "report", "plot", run, "-o", filepath.Join(dir, "run.png")); code != 0 {
 		t.Errorf("plot of a run: exit %d: %s", code, errs)
-	}
-}
-
-func checkCapacityPNG(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := img.Bounds().Size(); got != (image.Point{768, 480}) {
-		t.Errorf("size %v", got)
-	}
-	colours := map[[4]uint32]bool{}
-	nonWhite := 0
-	bd := img.Bounds()
-	for y := bd.Min.Y; y < bd.Max.Y; y++ {
-		for x := bd.Min.X; x < bd.Max.X; x++ {
-			r, g, b, a := img.At(x, y).RGBA()
-			colours[[4]uint32{r, g, b, a}] = true
-			if r < 0xf000 || g < 0xf000 || b < 0xf000 {
-				nonWhite++
-			}
-		}
-	}
-	if len(colours) < 20 || nonWhite < bd.Dx()*bd.Dy()/100 {
-		t.Errorf("%d colours, %d non-white pixels: the plot looks blank", len(colours), nonWhite)
 	}
 }

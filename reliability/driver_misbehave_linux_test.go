@@ -1,11 +1,8 @@
 package reliability_test
 
 import (
-	mrand "math/rand/v2"
 	"net"
-	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -81,15 +78,7 @@ func misbehavingPeers() []misbehavingPeer {
 // a random moment between 300 ms and 1.5 s after it starts: it must exit
 // 130 within 1 s with a complete JSON result marked interrupted.
 func TestDriverAgainstMisbehavingPeers(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv(signalSeedEnv); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("%s: %v", signalSeedEnv, err)
-		}
-	}
-	t.Logf("seed %d (replay with %s=%d)", seed, signalSeedEnv, seed)
-	rng := mrand.New(mrand.NewPCG(seed, 0))
+	rng := signalRand(t)
 	connectTimeout, connectArgs := connectTimeoutArgs(t)
 	t.Logf("connect timeout %v %q", connectTimeout, connectArgs)
 	for _, peer := range misbehavingPeers() {

@@ -14,9 +14,25 @@ import (
 	"github.com/gigadex/gigadex/report"
 )
 
-// signalSeedEnv sets the seed of TestInterruptAtRandomMoments, to replay a
-// failure; by default it comes from the clock and is logged.
+// signalSeedEnv sets the seed of the tests that send signals at random
+// moments, to replay a failure; by default it comes from the clock and is
+// logged.
 const signalSeedEnv = "GIGADEX_SIGNAL_SEED"
+
+// signalRand returns a generator seeded from signalSeedEnv, or from the
+// clock, and logs the seed so that a failure can be replayed.
+func signalRand(t *testing.T) *rand.Rand {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(signalSeedEnv); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s: %v", signalSeedEnv, err)
+		}
+	}
+	t.Logf("seed %d (replay with %s=%d)", seed, signalSeedEnv, seed)
+	return rand.New(rand.NewPCG(seed, 0))
+}
 
 // TestInterruptAtRandomMoments sends SIGINT or SIGTERM to ping and flood
 // (with --json, -o FILE and --hlog FILE) after a random delay between 50 ms
@@ -33,15 +49,7 @@ func TestInterruptAtRandomMoments(t *testing.T) {
 	if testing.Short() {
 		runs = 4
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv(signalSeedEnv); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("%s: %v", signalSeedEnv, err)
-		}
-	}
-	t.Logf("seed %d (replay with %s=%d)", seed, signalSeedEnv, seed)
-	rng := rand.New(rand.NewPCG(seed, 0))
+	rng := signalRand(t)
 	gigadex(t) // build before the clock starts
 	for i := range runs {
 		cmd := []string{"ping", "flood"}[i%2]

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -118,31 +117,11 @@ func TestBusyPollPing(t *testing.T) {
 	}
 }
 
-// pipeConn serves a scripted peer over a real loopback connection.
+// scriptedPeer serves a scripted peer over a real loopback connection, to
+// a client with a receive timeout of 5 s.
 func scriptedPeer(t *testing.T, script func(net.Conn)) *client.Conn {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		nc, err := ln.Accept()
-		ln.Close()
-		if err != nil {
-			return
-		}
-		script(nc)
-		nc.Close()
-	}()
-	c, err := client.Dial(testCtx(t), ln.Addr().String(), client.WithRecvTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(); wg.Wait() })
-	return c
+	return peer(t, script, client.WithRecvTimeout(5*time.Second))
 }
 
 func TestRecvErrors(t *testing.T) {

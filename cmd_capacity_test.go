@@ -70,15 +70,7 @@ func capacityKnownPeerOnce(t *testing.T, addr string, hi float64) (float64, bool
 	if err != nil || string(saved) != out {
 		t.Errorf("-o file differs from stdout (%v)", err)
 	}
-	f, err := os.Open(hlog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ivs, err := report.ReadHistogramLog(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ivs := readHlog(t, hlog)
 	tags := map[string]bool{}
 	for _, iv := range ivs {
 		tags[iv.Tag] = true

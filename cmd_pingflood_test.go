@@ -53,14 +53,8 @@ func TestFloodJSON(t *testing.T) {
 	if run.Received == 0 || run.RTT.TotalCount() != run.Received || run.Tags["agent"] != "a1" {
 		t.Errorf("received %d, histogram %d, tags %v", run.Received, run.RTT.TotalCount(), run.Tags)
 	}
-	f, err := os.Open(hlog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ivs, err := report.ReadHistogramLog(f)
-	if err != nil || len(ivs) == 0 {
-		t.Fatalf("hlog: %d intervals, %v", len(ivs), err)
+	if ivs := readHlog(t, hlog); len(ivs) == 0 {
+		t.Fatal("hlog: no intervals")
 	}
 }
 

@@ -73,6 +73,21 @@ func readResult(t *testing.T, path string) *report.Run {
 	return r
 }
 
+// readHlog reads the histogram log at path.
+func readHlog(t *testing.T, path string) []report.Interval {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ivs, err := report.ReadHistogramLog(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ivs
+}
+
 func TestReportCompareExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	base := writeResult(t, dir, "base.json", 1000, 10*time.Microsecond, 30*time.Microsecond, nil)
@@ -436,15 +451,7 @@ func TestDistributedMerge(t *testing.T) {
 	if _, errOut, code := runCLI(t, "", append(append([]string{"report", "merge"}, logs...), "-o", mergedLog)...); code != exitOK {
 		t.Fatalf("report merge of logs: exit %d: %s", code, errOut)
 	}
-	f, err := os.Open(mergedLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ivs, err := report.ReadHistogramLog(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ivs := readHlog(t, mergedLog)
 	var n int64
 	for _, iv := range ivs {
 		n += iv.Hist.TotalCount()

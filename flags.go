@@ -101,42 +101,67 @@ func formatCount(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// countValue is an integer flag with SI suffixes and a range. zeroMeans,
-// if set, allows 0 besides the range and says what it means.
-type countValue struct {
-	n         int64
-	min, max  int64
+// rangeValue is a flag with a range: a count (int64, with SI suffixes)
+// or a duration. zeroMeans, if set, allows 0 besides the range and says
+// what it means.
+type rangeValue[T int64 | time.Duration] struct {
+	v         T
+	min, max  T
 	zeroMeans string
 }
 
-func (v *countValue) Set(s string) error {
-	n, err := parseCount(s)
+// countValue is an integer flag with SI suffixes and a range.
+type countValue = rangeValue[int64]
+
+// durationValue is a duration flag with a range.
+type durationValue = rangeValue[time.Duration]
+
+func (v *rangeValue[T]) Set(s string) error {
+	x, err := v.parse(s)
 	if err != nil {
 		return err
 	}
-	if n == 0 && v.zeroMeans != "" {
-		v.n = 0
+	if x == 0 && v.zeroMeans != "" {
+		v.v = 0
 		return nil
 	}
-	if n < v.min || n > v.max {
-		return fmt.Errorf("must be from %s to %s%s", formatCount(v.min), formatCount(v.max), v.zeroNote())
+	if x < v.min || x > v.max {
+		return fmt.Errorf("must be from %s", v.rangeText())
 	}
-	v.n = n
+	v.v = x
 	return nil
 }
 
-func (v *countValue) zeroNote() string {
+// parse reads a count with parseCount, a duration with parseDuration.
+func (v *rangeValue[T]) parse(s string) (T, error) {
+	if _, ok := any(v.v).(time.Duration); ok {
+		d, err := parseDuration(s)
+		return T(d), err
+	}
+	n, err := parseCount(s)
+	return T(n), err
+}
+
+// format prints a count with formatCount, a duration with shortDuration.
+func (v *rangeValue[T]) format(x T) string {
+	if _, ok := any(x).(time.Duration); ok {
+		return shortDuration(time.Duration(x))
+	}
+	return formatCount(int64(x))
+}
+
+func (v *rangeValue[T]) zeroNote() string {
 	if v.zeroMeans == "" {
 		return ""
 	}
 	return ", or 0 for " + v.zeroMeans
 }
 
-func (v *countValue) String() string { return formatCount(v.n) }
+func (v *rangeValue[T]) String() string { return v.format(v.v) }
 
 // rangeText describes the accepted values, for --help.
-func (v *countValue) rangeText() string {
-	return fmt.Sprintf("%s to %s%s", formatCount(v.min), formatCount(v.max), v.zeroNote())
+func (v *rangeValue[T]) rangeText() string {
+	return fmt.Sprintf("%s to %s%s", v.format(v.min), v.format(v.max), v.zeroNote())
 }
 
 // rateValue is a message rate in msgs/s with SI suffixes; 0 is closed loop.
@@ -158,43 +183,6 @@ func (v *rateValue) Set(s string) error {
 }
 
 func (v *rateValue) String() string { return strconv.FormatFloat(v.r, 'g', -1, 64) }
-
-// durationValue is a duration flag with a range. zeroMeans, if set,
-// allows 0 besides the range and says what it means.
-type durationValue struct {
-	d         time.Duration
-	min, max  time.Duration
-	zeroMeans string
-}
-
-func (v *durationValue) Set(s string) error {
-	d, err := parseDuration(s)
-	if err != nil {
-		return err
-	}
-	if d == 0 && v.zeroMeans != "" {
-		v.d = 0
-		return nil
-	}
-	if d < v.min || d > v.max {
-		return fmt.Errorf("must be from %s to %s%s", shortDuration(v.min), shortDuration(v.max), v.zeroNote())
-	}
-	v.d = d
-	return nil
-}
-
-func (v *durationValue) zeroNote() string {
-	if v.zeroMeans == "" {
-		return ""
-	}
-	return ", or 0 for " + v.zeroMeans
-}
-
-func (v *durationValue) String() string { return shortDuration(v.d) }
-
-func (v *durationValue) rangeText() string {
-	return fmt.Sprintf("%s to %s%s", shortDuration(v.min), shortDuration(v.max), v.zeroNote())
-}
 
 // shortDuration prints d without zero minutes and seconds: 1h, not 1h0m0s.
 func shortDuration(d time.Duration) string {
@@ -347,23 +335,23 @@ func checkHostPort(addr string, minPort int) error {
 // running the command line twice in one process starts from the defaults.
 
 func countFlag(name string, aliases []string, def int64, min, max int64, zeroMeans, usage string) *cli.GenericFlag {
-	v := &countValue{n: def, min: min, max: max, zeroMeans: zeroMeans}
+	v := &countValue{v: def, min: min, max: max, zeroMeans: zeroMeans}
 	return &cli.GenericFlag{Name: name, Aliases: aliases, Value: v,
 		Usage: fmt.Sprintf("%s (`N`: %s; accepts 10k, 1.5M)", usage, v.rangeText())}
 }
 
 func durFlag(name string, aliases []string, def, min, max time.Duration, zeroMeans, usage string) *cli.GenericFlag {
-	v := &durationValue{d: def, min: min, max: max, zeroMeans: zeroMeans}
+	v := &durationValue{v: def, min: min, max: max, zeroMeans: zeroMeans}
 	return &cli.GenericFlag{Name: name, Aliases: aliases, Value: v,
 		Usage: fmt.Sprintf("%s (`D`: %s)", usage, v.rangeText())}
 }
 
 // Reading flag values.
 
-func countOf(c *cli.Context, name string) int64 { return c.Generic(name).(*countValue).n }
+func countOf(c *cli.Context, name string) int64 { return c.Generic(name).(*countValue).v }
 
 func durationOf(c *cli.Context, name string) time.Duration {
-	return c.Generic(name).(*durationValue).d
+	return c.Generic(name).(*durationValue).v
 }
 
 func rateOf(c *cli.Context, name string) float64 { return c.Generic(name).(*rateValue).r }

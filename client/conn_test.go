@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,11 +24,7 @@ var everyType = []wire.Message{
 
 func TestEveryMessageTypeEchoed(t *testing.T) {
 	addr := startEcho(t)
-	c, err := client.Dial(testCtx(t), addr, client.WithRecvTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr, client.WithRecvTimeout(5*time.Second))
 	for _, m := range everyType {
 		if err := c.SendFlush(m); err != nil {
 			t.Fatal(err)
@@ -64,11 +59,7 @@ func TestEveryMessageTypeEchoed(t *testing.T) {
 
 func TestExchangeReplies(t *testing.T) {
 	addr := startEcho(t, echo.WithReply(echo.ReplyExchange))
-	c, err := client.Dial(testCtx(t), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr)
 	c.Send(wire.Order{ID: 5, Price: 1, Quantity: 1})
 	c.Send(wire.CancelOrder{ID: 6})
 	c.SendFlush(wire.Trade{MakerID: 1})
@@ -80,7 +71,7 @@ func TestExchangeReplies(t *testing.T) {
 	if a, ok := v.CancelAck(); !ok || a.ID() != 6 {
 		t.Errorf("CancelOrder answered with %v", v.Message())
 	}
-	v, err = c.Recv()
+	v, err := c.Recv()
 	if err != nil || v.Message() != (wire.Trade{MakerID: 1}) {
 		t.Errorf("Trade answered with %v, %v", v.Message(), err)
 	}
@@ -88,11 +79,7 @@ func TestExchangeReplies(t *testing.T) {
 
 func TestPing(t *testing.T) {
 	addr := startEcho(t)
-	c, err := client.Dial(testCtx(t), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr)
 	for i := 0; i < 100; i++ {
 		rtt, err := c.Ping(testCtx(t))
 		if err != nil {
@@ -106,11 +93,7 @@ func TestPing(t *testing.T) {
 
 func TestBusyPollPing(t *testing.T) {
 	addr := startEcho(t)
-	c, err := client.Dial(testCtx(t), addr, client.WithBusyPoll(true), client.WithRecvTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr, client.WithBusyPoll(true), client.WithRecvTimeout(5*time.Second))
 	for i := 0; i < 50; i++ {
 		if _, err := c.Ping(testCtx(t)); err != nil {
 			t.Fatal(err)
@@ -118,31 +101,11 @@ func TestBusyPollPing(t *testing.T) {
 	}
 }
 
-// pipeConn serves a scripted peer over a real loopback connection.
+// scriptedPeer serves a scripted peer over a real loopback connection, to
+// a client with a receive timeout of 5 s.
 func scriptedPeer(t *testing.T, script func(net.Conn)) *client.Conn {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		nc, err := ln.Accept()
-		ln.Close()
-		if err != nil {
-			return
-		}
-		script(nc)
-		nc.Close()
-	}()
-	c, err := client.Dial(testCtx(t), ln.Addr().String(), client.WithRecvTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(); wg.Wait() })
-	return c
+	return peer(t, script, client.WithRecvTimeout(5*time.Second))
 }
 
 func TestRecvErrors(t *testing.T) {
@@ -209,11 +172,7 @@ func TestRecvTimeout(t *testing.T) {
 // TestSplit sends and receives on two goroutines at once (run it with -race).
 func TestSplit(t *testing.T) {
 	addr := startEcho(t)
-	c, err := client.Dial(testCtx(t), addr, client.WithRecvTimeout(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr, client.WithRecvTimeout(10*time.Second))
 	s, r := c.Split()
 	const n = 20000
 	errc := make(chan error, 1)
@@ -248,11 +207,7 @@ func TestSendAndRecvDoNotAllocate(t *testing.T) {
 		t.Skip("the race detector allocates")
 	}
 	addr := startEcho(t)
-	c, err := client.Dial(testCtx(t), addr, client.WithRecvTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr, client.WithRecvTimeout(5*time.Second))
 	o := wire.Order{ID: 1, Price: 2, Quantity: 3}
 	var sink uint64
 	allocs := testing.AllocsPerRun(500, func() {

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
 )
 
@@ -27,6 +28,17 @@ func startEcho(t testing.TB, opts ...echo.Option) string {
 		srv.Shutdown(ctx)
 	})
 	return addr.String()
+}
+
+// dial connects to addr; the connection is closed when the test ends.
+func dial(t testing.TB, addr string, opts ...client.Option) *client.Conn {
+	t.Helper()
+	c, err := client.Dial(testCtx(t), addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func testCtx(t testing.TB) context.Context {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"net"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,46 +17,6 @@ import (
 // hangBound is how long past its planned end a run may take before a test
 // calls it hung: generous, for a shared machine; a hang is minutes.
 const hangBound = 3 * time.Second
-
-// listen starts a loopback listener whose connections are handed to serve
-// (which owns them); everything is closed when the test ends.
-func listen(t *testing.T, serve func(net.Conn)) (string, *atomic.Int64) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var accepted atomic.Int64
-	var mu sync.Mutex
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() { defer wg.Done(); serve(c) }()
-		}
-	}()
-	return ln.Addr().String(), &accepted
-}
 
 // hold keeps a connection open without reading it.
 func hold(net.Conn) {}
@@ -90,7 +48,7 @@ type runResult struct {
 // socket buffers ends at its duration plus the drain, and at an interrupt,
 // though every write blocks.
 func TestPeerThatNeverReads(t *testing.T) {
-	addr, _ := listen(t, hold)
+	addr, _ := testutil.Listen(t, hold)
 	cfg := client.LoadConfig{Command: "flood", Addr: addr, Conns: 2, Window: 1 << 20, Duration: 300 * time.Millisecond, Drain: 200 * time.Millisecond}
 	res, err := timed(t, testCtx(t), cfg, cfg.Duration+cfg.Drain)
 	if !errors.Is(err, client.ErrNothingMeasured) || res.received != 0 || res.errors == 0 {
@@ -108,7 +66,7 @@ func TestPeerThatNeverReads(t *testing.T) {
 
 // TestPeerThatNeverAnswers: reads everything, answers nothing.
 func TestPeerThatNeverAnswers(t *testing.T) {
-	addr, _ := listen(t, func(c net.Conn) {
+	addr, _ := testutil.Listen(t, func(c net.Conn) {
 		buf := make([]byte, 4096)
 		for {
 			if _, err := c.Read(buf); err != nil {
@@ -154,7 +112,7 @@ func TestDialFailureGivesAResult(t *testing.T) {
 // TestConnectTimeout: a peer whose accept queue is full, and one that
 // never answers the TLS handshake, fail the run after ConnectTimeout.
 func TestConnectTimeout(t *testing.T) {
-	silent, _ := listen(t, hold)
+	silent, _ := testutil.Listen(t, hold)
 	_, pool := testutil.SelfSigned(t)
 	cases := []struct {
 		name, addr string
@@ -163,7 +121,7 @@ func TestConnectTimeout(t *testing.T) {
 	}{
 		{"tls handshake never answered", silent, []client.Option{client.WithTLS(&tls.Config{RootCAs: pool})}, "the TLS handshake did not finish within the connect timeout (300ms)"},
 	}
-	if full := fullListener(t); full != "" {
+	if full := testutil.FullListener(t); full != "" {
 		cases = append(cases, struct {
 			name, addr string
 			opts       []client.Option
@@ -182,13 +140,6 @@ func TestConnectTimeout(t *testing.T) {
 			}
 		})
 	}
-}
-
-// fullListener returns a loopback listener whose accept queue is full, or
-// "" if the system does not let one fill.
-func fullListener(t *testing.T) string {
-	t.Helper()
-	return fullListenerOS(t)
 }
 
 func TestTLSMistakes(t *testing.T) {
@@ -210,7 +161,7 @@ func TestTLSMistakes(t *testing.T) {
 }
 
 func TestForeignPeer(t *testing.T) {
-	addr, _ := listen(t, func(c net.Conn) {
+	addr, _ := testutil.Listen(t, func(c net.Conn) {
 		c.Read(make([]byte, 512))
 		c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n400 Bad Request"))
 	})
@@ -225,7 +176,7 @@ func TestForeignPeer(t *testing.T) {
 // TestReconnectBacksOff: against a peer that accepts and closes at once,
 // --reconnect redials a handful of times a second, not thousands.
 func TestReconnectBacksOff(t *testing.T) {
-	addr, accepted := listen(t, func(c net.Conn) { c.Close() })
+	addr, accepted := testutil.Listen(t, func(c net.Conn) { c.Close() })
 	const d = 1500 * time.Millisecond
 	cfg := client.LoadConfig{Command: "ping", Addr: addr, Duration: d, Reconnect: true, Drain: 100 * time.Millisecond}
 	res, err := timed(t, testCtx(t), cfg, d+cfg.Drain)

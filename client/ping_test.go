@@ -264,11 +264,7 @@ func TestPingDoesNotAllocate(t *testing.T) {
 	addr := startEcho(t)
 	for _, mode := range ioModes {
 		t.Run(mode.name, func(t *testing.T) {
-			c, err := client.Dial(testCtx(t), addr, append([]client.Option{client.WithRecvTimeout(10 * time.Second)}, mode.opts...)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := dial(t, addr, append([]client.Option{client.WithRecvTimeout(10 * time.Second)}, mode.opts...)...)
 			ctx := testCtx(t)
 			var perr error
 			if allocs := testing.AllocsPerRun(200, func() {

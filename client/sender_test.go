@@ -31,11 +31,7 @@ func TestCloseWrite(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := startEcho(t, tt.srvOpts...)
-			c, err := client.Dial(testCtx(t), addr, append([]client.Option{client.WithRecvTimeout(10 * time.Second)}, tt.opts...)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := dial(t, addr, append([]client.Option{client.WithRecvTimeout(10 * time.Second)}, tt.opts...)...)
 			s, r := c.Split()
 			const n = 3000 // more than one write buffer and than the socket holds at once
 			errc := make(chan error, 1)
@@ -79,11 +75,7 @@ func TestCloseWrite(t *testing.T) {
 // nothing panics, and the connection keeps working.
 func TestSendValidates(t *testing.T) {
 	addr := startEcho(t)
-	c, err := client.Dial(testCtx(t), addr, client.WithRecvTimeout(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr, client.WithRecvTimeout(10*time.Second))
 	if err := c.Send(wire.CancelOrder{ID: 1}); err != nil { // one good frame already buffered
 		t.Fatal(err)
 	}

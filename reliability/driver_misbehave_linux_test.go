@@ -1,19 +1,8 @@
 package reliability_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	mrand "math/rand/v2"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gigadex/gigadex/client"
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -88,15 +78,7 @@ func misbehavingPeers() []misbehavingPeer {
 // a random moment between 300 ms and 1.5 s after it starts: it must exit
 // 130 within 1 s with a complete JSON result marked interrupted.
 func TestDriverAgainstMisbehavingPeers(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv(signalSeedEnv); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("%s: %v", signalSeedEnv, err)
-		}
-	}
-	t.Logf("seed %d (replay with %s=%d)", seed, signalSeedEnv, seed)
-	rng := mrand.New(mrand.NewPCG(seed, 0))
+	rng := signalRand(t)
 	connectTimeout, connectArgs := connectTimeoutArgs(t)
 	t.Logf("connect timeout %v %q", connectTimeout, connectArgs)
 	for _, peer := range misbehavingPeers() {
@@ -209,43 +191,8 @@ func connectTimeoutArgs(t *testing.T) (time.Duration, []string) {
 // serve; the listener and the connections are closed when the test ends.
 func peerListener(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				serve(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	addr, _ := testutil.Listen(t, serve)
+	return addr
 }
 
 // holdConn keeps a connection open and never reads it.
@@ -265,30 +212,9 @@ func drainConn(c net.Conn) {
 // returns its path: a CA that a client can be given with --tls-ca.
 func caFile(t *testing.T) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "gigadex reliability"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	cert, _ := testutil.SelfSigned(t)
+	certFile, _ := testutil.WritePEM(t, cert)
+	return certFile
 }
 
 // TestDriverReconnectBacksOff runs ping --reconnect for 3 s against a peer

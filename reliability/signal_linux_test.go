@@ -2,7 +2,6 @@ package reliability_test
 
 import (
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,14 +10,29 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/report"
 )
 
-// signalSeedEnv sets the seed of TestInterruptAtRandomMoments, to replay a
-// failure; by default it comes from the clock and is logged.
+// signalSeedEnv sets the seed of the tests that send signals at random
+// moments, to replay a failure; by default it comes from the clock and is
+// logged.
 const signalSeedEnv = "GIGADEX_SIGNAL_SEED"
+
+// signalRand returns a generator seeded from signalSeedEnv, or from the
+// clock, and logs the seed so that a failure can be replayed.
+func signalRand(t *testing.T) *rand.Rand {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(signalSeedEnv); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s: %v", signalSeedEnv, err)
+		}
+	}
+	t.Logf("seed %d (replay with %s=%d)", seed, signalSeedEnv, seed)
+	return rand.New(rand.NewPCG(seed, 0))
+}
 
 // TestInterruptAtRandomMoments sends SIGINT or SIGTERM to ping and flood
 // (with --json, -o FILE and --hlog FILE) after a random delay between 50 ms
@@ -35,15 +49,7 @@ func TestInterruptAtRandomMoments(t *testing.T) {
 	if testing.Short() {
 		runs = 4
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv(signalSeedEnv); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("%s: %v", signalSeedEnv, err)
-		}
-	}
-	t.Logf("seed %d (replay with %s=%d)", seed, signalSeedEnv, seed)
-	rng := rand.New(rand.NewPCG(seed, 0))
+	rng := signalRand(t)
 	gigadex(t) // build before the clock starts
 	for i := range runs {
 		cmd := []string{"ping", "flood"}[i%2]
@@ -167,25 +173,9 @@ func TestInterruptWhileConnecting(t *testing.T) {
 // queue is full, so that a new connection waits in SYN-SENT: a listen
 // backlog of 0 holds one connection, which is made and never accepted.
 func fullListener(t *testing.T) string {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*unix.SockaddrInet4).Port))
-	dialRaw(t, addr) // fills the queue
-	if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-		c.Close()
+	t.Helper()
+	addr := testutil.FullListener(t)
+	if addr == "" {
 		t.Skip("the accept queue did not fill up: a connection attempt cannot be held")
 	}
 	return addr

@@ -5,29 +5,8 @@ import (
 	"time"
 
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/internal/fixture"
 )
-
-// exampleRun returns a one-second closed-loop run whose 1000 RTTs are
-// 1 µs, 2 µs, ... 1000 µs.
-func exampleRun() *report.Run {
-	r := &report.Run{
-		Schema:        report.Schema,
-		Command:       "ping",
-		Addr:          "127.0.0.1:7000",
-		Connections:   1,
-		Elapsed:       time.Second,
-		Sent:          1000,
-		Received:      1000,
-		BytesSent:     52000,
-		BytesReceived: 52000,
-		RTT:           report.NewHistogram(),
-		Env:           report.Env{GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2, OS: "linux", Arch: "amd64"},
-	}
-	for i := int64(1); i <= 1000; i++ {
-		_ = r.RTT.RecordValue(i * 1000)
-	}
-	return r
-}
 
 func ExampleRecorder() {
 	base := time.Now()
@@ -60,7 +39,7 @@ func ExampleRecorder() {
 }
 
 func ExampleCompare() {
-	base, cur := exampleRun(), exampleRun()
+	base, cur := fixture.Linear(), fixture.Linear()
 	cur.RTT.Reset()
 	for i := int64(1); i <= 1000; i++ {
 		_ = cur.RTT.RecordValue(i * 1300) // 30% slower
@@ -89,7 +68,7 @@ func ExampleCheckThresholds() {
 		}
 		ths = append(ths, th)
 	}
-	lines, ok := report.CheckThresholds(exampleRun(), ths)
+	lines, ok := report.CheckThresholds(fixture.Linear(), ths)
 	for _, l := range lines {
 		fmt.Println(l)
 	}

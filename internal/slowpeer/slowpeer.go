@@ -2,7 +2,8 @@
 // answers every frame, on one goroutine for all connections, a fixed
 // service time after it started on it, so that it serves at most one frame
 // per service time. Below that rate each reply takes about the service
-// time; above it the queue, and the latency, grow without bound.
+// time; above it the queue, and the latency, grow without bound. It
+// imports package testing: only tests may import it.
 package slowpeer
 
 import (
@@ -12,6 +13,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/gigadex/gigadex/wire"
@@ -148,5 +150,37 @@ func (p *Peer) work() {
 		}
 		j.c.SetWriteDeadline(time.Now().Add(time.Second))
 		j.c.Write(j.frame[:]) // a closed connection's frames are dropped
+	}
+}
+
+// Attempts is how many capacity searches CheckCapacity runs at most.
+const Attempts = 3
+
+// CheckCapacity checks that a capacity search finds p's capacity despite
+// the noise of a shared machine, which can only make the peer look
+// slower. It runs search up to Attempts times, until one finds at least lo
+// msgs/s, after clearing p's record of late replies each time; search
+// returns the capacity found (0 if the search did not converge) and
+// whether it or the peer stalled, and fails t itself on a capacity above
+// the peer's. If no search reached lo, t fails, or is skipped when every
+// search stalled: the machine was too busy to decide. hi is the highest
+// capacity t accepts, for the message.
+func (p *Peer) CheckCapacity(t testing.TB, lo, hi float64, search func(attempt int) (found float64, stalled bool)) {
+	t.Helper()
+	best, stalled := 0.0, 0
+	for attempt := 1; attempt <= Attempts && best < lo; attempt++ {
+		p.ResetLate()
+		found, s := search(attempt)
+		best = max(best, found)
+		if s {
+			stalled++
+		}
+	}
+	switch {
+	case best >= lo:
+	case stalled == Attempts:
+		t.Skipf("best capacity of %d searches %.0f msgs/s, below %.0f, but every search had its generator or the peer stalled: the machine is too busy to decide", Attempts, best, lo)
+	default:
+		t.Errorf("best capacity of %d searches %.0f msgs/s, want within [%.0f, %.0f]", Attempts, best, lo, hi)
 	}
 }

@@ -67,3 +67,54 @@ func TestStartRejects(t *testing.T) {
 		t.Error("a zero service time was accepted")
 	}
 }
+
+// verdictTB records what CheckCapacity decides instead of ending the test.
+type verdictTB struct {
+	testing.TB
+	verdict string
+}
+
+func (v *verdictTB) Helper()               {}
+func (v *verdictTB) Skipf(string, ...any)  { v.verdict = "skip" }
+func (v *verdictTB) Errorf(string, ...any) { v.verdict = "error" }
+
+func TestCheckCapacity(t *testing.T) {
+	p, err := Start(time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	type attempt struct {
+		found   float64
+		stalled bool
+	}
+	tests := []struct {
+		name     string
+		attempts []attempt
+		want     string
+		runs     int
+	}{
+		{"first search finds it", []attempt{{900, false}}, "", 1},
+		{"third search finds it", []attempt{{100, false}, {0, true}, {850, false}}, "", 3},
+		{"never found, not stalled", []attempt{{100, false}, {0, false}, {500, false}}, "error", 3},
+		{"never found, one not stalled", []attempt{{100, true}, {0, false}, {500, true}}, "error", 3},
+		{"never found, every search stalled", []attempt{{100, true}, {0, true}, {500, true}}, "skip", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := &verdictTB{TB: t}
+			runs := 0
+			p.CheckCapacity(v, 800, 1030, func(n int) (float64, bool) {
+				if n != runs+1 {
+					t.Errorf("attempt %d after %d runs", n, runs)
+				}
+				a := tt.attempts[runs]
+				runs++
+				return a.found, a.stalled
+			})
+			if v.verdict != tt.want || runs != tt.runs {
+				t.Errorf("verdict %q after %d searches, want %q after %d", v.verdict, runs, tt.want, tt.runs)
+			}
+		})
+	}
+}

@@ -13,25 +13,6 @@ import (
 	"github.com/gigadex/gigadex/internal/sock"
 )
 
-func pair(t *testing.T) (net.Conn, net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	a, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}
-
 func TestBlockingReadWrite(t *testing.T) {
 	a, b := pair(t)
 	if err := sock.SetBlocking(a, time.Second, time.Second); err != nil {

@@ -2,10 +2,13 @@ package testutil
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os/exec"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -63,5 +66,32 @@ func TestBuildGigadex(t *testing.T) {
 	out, err := exec.Command(bin, "--version").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "gigadex") {
 		t.Fatalf("%s --version: %v\n%s", bin, err, out)
+	}
+}
+
+func TestListenServesAndCloses(t *testing.T) {
+	served := make(chan net.Conn, 1)
+	var addr string
+	var accepted *atomic.Int64
+	t.Run("listen", func(t *testing.T) {
+		addr, accepted = Listen(t, func(c net.Conn) {
+			served <- c
+			io.Copy(io.Discard, c) // returns once the cleanup closes c
+		})
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		<-served
+		if n := accepted.Load(); n != 1 {
+			t.Errorf("accepted %d, want 1", n)
+		}
+	})
+	// The subtest's cleanup has run: the listener refuses, and the
+	// connection it served is closed.
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Error("the listener still accepts after the test ended")
 	}
 }

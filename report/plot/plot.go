@@ -1,7 +1,7 @@
 // Package plot draws results of package report as PNG or SVG images with
-// gonum/plot: RTT percentile distributions and RTT over time. It is apart
-// from report so that the load drivers, which import report, do not import
-// a plotting library.
+// gonum/plot: RTT percentile distributions, RTT over time and RTT against
+// throughput for a capacity search. It is apart from report so that the
+// load drivers, which import report, do not import a plotting library.
 package plot
 
 import (
@@ -23,7 +23,7 @@ import (
 	"github.com/gigadex/gigadex/report"
 )
 
-// Size of the plots written by Percentiles and OverTime: 768x480
+// Size of the plots written by Percentiles, OverTime and Capacity: 768x480
 // pixels in PNG, with a margin around the drawing so that labels and the
 // legend at the edges are not cut.
 const (
@@ -170,12 +170,17 @@ func step125(v float64, up bool) float64 {
 }
 
 // logTicks marks a log axis at 1, 2, ..., 9 times each power of ten and
-// labels 1, 2 and 5 times each, as plain numbers (0.5, 20, 1000).
-type logTicks struct{}
+// labels 1, 2 and 5 times each with format, or as plain numbers (0.5, 20,
+// 1000) when format is nil.
+type logTicks struct{ format func(float64) string }
 
 var _ plot.Ticker = logTicks{}
 
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+func (lt logTicks) Ticks(lo, hi float64) []plot.Tick {
+	format := lt.format
+	if format == nil {
+		format = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	}
 	var ticks []plot.Tick
 	for decade := math.Pow(10, math.Floor(math.Log10(lo))); decade <= hi; decade *= 10 {
 		for i := 1; i < 10; i++ {
@@ -185,7 +190,7 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 			t := plot.Tick{Value: v}
 			if i == 1 || i == 2 || i == 5 {
-				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+				t.Label = format(v)
 			}
 			ticks = append(ticks, t)
 		}
@@ -258,17 +263,15 @@ func savePlot(p *plot.Plot, path string) error {
 	if ext != ".png" && ext != ".svg" {
 		return fmt.Errorf("plot %s: want a .png or .svg file name", path)
 	}
-	wt, err := draw.NewFormattedCanvas(plotWidth, plotHeight, ext[1:])
+	cv, err := drawPlot(p, ext[1:])
 	if err != nil {
-		return fmt.Errorf("plot: %w", err)
+		return err
 	}
-	m := vg.Points(plotMargin)
-	p.Draw(draw.Crop(draw.New(wt), m, -m, m, -m))
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	if _, err := wt.WriteTo(f); err != nil {
+	if _, err := cv.WriteTo(f); err != nil {
 		f.Close()
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
@@ -276,4 +279,16 @@ func savePlot(p *plot.Plot, path string) error {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	return nil
+}
+
+// drawPlot draws p, with a margin, on a canvas of the plots' size in
+// format, "png" or "svg".
+func drawPlot(p *plot.Plot, format string) (vg.CanvasWriterTo, error) {
+	cv, err := draw.NewFormattedCanvas(plotWidth, plotHeight, format)
+	if err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
+	}
+	m := vg.Points(plotMargin)
+	p.Draw(draw.Crop(draw.New(cv), m, -m, m, -m))
+	return cv, nil
 }

@@ -2,53 +2,23 @@ package plot
 
 import (
 	"bytes"
+	"fmt"
 	"image"
-	"image/png"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gigadex/gigadex/internal/testutil"
 
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/report/internal/fixture"
 )
 
-// checkPNG decodes the PNG at path and checks its size and that it is a
-// drawing: many non-white pixels and several distinct colours.
-func checkPNG(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := img.Bounds().Size(), (image.Point{768, 480}); got != want {
-		t.Errorf("size %v, want %v", got, want)
-	}
-	colours := map[[4]uint32]bool{}
-	nonWhite := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, a := img.At(x, y).RGBA()
-			colours[[4]uint32{r, g, bl, a}] = true
-			if r < 0xf000 || g < 0xf000 || bl < 0xf000 {
-				nonWhite++
-			}
-		}
-	}
-	if len(colours) < 20 {
-		t.Errorf("only %d distinct colours; the plot looks blank", len(colours))
-	}
-	if total := b.Dx() * b.Dy(); nonWhite < total/100 {
-		t.Errorf("only %d of %d pixels are not white; the plot looks blank", nonWhite, total)
-	}
-}
+// plotSize is the size of every plot in PNG.
+var plotSize = image.Point{768, 480}
 
 func TestPercentiles(t *testing.T) {
 	dir := t.TempDir()
@@ -57,7 +27,7 @@ func TestPercentiles(t *testing.T) {
 	if err := Percentiles(png, runs, []string{"closed loop", "2000 msgs/s"}); err != nil {
 		t.Fatal(err)
 	}
-	checkPNG(t, png)
+	testutil.CheckPNG(t, png, plotSize)
 
 	svg := filepath.Join(dir, "latency.svg")
 	if err := Percentiles(svg, runs, nil); err != nil {
@@ -79,7 +49,7 @@ func TestOverTime(t *testing.T) {
 	if err := OverTime(path, fixture.Run(1, 0).Intervals); err != nil {
 		t.Fatal(err)
 	}
-	checkPNG(t, path)
+	testutil.CheckPNG(t, path, plotSize)
 }
 
 func TestPlotErrors(t *testing.T) {
@@ -129,5 +99,83 @@ func TestLogTicksLabels(t *testing.T) {
 	}
 	if got, want := strings.Join(labels, " "), "20 50 100 200 500 1000 2000 5000"; got != want {
 		t.Errorf("labels %q, want %q", got, want)
+	}
+}
+
+func TestLogTicksFormat(t *testing.T) {
+	var labels []string
+	for _, tick := range (logTicks{format: func(v float64) string { return fmt.Sprintf("<%g>", v) }}).Ticks(3, 30) {
+		if tick.Label != "" {
+			labels = append(labels, tick.Label)
+		}
+	}
+	if got, want := strings.Join(labels, " "), "<5> <10> <20>"; got != want {
+		t.Errorf("labels %q, want %q", got, want)
+	}
+}
+
+// capacityChart is a search of four steps whose p99.9 crosses a 1 ms SLO
+// above 20 k msgs/s.
+func capacityChart() CapacityChart {
+	c := CapacityChart{Title: "Capacity 20 k msgs/s", Capacity: 20e3, CapacityLabel: "capacity 20 k msgs/s",
+		SLO: []SLOBound{{Label: "p99.9<1ms", Value: time.Millisecond}, {Label: "p50<100us", Value: 100 * time.Microsecond}}}
+	for i, rate := range []float64{40e3, 5e3, 20e3, 10e3} { // out of order on purpose
+		d := time.Duration(rate/1e3) * 10 * time.Microsecond
+		if i == 0 {
+			d *= 100
+		}
+		c.Points = append(c.Points, CapacityPoint{Rate: rate, P50: d, P99: 3 * d, P999: 5 * d})
+	}
+	return c
+}
+
+func TestCapacity(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	if err := Capacity(&b, "png", capacityChart()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "cap.png")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckPNG(t, path, plotSize)
+
+	b.Reset()
+	c := capacityChart()
+	c.FormatRate = func(v float64) string { return fmt.Sprintf("%gr", v) }
+	if err := Capacity(&b, "svg", c); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "Capacity 20 k msgs/s", "SLO p99.9&lt;1ms", "SLO p50&lt;100us", "capacity 20 k msgs/s", "p99.9", "20000r", "achieved throughput (msgs/s)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("svg lacks %q", want)
+		}
+	}
+}
+
+func TestCapacityErrors(t *testing.T) {
+	empty := capacityChart()
+	empty.Points = nil
+	tests := []struct {
+		name   string
+		format string
+		c      CapacityChart
+		want   string
+	}{
+		{"no points", "png", empty, "no measured step"},
+		{"bad format", "gif", capacityChart(), "want png or svg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			err := Capacity(&b, tt.format, tt.c)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one with %q", err, tt.want)
+			}
+			if b.Len() != 0 {
+				t.Errorf("a failed plot wrote %d bytes", b.Len())
+			}
+		})
 	}
 }

@@ -3,36 +3,13 @@ package table_test
 import (
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/report/internal/fixture"
 	"github.com/gigadex/gigadex/report/table"
 )
 
-// exampleRun returns a one-second closed-loop run whose 1000 RTTs are
-// 1 µs, 2 µs, ... 1000 µs.
-func exampleRun() *report.Run {
-	r := &report.Run{
-		Schema:        report.Schema,
-		Command:       "ping",
-		Addr:          "127.0.0.1:7000",
-		Connections:   1,
-		Elapsed:       time.Second,
-		Sent:          1000,
-		Received:      1000,
-		BytesSent:     52000,
-		BytesReceived: 52000,
-		RTT:           report.NewHistogram(),
-		Env:           report.Env{GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2, OS: "linux", Arch: "amd64"},
-	}
-	for i := int64(1); i <= 1000; i++ {
-		_ = r.RTT.RecordValue(i * 1000)
-	}
-	return r
-}
-
 func ExampleWrite() {
-	if err := table.Write(os.Stdout, exampleRun()); err != nil {
+	if err := table.Write(os.Stdout, fixture.Linear()); err != nil {
 		fmt.Println(err)
 	}
 	// Output:

@@ -2,64 +2,32 @@ package table
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gigadex/gigadex/internal/testutil"
 
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/report/internal/fixture"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/<test name>.golden, or rewrites that
-// file when the test runs with -update.
-func golden(t *testing.T, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report/table -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test ./report/table -update if the change is intended)\n got:\n%s\nwant:\n%s", path, got, want)
-	}
-}
-
-func output(t *testing.T, f func(*bytes.Buffer) error) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := f(&b); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 func TestWriteTable(t *testing.T) {
 	r := fixture.Run(1, 0)
 	r.ErrorSamples = []string{"read tcp 127.0.0.1:7000: connection reset by peer"}
 	r.Errors = 1
-	golden(t, output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
 }
 
 func TestWriteTableRateLimited(t *testing.T) {
 	r := fixture.Run(1, 2000)
 	r.Interrupted = true
-	golden(t, output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
 }
 
 func TestWriteMarkdown(t *testing.T) {
 	r := fixture.Run(1, 2000)
-	golden(t, output(t, func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }))
+	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }))
 }
 
 func TestWriteComparison(t *testing.T) {
@@ -70,7 +38,7 @@ func TestWriteComparison(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := report.Compare(base, cur, limits, 2*time.Microsecond)
-	golden(t, output(t, func(b *bytes.Buffer) error { return WriteComparison(b, c) }))
+	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return WriteComparison(b, c) }))
 }
 
 func TestWriteComparisonMarkdown(t *testing.T) {
@@ -81,7 +49,7 @@ func TestWriteComparisonMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := report.Compare(base, cur, limits, 2*time.Microsecond)
-	golden(t, output(t, func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) }))
+	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) }))
 }
 
 func TestFormat(t *testing.T) {
@@ -115,7 +83,7 @@ func TestFormat(t *testing.T) {
 func TestNoDuplicateRows(t *testing.T) {
 	r := fixture.Run(1, 0)
 	r.PerConn = r.PerConn[:1]
-	out := string(output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+	out := string(testutil.Output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
 	for _, no := range []string{"achieved", "per-connection"} {
 		if strings.Contains(out, no) {
 			t.Errorf("table has %q:\n%s", no, out)

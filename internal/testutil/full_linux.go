@@ -1,4 +1,6 @@
-package client_test
+//go:build linux
+
+package testutil
 
 import (
 	"net"
@@ -9,11 +11,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fullListenerOS returns the address of a loopback listener whose accept
-// queue is full (a backlog of 0 holds one connection, made and never
-// accepted), so that a new connection waits in SYN-SENT; "" if it does
-// not fill.
-func fullListenerOS(t *testing.T) string {
+// FullListener returns the address of a loopback listener whose accept
+// queue is full, so that a new connection waits in SYN-SENT: a listen
+// backlog of 0 holds one connection, which is made and never accepted. It
+// returns "" if the queue does not fill. Everything is closed when t ends.
+func FullListener(t testing.TB) string {
+	t.Helper()
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +33,7 @@ func fullListenerOS(t *testing.T) string {
 		t.Fatal(err)
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*unix.SockaddrInet4).Port))
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second) // fills the queue
 	if err != nil {
 		t.Fatal(err)
 	}

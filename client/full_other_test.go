@@ -1,7 +1,0 @@
-//go:build !linux
-
-package client_test
-
-import "testing"
-
-func fullListenerOS(*testing.T) string { return "" }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,7 +72,10 @@ same timestamps as the stats lines.`,
 			Usage: "on interrupt, how long open connections get to finish before they are closed (0 = close at once)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
 			Usage: "don't log dropped and refused connections and failed TLS handshakes on stderr"},
-		&cli.BoolFlag{Name: "blocking", Usage: "serve each connection with blocking read(2)/write(2) instead of Go's network poller: lower rtt, one OS thread per waiting connection (for a few latency-critical connections)"},
+		&cli.StringFlag{Name: "io", Value: "auto",
+			Usage: "how connections wait for requests: blocking (raw recvfrom(2) on a blocking socket: the lowest rtt short of spinning, but a P per waiting connection), poller (Go's network poller: any number of connections), busy-poll (spin: a busy core per connection), or auto (blocking for as many connections as leave a P free, at least one, then poller)"},
+		&cli.BoolFlag{Name: "blocking", Usage: "same as --io blocking"},
+		&cli.BoolFlag{Name: "busy-poll", Usage: "same as --io busy-poll"},
 		cpuProfFlag, memProfFlag,
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve TLS with this PEM certificate `FILE` (with --tls-key)"},
 		&cli.StringFlag{Name: "tls-key", Usage: "PEM private key `FILE` of --tls-cert"},
@@ -117,6 +121,10 @@ func runEcho(c *cli.Context) error {
 		return cli.Exit("echo: "+err.Error(), exitRunError)
 	}
 	echoFlush(stdout)
+	if !c.Bool("quiet") {
+		mode, _ := echoIOMode(c) // checked by echoOptions
+		logw.Print(echoIOLine(mode, c.String("tls-cert") != ""))
+	}
 
 	srv := echo.NewServer(opts...)
 	served := make(chan error, 1)
@@ -156,6 +164,10 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 	reply, err := echo.ParseReply(c.String("reply"))
 	if err != nil {
 		return nil, usagef("echo: --reply %q: want echo or exchange", c.String("reply"))
+	}
+	mode, err := echoIOMode(c)
+	if err != nil {
+		return nil, err
 	}
 	for _, f := range []struct {
 		name string
@@ -199,7 +211,7 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 		logger = logw
 	}
 	return append(opts,
-		echo.WithBlockingIO(c.Bool("blocking")),
+		echo.WithIOMode(mode),
 		echo.WithReply(reply),
 		echo.WithMaxConns(c.Int("max-conns")),
 		echo.WithIdleTimeout(c.Duration("idle-timeout")),
@@ -208,6 +220,42 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 		echo.WithReadBufferSize(c.Int("read-buffer")),
 		echo.WithLogger(logger),
 	), nil
+}
+
+// echoIOMode returns the I/O mode of --io, or of its aliases --blocking and
+// --busy-poll, which may not contradict it.
+func echoIOMode(c *cli.Context) (echo.IOMode, error) {
+	mode, err := echo.ParseIOMode(c.String("io"))
+	if err != nil {
+		return 0, usagef("echo: --io %q: want auto, poller, blocking or busy-poll", c.String("io"))
+	}
+	for _, alias := range []struct {
+		flag string
+		mode echo.IOMode
+	}{{"blocking", echo.IOBlocking}, {"busy-poll", echo.IOBusyPoll}} {
+		if !c.Bool(alias.flag) {
+			continue
+		}
+		if c.IsSet("io") && mode != alias.mode || alias.mode == echo.IOBusyPoll && c.Bool("blocking") {
+			return 0, usagef("echo: --%s contradicts --io %s", alias.flag, mode)
+		}
+		mode = alias.mode
+	}
+	return mode, nil
+}
+
+// echoIOLine describes on one line how connections will be read.
+func echoIOLine(mode echo.IOMode, tls bool) string {
+	procs := runtime.GOMAXPROCS(0)
+	if mode == echo.IOPoller || tls {
+		return fmt.Sprintf("gigadex echo: io %s: every connection uses the network poller (GOMAXPROCS=%d)", mode, procs)
+	}
+	reads := mode
+	if mode == echo.IOAuto {
+		reads = echo.IOBlocking
+	}
+	return fmt.Sprintf("gigadex echo: io %s: up to %d connection(s) at a time use %s reads, the others the network poller (GOMAXPROCS=%d)",
+		mode, max(procs-1, 1), reads, procs)
 }
 
 // echoCheckAddr checks that addr is HOST:PORT with a port from 0 to 65535

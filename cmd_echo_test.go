@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,40 @@ func TestEchoStamp(t *testing.T) {
 	}
 	if _, err := time.Parse(time.RFC3339Nano, echoStamp(at)); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestEchoIOFlag: --io takes the four modes (auto by default), --blocking
+// and --busy-poll are its aliases, and contradictions are usage errors.
+func TestEchoIOFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string // the usage error, or "" for success
+		line string // in the startup log line
+	}{
+		{nil, "", "io auto: up to"},
+		{[]string{"--io", "poller"}, "", "io poller: every connection uses the network poller"},
+		{[]string{"--io", "blocking"}, "", "use blocking reads"},
+		{[]string{"--io", "busy-poll"}, "", "use busy-poll reads"},
+		{[]string{"--blocking"}, "", "io blocking:"},
+		{[]string{"--busy-poll"}, "", "io busy-poll:"},
+		{[]string{"--io", "blocking", "--blocking"}, "", "io blocking:"},
+		{[]string{"--io", "epoll"}, `--io "epoll": want auto, poller, blocking or busy-poll`, ""},
+		{[]string{"--io", "poller", "--blocking"}, "--blocking contradicts --io poller", ""},
+		{[]string{"--blocking", "--busy-poll"}, "--busy-poll contradicts", ""},
+	} {
+		var stdout, stderr strings.Builder
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		args := append([]string{"gigadex", "echo", "--addr", "127.0.0.1:0"}, tt.args...)
+		code := run(ctx, args, strings.NewReader(""), &stdout, &stderr)
+		cancel()
+		switch {
+		case tt.want != "":
+			if code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("%q: exit %d, stderr %q; want %d and %q", tt.args, code, stderr.String(), exitUsage, tt.want)
+			}
+		case !strings.Contains(stderr.String(), tt.line):
+			t.Errorf("%q: exit %d, stderr %q; want a line with %q", tt.args, code, stderr.String(), tt.line)
+		}
 	}
 }

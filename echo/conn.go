@@ -46,12 +46,14 @@ const maxEmptyReads = 100
 const spinCheck = 64
 
 // yieldEvery is how many raw reads a connection makes between two calls of
-// runtime.Gosched. A busy connection makes over 25 reads a millisecond, so
-// it yields well within the 10 ms after which the runtime would preempt it
-// with a signal (SIGURG), which interrupts the receive and costs the CPU a
-// signal delivery; a Gosched with nothing else to run costs well under a
-// microsecond, a few nanoseconds a read.
-const yieldEvery = 256
+// runtime.Gosched. The runtime preempts, with a signal (SIGURG), a
+// goroutine that has run for 10 ms without a pause; the signal interrupts a
+// raw receive and costs the CPU a signal delivery. A connection with round
+// trips shorter than 150 µs yields before that happens; a Gosched with
+// nothing else to run costs a fraction of a microsecond, a few nanoseconds
+// a read. Slower or idle connections still get the signal now and then
+// (every 10 to 20 ms).
+const yieldEvery = 64
 
 // conn is one client connection, served by one goroutine. Its counters are
 // written only by that goroutine and read by [Server.Stats].

@@ -40,9 +40,20 @@ With --stats-interval, a line on stdout gives, for each interval in which
 something happened (a connection opened or closed, a message, an error), the
 open connections, the rates over the interval (MB = 10^6 bytes) and the
 totals of rare events, after an RFC 3339 timestamp (UTC, milliseconds):
-"2026-11-29T09:12:01.123Z stats: conns active N, msgs/s N, MB/s in X, MB/s
-out X, bad frames N, refused N, timeouts N, handshake failures N". An idle
-server prints nothing.
+"2026-11-29T09:12:01.123Z stats: conns active N (blocking N), msgs/s N, MB/s
+in X, MB/s out X, bad frames N, refused N, timeouts N, handshake failures
+N". An idle server prints nothing. "(blocking N)" counts the open
+connections read with blocking raw system calls ("(busy-poll N)" with --io
+busy-poll); the others use Go's network poller. With --io poller or TLS
+every connection does, and the parenthesis is left out.
+
+--io auto (the default) reads the first connections with blocking raw
+system calls, which is what a C server does and the fastest way to wait for
+a request without spinning: as many at a time as leave one of the
+runtime's Ps (GOMAXPROCS) free, and at least one. With GOMAXPROCS=1 (for
+example under taskset -c 0) that connection goes over to the network poller
+when a second one opens, so that it cannot starve the others (logged on
+stderr). Later connections use the network poller.
 
 A malformed frame closes that connection only (the frames before it are
 answered first) and is logged on stderr with the peer's address. With TLS,
@@ -71,7 +82,10 @@ same timestamps as the stats lines.`,
 			Usage: "on interrupt, how long open connections get to finish before they are closed (0 = close at once)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
 			Usage: "don't log dropped and refused connections and failed TLS handshakes on stderr"},
-		&cli.BoolFlag{Name: "blocking", Usage: "serve each connection with blocking read(2)/write(2) instead of Go's network poller: lower rtt, one OS thread per waiting connection (for a few latency-critical connections)"},
+		&cli.StringFlag{Name: "io", Value: "auto",
+			Usage: "how connections wait for requests: blocking (raw recvfrom(2) on a blocking socket: the lowest rtt short of spinning, but a P per waiting connection), poller (Go's network poller: any number of connections), busy-poll (spin: a busy core per connection), or auto (blocking for as many connections as leave a P free, at least one, then poller)"},
+		&cli.BoolFlag{Name: "blocking", Usage: "same as --io blocking"},
+		&cli.BoolFlag{Name: "busy-poll", Usage: "same as --io busy-poll"},
 		cpuProfFlag, memProfFlag,
 		&cli.StringFlag{Name: "tls-cert", Usage: "serve TLS with this PEM certificate `FILE` (with --tls-key)"},
 		&cli.StringFlag{Name: "tls-key", Usage: "PEM private key `FILE` of --tls-cert"},
@@ -121,7 +135,9 @@ func runEcho(c *cli.Context) error {
 	srv := echo.NewServer(opts...)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	stopped, serveErr := echoWatch(c.Context, srv, served, stdout, c.Duration("stats-interval"))
+	mode, _ := echoIOMode(c) // checked by echoOptions
+	raw := echoRawLabel(mode, c.String("tls-cert") != "")
+	stopped, serveErr := echoWatch(c.Context, srv, served, stdout, c.Duration("stats-interval"), raw)
 
 	ctx, cancel := context.WithTimeout(context.Background(), c.Duration("grace"))
 	defer cancel()
@@ -156,6 +172,10 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 	reply, err := echo.ParseReply(c.String("reply"))
 	if err != nil {
 		return nil, usagef("echo: --reply %q: want echo or exchange", c.String("reply"))
+	}
+	mode, err := echoIOMode(c)
+	if err != nil {
+		return nil, err
 	}
 	for _, f := range []struct {
 		name string
@@ -199,7 +219,7 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 		logger = logw
 	}
 	return append(opts,
-		echo.WithBlockingIO(c.Bool("blocking")),
+		echo.WithIOMode(mode),
 		echo.WithReply(reply),
 		echo.WithMaxConns(c.Int("max-conns")),
 		echo.WithIdleTimeout(c.Duration("idle-timeout")),
@@ -208,6 +228,41 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 		echo.WithReadBufferSize(c.Int("read-buffer")),
 		echo.WithLogger(logger),
 	), nil
+}
+
+// echoIOMode returns the I/O mode of --io, or of its aliases --blocking and
+// --busy-poll, which may not contradict it.
+func echoIOMode(c *cli.Context) (echo.IOMode, error) {
+	mode, err := echo.ParseIOMode(c.String("io"))
+	if err != nil {
+		return 0, usagef("echo: --io %q: want auto, poller, blocking or busy-poll", c.String("io"))
+	}
+	for _, alias := range []struct {
+		flag string
+		mode echo.IOMode
+	}{{"blocking", echo.IOBlocking}, {"busy-poll", echo.IOBusyPoll}} {
+		if !c.Bool(alias.flag) {
+			continue
+		}
+		if c.IsSet("io") && mode != alias.mode || alias.mode == echo.IOBusyPoll && c.Bool("blocking") {
+			return 0, usagef("echo: --%s contradicts --io %s", alias.flag, mode)
+		}
+		mode = alias.mode
+	}
+	return mode, nil
+}
+
+// echoRawLabel names, in the stats line, the connections read with raw
+// calls ("blocking" or "busy-poll"), or is "" when every connection uses
+// the network poller.
+func echoRawLabel(mode echo.IOMode, tls bool) string {
+	switch {
+	case mode == echo.IOPoller || tls:
+		return ""
+	case mode == echo.IOBusyPoll:
+		return "busy-poll"
+	}
+	return "blocking"
 }
 
 // echoCheckAddr checks that addr is HOST:PORT with a port from 0 to 65535
@@ -280,7 +335,7 @@ func echoUsageError(c *cli.Context, err error, _ bool) error {
 // echoWatch prints a stats line every interval (if not zero) in which
 // something happened, until ctx ends or Serve returns. It reports whether
 // Serve has returned, and its error.
-func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.Writer, interval time.Duration) (bool, error) {
+func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.Writer, interval time.Duration, raw string) (bool, error) {
 	var tick <-chan time.Time
 	if interval > 0 {
 		t := time.NewTicker(interval)
@@ -297,7 +352,7 @@ func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.
 		case now := <-tick:
 			st := srv.Stats()
 			if st != last {
-				echoStatsLine(w, now, st, last, now.Sub(lastAt))
+				echoStatsLine(w, now, st, last, now.Sub(lastAt), raw)
 			}
 			last, lastAt = st, now
 		}
@@ -305,11 +360,16 @@ func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.
 }
 
 // echoStatsLine prints the stats line of an interval of length d that
-// ended at now.
-func echoStatsLine(w io.Writer, now time.Time, st, last echo.Stats, d time.Duration) {
+// ended at now. With a raw label, the open connections read with raw calls
+// follow the count of open connections: "conns active 3 (blocking 1)".
+func echoStatsLine(w io.Writer, now time.Time, st, last echo.Stats, d time.Duration, raw string) {
 	sec := d.Seconds()
-	fmt.Fprintf(w, "%s stats: conns active %d, msgs/s %.0f, MB/s in %.1f, MB/s out %.1f, bad frames %d, refused %d, timeouts %d, handshake failures %d\n",
-		echoStamp(now), st.Active, float64(st.Messages-last.Messages)/sec,
+	active := strconv.FormatInt(st.Active, 10)
+	if raw != "" {
+		active += fmt.Sprintf(" (%s %d)", raw, st.Raw)
+	}
+	fmt.Fprintf(w, "%s stats: conns active %s, msgs/s %.0f, MB/s in %.1f, MB/s out %.1f, bad frames %d, refused %d, timeouts %d, handshake failures %d\n",
+		echoStamp(now), active, float64(st.Messages-last.Messages)/sec,
 		float64(st.BytesIn-last.BytesIn)/sec/1e6, float64(st.BytesOut-last.BytesOut)/sec/1e6,
 		st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures)
 	echoFlush(w)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gigadex/gigadex/echo"
 )
 
 func TestEchoBytes(t *testing.T) {
@@ -67,5 +70,76 @@ func TestEchoStamp(t *testing.T) {
 	}
 	if _, err := time.Parse(time.RFC3339Nano, echoStamp(at)); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestEchoIOFlag: --io takes the four modes (auto by default), --blocking
+// and --busy-poll are its aliases, and contradictions are usage errors.
+func TestEchoIOFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string // the usage error, or "" for success
+	}{
+		{nil, ""},
+		{[]string{"--io", "auto"}, ""},
+		{[]string{"--io", "poller"}, ""},
+		{[]string{"--io", "blocking"}, ""},
+		{[]string{"--io", "busy-poll"}, ""},
+		{[]string{"--blocking"}, ""},
+		{[]string{"--busy-poll"}, ""},
+		{[]string{"--io", "blocking", "--blocking"}, ""},
+		{[]string{"--io", "epoll"}, `--io "epoll": want auto, poller, blocking or busy-poll`},
+		{[]string{"--io", "poller", "--blocking"}, "--blocking contradicts --io poller"},
+		{[]string{"--blocking", "--busy-poll"}, "--busy-poll contradicts"},
+	} {
+		var stdout, stderr strings.Builder
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		args := append([]string{"gigadex", "echo", "--addr", "127.0.0.1:0", "--quiet"}, tt.args...)
+		code := run(ctx, args, strings.NewReader(""), &stdout, &stderr)
+		cancel()
+		if tt.want != "" {
+			if code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("%q: exit %d, stderr %q; want %d and %q", tt.args, code, stderr.String(), exitUsage, tt.want)
+			}
+			continue
+		}
+		if code == exitUsage {
+			t.Errorf("%q: usage error: %s", tt.args, stderr.String())
+		}
+	}
+	for _, tt := range []struct {
+		mode echo.IOMode
+		tls  bool
+		want string
+	}{
+		{echo.IOAuto, false, "blocking"},
+		{echo.IOBlocking, false, "blocking"},
+		{echo.IOBusyPoll, false, "busy-poll"},
+		{echo.IOPoller, false, ""},
+		{echo.IOAuto, true, ""},
+	} {
+		if got := echoRawLabel(tt.mode, tt.tls); got != tt.want {
+			t.Errorf("echoRawLabel(%v, tls %v) = %q, want %q", tt.mode, tt.tls, got, tt.want)
+		}
+	}
+}
+
+// TestEchoStatsLineRaw: the stats line counts the raw connections after the
+// open ones, and only when some may be raw.
+func TestEchoStatsLineRaw(t *testing.T) {
+	at := time.Date(2026, 11, 29, 9, 12, 1, 123e6, time.UTC)
+	for _, tt := range []struct {
+		raw  string
+		want string
+	}{
+		{"blocking", "2026-11-29T09:12:01.123Z stats: conns active 3 (blocking 1), msgs/s 100,"},
+		{"busy-poll", "stats: conns active 3 (busy-poll 1), msgs/s"},
+		{"", "stats: conns active 3, msgs/s 100,"},
+	} {
+		var b strings.Builder
+		echoStatsLine(&b, at, echo.Stats{Active: 3, Raw: 1, Messages: 100}, echo.Stats{}, time.Second, tt.raw)
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("label %q: %q, want it to contain %q", tt.raw, b.String(), tt.want)
+		}
 	}
 }

@@ -3,7 +3,11 @@ package echo_test
 import (
 	"context"
 	"io"
+	"log"
 	"net"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,3 +95,122 @@ func TestBlockingIOLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestIOModes serves a few round trips in each I/O mode, and counts the
+// connections read with raw calls in Stats.Raw.
+func TestIOModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode echo.IOMode
+		raw  int64 // Stats.Raw with one connection
+	}{
+		{echo.IOAuto, 1},
+		{echo.IOPoller, 0},
+		{echo.IOBlocking, 1},
+		{echo.IOBusyPoll, 1},
+	} {
+		t.Run(tc.mode.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithIOMode(tc.mode))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			c, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for i := 0; i < 600; i++ { // past yieldEvery raw reads
+				if _, err := c.Ping(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The last reply is counted just after it is written.
+			st := srv.Stats()
+			for end := time.Now().Add(2 * time.Second); st.Replies < 600 && time.Now().Before(end); st = srv.Stats() {
+				time.Sleep(time.Millisecond)
+			}
+			if st.Raw != tc.raw || st.Replies != 600 || st.BytesOut != 600*wire.FrameLen {
+				t.Errorf("stats %+v: want Raw %d, 600 replies, %d bytes out", st, tc.raw, 600*wire.FrameLen)
+			}
+			start := time.Now()
+			if err := srv.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("shutdown took %v", d)
+			}
+		})
+	}
+}
+
+// TestIOModeParse: every mode's name parses back to it; others are errors.
+func TestIOModeParse(t *testing.T) {
+	for m := echo.IOAuto; m <= echo.IOBusyPoll; m++ {
+		if got, err := echo.ParseIOMode(m.String()); err != nil || got != m {
+			t.Errorf("ParseIOMode(%q) = %v, %v", m.String(), got, err)
+		}
+	}
+	for _, bad := range []string{"", "block", "Poller", "busy"} {
+		if _, err := echo.ParseIOMode(bad); err == nil {
+			t.Errorf("ParseIOMode(%q): no error", bad)
+		}
+	}
+}
+
+// TestRawGivesWay: with GOMAXPROCS=1 a blocking connection would keep the
+// only P from the others; it goes back to the poller when a second
+// connection opens, and both are served.
+func TestRawGivesWay(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var logs strings.Builder
+	var mu sync.Mutex
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOAuto),
+		echo.WithLogger(log.New(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), "", 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	first, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := first.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := srv.Stats(); st.Raw != 1 {
+		t.Fatalf("one connection: Stats.Raw %d, want 1", st.Raw)
+	}
+	second, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	for i := 0; i < 50; i++ {
+		for _, c := range []*client.Conn{first, second} {
+			if _, err := c.Ping(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if st := srv.Stats(); st.Raw != 0 {
+		t.Errorf("two connections: Stats.Raw %d, want 0", st.Raw)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "give way to the network poller") {
+		t.Errorf("log %q: no line about the change of mode", logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,20 @@ const minTick = MinTimeout / timeoutTicks
 // must not spin on it.
 const maxEmptyReads = 100
 
+// spinCheck is how many empty reads a busy-polling connection makes between
+// looks at the clock and the other goroutines.
+const spinCheck = 64
+
+// yieldEvery is how many raw reads a connection makes between two calls of
+// runtime.Gosched. The runtime preempts, with a signal (SIGURG), a
+// goroutine that has run for 10 ms without a pause; the signal interrupts a
+// raw receive and costs the CPU a signal delivery. A connection with round
+// trips shorter than 150 µs yields before that happens; a Gosched with
+// nothing else to run costs a fraction of a microsecond, a few nanoseconds
+// a read. Slower or idle connections still get the signal now and then
+// (every 10 to 20 ms).
+const yieldEvery = 64
+
 // conn is one client connection, served by one goroutine. Its counters are
 // written only by that goroutine and read by [Server.Stats].
 type conn struct {
@@ -52,13 +67,17 @@ type conn struct {
 	small [smallBufferSize]byte
 	off   int64 // stream offset of buf[0]
 
-	// blocking: the socket is in blocking mode (WithBlockingIO), so reads
-	// and writes blocked in the kernel must be ended with a shutdown. Reads
-	// are raw recvfrom(2) calls on fd, which check rawDeadline (Unix ns)
-	// every sock.Tick.
+	// mode is how the connection is read: IOPoller, IOBlocking or
+	// IOBusyPoll. blocking: the socket is in blocking mode (IOBlocking), so
+	// reads and writes blocked in the kernel must be ended with a
+	// shutdown. Raw reads are recvfrom(2) calls on fd, which check
+	// rawDeadline (Unix ns) every sock.Tick (blocking) or every spinCheck
+	// tries (busy-poll).
+	mode        IOMode
 	blocking    bool
 	fd          int
 	rawDeadline atomic.Int64
+	reads       int // raw reads, for yieldEvery
 
 	messages atomic.Int64
 	replies  atomic.Int64
@@ -261,16 +280,20 @@ func (c *conn) write(p []byte) bool {
 	if c.tls != nil {
 		return c.writeTLS(p)
 	}
+	if c.blocking {
+		var ok bool
+		if p, ok = c.writeRaw(p); !ok || len(p) == 0 {
+			return ok
+		}
+	}
 	armed := false // whether the deadline was set during this call
 	stalled := 0
 	for {
 		n, err := c.nc.Write(p)
-		c.bytesOut.Add(int64(n))
+		c.wrote(n)
 		if err == nil {
-			c.replies.Add(int64(len(p) / wire.FrameLen))
 			return true
 		}
-		c.replies.Add(int64(n / wire.FrameLen))
 		if s.writeTimeout == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return false
 		}
@@ -287,6 +310,38 @@ func (c *conn) write(p []byte) bool {
 	}
 }
 
+// wrote counts n bytes written. Replies are whole frames, and a reply counts
+// once its last byte is out, also when a write ends inside it.
+func (c *conn) wrote(n int) {
+	if n <= 0 {
+		return
+	}
+	after := c.bytesOut.Add(int64(n)) // only this goroutine writes it
+	before := after - int64(n)
+	c.replies.Add(after/wire.FrameLen - before/wire.FrameLen)
+}
+
+// writeRaw writes what of p the socket takes now with raw sendto(2) calls,
+// which keep the thread's P (see sock.RawSend), and returns the rest, for
+// write to wait for. It reports false if the connection must close.
+func (c *conn) writeRaw(p []byte) ([]byte, bool) {
+	for len(p) > 0 {
+		n, err := sock.RawSend(c.fd, p)
+		c.wrote(n)
+		p = p[n:]
+		switch err {
+		case nil:
+		case sock.ErrInterrupted:
+			runtime.Gosched() // a preemption request: honour it
+		case sock.ErrWouldBlock:
+			return p, true
+		default:
+			return p, false
+		}
+	}
+	return p, true
+}
+
 // writeTLS writes p in full on a TLS connection, within the write timeout.
 // crypto/tls cannot resume a write that a deadline cut short (every later
 // write fails with the same error), so the deadline covers the whole batch
@@ -297,8 +352,7 @@ func (c *conn) writeTLS(p []byte) bool {
 		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
 	}
 	n, err := c.nc.Write(p)
-	c.bytesOut.Add(int64(n))
-	c.replies.Add(int64(n / wire.FrameLen))
+	c.wrote(n)
 	if err == nil {
 		return true
 	}
@@ -355,13 +409,23 @@ func (c *conn) setReadDeadline(t time.Time) {
 }
 
 // read reads from the connection: with a raw recvfrom(2) on a blocking
-// socket (the kernel wakes this thread directly, and it keeps its P), or
-// with Go's Read. Both end with os.ErrDeadlineExceeded at the read deadline.
+// socket (the kernel wakes this thread directly, and it keeps its P), in a
+// loop of raw non-blocking ones (busy-poll), or with Go's Read. All end
+// with os.ErrDeadlineExceeded at the read deadline.
 func (c *conn) read(p []byte) (int, error) {
-	if !c.blocking || c.fd < 0 {
+	if c.mode != IOPoller && c.crowded() {
+		c.toPoller()
+	}
+	if c.mode == IOPoller || c.fd < 0 {
 		return c.nc.Read(p)
 	}
-	for {
+	if c.reads++; c.reads%yieldEvery == 0 {
+		// The runtime preempts, with a signal, a goroutine that has run
+		// for 10 ms without a pause; a raw read never pauses. Yielding
+		// first is cheaper than the signal (see yieldEvery).
+		runtime.Gosched()
+	}
+	for i := 1; ; i++ {
 		n, err := sock.RawRecv(c.fd, p)
 		switch err {
 		case nil:
@@ -370,9 +434,16 @@ func (c *conn) read(p []byte) (int, error) {
 			}
 			return n, nil
 		case sock.ErrInterrupted, sock.ErrWouldBlock:
+			if c.mode == IOBusyPoll && err == sock.ErrWouldBlock && i%spinCheck != 0 {
+				continue
+			}
 			if dl := c.rawDeadline.Load(); dl != 0 && time.Now().UnixNano() >= dl {
 				return 0, os.ErrDeadlineExceeded
 			}
+			// A signal is most often the runtime asking this goroutine to
+			// yield, and a tick without data is a chance to: let the other
+			// goroutines of this P run.
+			runtime.Gosched()
 		default:
 			return 0, err
 		}

@@ -2,6 +2,7 @@ package echo
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log"
 	"time"
 
@@ -64,14 +65,72 @@ func clampTimeout(d time.Duration) time.Duration {
 	return max(d, MinTimeout)
 }
 
-// WithBlockingIO serves each connection with a blocking socket read by raw
-// recvfrom(2) calls instead of Go's network poller: the kernel wakes a
-// connection's thread directly when a request arrives, which brings the
-// round-trip time close to a C server's, at the cost of a thread that keeps
-// its P (one of GOMAXPROCS) while it waits. So at most GOMAXPROCS-1
-// connections (at least one) are served this way at a time; the others use
-// the network poller. Timeouts still apply. It has no effect with WithTLS.
-func WithBlockingIO(on bool) Option { return func(s *Server) { s.blocking = on } }
+// IOMode says how the server waits for a connection's requests.
+type IOMode int
+
+const (
+	// IOAuto serves connections with blocking reads ([IOBlocking]) while
+	// they leave a P to the rest of the server (at most
+	// max(GOMAXPROCS-1, 1) at a time), and the others with the network
+	// poller. TLS connections always use the poller.
+	IOAuto IOMode = iota
+	// IOPoller parks a waiting connection's goroutine in Go's network
+	// poller, which wakes it through epoll: any number of connections, a few
+	// microseconds more per round trip.
+	IOPoller
+	// IOBlocking puts the socket in blocking mode and reads and writes it
+	// with raw recvfrom(2) and sendto(2) calls: the kernel wakes the
+	// connection's thread directly, and the thread keeps its P meanwhile,
+	// so the runtime neither hands the P over nor wakes another thread. A
+	// round trip costs what it costs in C, at the price of a P per waiting
+	// connection, so at most max(GOMAXPROCS-1, 1) connections are served
+	// this way at a time; the others use the poller.
+	IOBlocking
+	// IOBusyPoll spins on non-blocking raw reads instead of waiting: the
+	// lowest round-trip time, at the price of a busy core per connection.
+	// The same limit as for IOBlocking applies.
+	IOBusyPoll
+)
+
+// String returns "auto", "poller", "blocking" or "busy-poll".
+func (m IOMode) String() string {
+	switch m {
+	case IOAuto:
+		return "auto"
+	case IOPoller:
+		return "poller"
+	case IOBlocking:
+		return "blocking"
+	case IOBusyPoll:
+		return "busy-poll"
+	}
+	return fmt.Sprintf("IOMode(%d)", int(m))
+}
+
+// ParseIOMode parses "auto", "poller", "blocking" or "busy-poll".
+func ParseIOMode(s string) (IOMode, error) {
+	for m := IOAuto; m <= IOBusyPoll; m++ {
+		if s == m.String() {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("echo: unknown I/O mode %q (want auto, poller, blocking or busy-poll)", s)
+}
+
+// WithIOMode sets how connections wait for requests. The default is
+// [IOPoller], which suits a server sharing its process with clients;
+// [IOAuto] is the fastest choice for a server in a process of its own. It
+// has no effect with WithTLS.
+func WithIOMode(m IOMode) Option { return func(s *Server) { s.io = m } }
+
+// WithBlockingIO is WithIOMode(IOBlocking) if on is true, and
+// WithIOMode(IOPoller) otherwise.
+func WithBlockingIO(on bool) Option {
+	if on {
+		return WithIOMode(IOBlocking)
+	}
+	return WithIOMode(IOPoller)
+}
 
 // Reply says how the server answers each frame it receives: the same
 // type as [wire.Reply], which the load drivers check replies against.

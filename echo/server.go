@@ -32,8 +32,10 @@ type Server struct {
 	readBufferSize   int
 	logger           *log.Logger
 	tls              *tls.Config
-	blocking         bool
-	blockingConns    int // connections in blocking mode now; guarded by mu
+	io               IOMode
+	rawConns         int          // connections in blocking or busy-poll mode now; guarded by mu
+	procs            int          // GOMAXPROCS when the server was created
+	open             atomic.Int64 // len(conns), for raw connections to read without the lock
 
 	inShutdown atomic.Bool
 	wg         sync.WaitGroup // Serve loops and connection goroutines
@@ -69,6 +71,8 @@ func NewServer(opts ...Option) *Server {
 		listeners:        make(map[net.Listener]struct{}),
 		conns:            make(map[*conn]struct{}),
 		hsLog:            handshakeLog{every: handshakeLogInterval},
+		io:               IOPoller,
+		procs:            runtime.GOMAXPROCS(0),
 	}
 	for _, o := range opts {
 		o(s)
@@ -81,13 +85,16 @@ func NewServer(opts ...Option) *Server {
 type Stats struct {
 	Connections int64 // connections served (refused ones excluded)
 	Active      int64 // connections open now
-	Refused     int64 // connections closed at once because of the limit
-	Messages    int64 // valid frames received
-	Replies     int64 // reply frames written
-	BytesIn     int64 // bytes read
-	BytesOut    int64 // bytes written
-	BadFrames   int64 // connections closed on a malformed or truncated frame
-	Timeouts    int64 // connections dropped by the idle or write timeout
+	// Raw counts the open connections served with blocking or busy-poll
+	// reads (see [IOMode]); the other open ones use the network poller.
+	Raw       int64
+	Refused   int64 // connections closed at once because of the limit
+	Messages  int64 // valid frames received
+	Replies   int64 // reply frames written
+	BytesIn   int64 // bytes read
+	BytesOut  int64 // bytes written
+	BadFrames int64 // connections closed on a malformed or truncated frame
+	Timeouts  int64 // connections dropped by the idle or write timeout
 	// HandshakeFailures counts TLS connections closed because their
 	// handshake failed or did not complete within the handshake timeout.
 	HandshakeFailures int64
@@ -103,6 +110,7 @@ func (s *Server) Stats() Stats {
 		c.addStats(&st)
 	}
 	st.Active = int64(len(s.conns))
+	st.Raw = int64(s.rawConns)
 	s.mu.Unlock()
 	st.Connections = s.connections.Load()
 	st.Refused = s.refused.Load()
@@ -254,16 +262,7 @@ func (s *Server) handle(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	// Blocking mode holds a P per waiting connection: past the limit,
-	// connections use the network poller.
-	blocking, fd := false, -1
-	if s.blocking && s.tls == nil && s.blockingConns < maxBlocking() {
-		if sock.SetBlocking(nc, sock.Tick, s.writeTick()) == nil {
-			blocking = true
-			s.blockingConns++
-			fd, _ = sock.FD(nc)
-		}
-	}
+	mode, fd := s.connMode(nc)
 	var tc *tls.Conn
 	if s.tls != nil {
 		// The connection's goroutine completes the handshake first, under
@@ -271,8 +270,9 @@ func (s *Server) handle(nc net.Conn) {
 		tc = tls.Server(nc, s.tls)
 		nc = tc
 	}
-	c := &conn{srv: s, nc: nc, tls: tc, blocking: blocking, fd: fd}
+	c := &conn{srv: s, nc: nc, tls: tc, mode: mode, blocking: mode == IOBlocking, fd: fd}
 	s.conns[c] = struct{}{}
+	s.open.Store(int64(len(s.conns)))
 	s.wg.Add(1)
 	s.mu.Unlock()
 	s.connections.Add(1)
@@ -292,10 +292,11 @@ func (s *Server) buffer() *[]byte {
 func (s *Server) finish(c *conn) {
 	c.close()
 	s.mu.Lock()
-	if c.blocking {
-		s.blockingConns--
+	if c.mode == IOBlocking || c.mode == IOBusyPoll {
+		s.rawConns--
 	}
 	delete(s.conns, c)
+	s.open.Store(int64(len(s.conns)))
 	c.addStats(&s.closed)
 	s.mu.Unlock()
 	if c.bufp != nil {
@@ -338,10 +339,60 @@ func (s *Server) Close() error {
 	return err
 }
 
-// maxBlocking is how many connections may be in blocking mode at once: one
-// fewer than GOMAXPROCS (at least one), so that a P is always left for the
-// rest of the server.
-func maxBlocking() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
+// maxRaw is how many connections may be served with blocking or busy-poll
+// reads at once: one fewer than GOMAXPROCS (at least one). Such a
+// connection keeps its P while it waits, so with GOMAXPROCS-1 of them a P
+// is left for the accept loop, the timers and the other connections. With
+// GOMAXPROCS=1 the one such connection would starve the others (the
+// scheduler polls the network only when it has nothing else to run), so it
+// goes back to the poller as soon as it is not alone (see conn.crowded).
+func maxRaw() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
+
+// crowded reports whether a connection that keeps its P while it waits
+// must go back to the network poller: with a single P, as soon as another
+// connection is open.
+func (c *conn) crowded() bool { return c.srv.procs == 1 && c.srv.open.Load() > 1 }
+
+// toPoller moves a blocking or busy-poll connection to the network poller
+// for good: its socket goes back to non-blocking mode, which Go's reads and
+// writes expect (the descriptor has stayed registered with the poller).
+func (c *conn) toPoller() {
+	s := c.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.blocking && sock.SetNonblock(c.fd, true) != nil {
+		return // stays blocking; it will be checked again
+	}
+	mode := c.mode
+	c.blocking = false
+	c.mode = IOPoller
+	s.rawConns--
+	s.logf("echo: %v: %s reads give way to the network poller: another connection shares the only P (GOMAXPROCS=1)", c.nc.RemoteAddr(), mode)
+}
+
+// connMode decides how an accepted connection is read, and prepares its
+// socket: for blocking reads, blocking mode with the receive and send
+// timeouts that let raw system calls notice deadlines. It returns the
+// mode and the descriptor for raw calls (-1 for the poller). The caller
+// holds s.mu.
+func (s *Server) connMode(nc net.Conn) (IOMode, int) {
+	if s.io == IOPoller || s.tls != nil || s.rawConns >= maxRaw() {
+		return IOPoller, -1
+	}
+	fd, err := sock.FD(nc)
+	if err != nil {
+		return IOPoller, -1
+	}
+	mode := s.io
+	if mode == IOAuto {
+		mode = IOBlocking
+	}
+	if mode == IOBlocking && sock.SetBlocking(nc, sock.Tick, s.writeTick()) != nil {
+		return IOPoller, -1
+	}
+	s.rawConns++
+	return mode, fd
+}
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked Read.
 var aLongTimeAgo = time.Unix(1, 0)

@@ -139,7 +139,7 @@ func echoLines(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-var echoStatsRE = regexp.MustCompile(`^\S+ stats: conns active \d+, msgs/s \d+, MB/s in [\d.]+, MB/s out [\d.]+, bad frames \d+, refused \d+, timeouts \d+, handshake failures \d+$`)
+var echoStatsRE = regexp.MustCompile(`^\S+ stats: conns active \d+( \((blocking|busy-poll) \d+\))?, msgs/s \d+, MB/s in [\d.]+, MB/s out [\d.]+, bad frames \d+, refused \d+, timeouts \d+, handshake failures \d+$`)
 
 var echoTotalsRE = regexp.MustCompile(`^totals: connections 2, messages 1000, bytes in 52\.05 kB, bytes out 52\.00 kB, bad frames 1, refused 0, timeouts 0, handshake failures 0$`)
 

@@ -71,3 +71,25 @@ func RawRecv(fd int, p []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+// RawSend sends what of p the socket's buffer takes now, with a raw
+// sendto(2) call that never blocks (MSG_DONTWAIT) and never raises SIGPIPE
+// (MSG_NOSIGNAL: a closed peer gives EPIPE). Like RawRecv it keeps the
+// thread's P: a Go write would enter a system call, and if the kernel ran
+// the woken peer before the call returned, the runtime would hand the P to
+// another thread. It returns [ErrWouldBlock] when the buffer is full; the
+// caller then writes the rest the ordinary way, which waits.
+func RawSend(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+// SetNonblock puts the socket fd back in non-blocking mode (on) or in
+// blocking mode (off).
+func SetNonblock(fd int, on bool) error { return unix.SetNonblock(fd, on) }

@@ -32,3 +32,9 @@ func Shutdown(nc net.Conn) error { return ErrUnsupported }
 
 // RawRecv returns [ErrUnsupported].
 func RawRecv(fd int, p []byte) (int, error) { return 0, ErrUnsupported }
+
+// RawSend returns [ErrUnsupported].
+func RawSend(fd int, p []byte) (int, error) { return 0, ErrUnsupported }
+
+// SetNonblock returns [ErrUnsupported].
+func SetNonblock(fd int, on bool) error { return ErrUnsupported }

@@ -1,0 +1,94 @@
+package client
+
+import "fmt"
+
+// IOMode says how a connection waits for its replies.
+type IOMode int
+
+const (
+	// IOAuto lets ChooseIOMode pick the mode for the run.
+	IOAuto IOMode = iota
+	// IOPoller parks the receiving goroutine in Go's network poller, which
+	// wakes it through epoll: any number of connections, a few microseconds
+	// more per round trip, and the only mode that suits a peer in the same
+	// process.
+	IOPoller
+	// IOBlocking reads a blocking socket with raw recvfrom(2) calls (see
+	// WithBlockingIO): the kernel wakes the receiving thread directly, which
+	// keeps its P while it waits.
+	IOBlocking
+	// IOBusyPoll spins on non-blocking reads (see WithBusyPoll): the lowest
+	// round-trip time, a busy core per connection.
+	IOBusyPoll
+)
+
+// String returns "auto", "poller", "blocking" or "busy-poll".
+func (m IOMode) String() string {
+	switch m {
+	case IOAuto:
+		return "auto"
+	case IOPoller:
+		return "poller"
+	case IOBlocking:
+		return "blocking"
+	case IOBusyPoll:
+		return "busy-poll"
+	}
+	return fmt.Sprintf("IOMode(%d)", int(m))
+}
+
+// ParseIOMode parses "auto", "poller", "blocking" or "busy-poll".
+func ParseIOMode(s string) (IOMode, error) {
+	for m := IOAuto; m <= IOBusyPoll; m++ {
+		if s == m.String() {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("client: unknown I/O mode %q (want auto, poller, blocking or busy-poll)", s)
+}
+
+// Options returns the connection options of mode m: WithBlockingIO for
+// IOBlocking, WithBusyPoll for IOBusyPoll, none otherwise. Resolve IOAuto
+// with ChooseIOMode first.
+func (m IOMode) Options() []Option {
+	switch m {
+	case IOBlocking:
+		return []Option{WithBlockingIO(true)}
+	case IOBusyPoll:
+		return []Option{WithBusyPoll(true)}
+	}
+	return nil
+}
+
+// ChooseIOMode resolves mode for a run of conns connections in a process
+// with procs Ps (GOMAXPROCS), whose peer is in the same process or not. A
+// mode other than IOAuto is kept as it is. IOAuto becomes:
+//
+//   - IOPoller when the peer shares the process: its connections need Ps
+//     too, and a blocking read keeps its P while it waits, so the two sides
+//     would take turns at the runtime's 10 ms preemption instead of at each
+//     message.
+//   - IOBlocking when the connections are fewer than the Ps, or when a lone
+//     connection has the only P (GOMAXPROCS=1, as when pinned to one CPU):
+//     every waiting connection keeps a P, and one is left for the run's
+//     other goroutines; with a single P, the runtime preempts the lone
+//     connection at least every 10 ms, so the run's timers fire at most that
+//     late. On one CPU shared with the peer, this takes the wakeups of the
+//     runtime's other threads out of the round trip
+//     (docs/performance-analysis.md).
+//   - IOPoller otherwise: more connections than Ps would leave some without
+//     a P to run on.
+//
+// IOBusyPoll is never chosen: it needs a core per connection to spare.
+func ChooseIOMode(mode IOMode, conns, procs int, peerInProcess bool) IOMode {
+	if mode != IOAuto {
+		return mode
+	}
+	switch {
+	case peerInProcess || conns <= 0 || procs <= 0:
+		return IOPoller
+	case conns < procs, conns == 1:
+		return IOBlocking
+	}
+	return IOPoller
+}

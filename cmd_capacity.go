@@ -46,7 +46,7 @@ func newCapacityCommand() *cli.Command {
 			"--start, which the verdict says); 1 run error (the peer cannot be reached, errors at --start, the generator\n" +
 			"could not offer even --start, or it was the limit below --min-rate); 2 usage; 3 the capacity is below --min-rate; 130 interrupted (the steps done\n" +
 			"and the best passing rate are printed).",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			addrFlag,
 			&cli.StringFlag{Name: "slo", Usage: "latency objective, all terms must hold: `TERMS` such as 'p99<50us,p99.9<200us' (p50 p90 p99 p99.9 p99.99 max mean; < or <=)"},
 			connsFlag(1),
@@ -65,10 +65,8 @@ func newCapacityCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no step lines while searching and no table: only the verdict line (with --json, only the JSON)"},
 			durFlag("reply-timeout", nil, 10*time.Second, minTimeout, maxTimeout, "", "fail a connection that gets no reply for this long while messages are in flight"),
 			connectTimeoutFlag(),
-			&cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller"},
-			&cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller"},
 			&cli.GenericFlag{Name: "seed", Value: &uint64Value{n: 1}, Usage: "seed of the message mix (`N`: 0 to 18446744073709551615)"},
-		},
+		}, clientIOFlags()...),
 		Action: runCapacity,
 	}
 }
@@ -153,12 +151,11 @@ func capacityConfig(c *cli.Context) (capacity.Config, float64, error) {
 	if lc.Expect, err = wire.ParseReply(c.String("reply")); err != nil {
 		return cfg, 0, usagef("--reply: %v", err)
 	}
-	if c.Bool("blocking") {
-		lc.Options = append(lc.Options, client.WithBlockingIO(true))
+	io, err := clientIOOptions(c, "capacity", lc.Addr, lc.Conns)
+	if err != nil {
+		return cfg, 0, err
 	}
-	if c.Bool("busy-poll") {
-		lc.Options = append(lc.Options, client.WithBusyPoll(true))
-	}
+	lc.Options = append(lc.Options, io...)
 	for _, f := range []string{"out", "hlog"} {
 		if err := checkOutput("--"+f, c.String(f)); err != nil {
 			return cfg, 0, err

@@ -233,23 +233,7 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 // echoIOMode returns the I/O mode of --io, or of its aliases --blocking and
 // --busy-poll, which may not contradict it.
 func echoIOMode(c *cli.Context) (echo.IOMode, error) {
-	mode, err := echo.ParseIOMode(c.String("io"))
-	if err != nil {
-		return 0, usagef("echo: --io %q: want auto, poller, blocking or busy-poll", c.String("io"))
-	}
-	for _, alias := range []struct {
-		flag string
-		mode echo.IOMode
-	}{{"blocking", echo.IOBlocking}, {"busy-poll", echo.IOBusyPoll}} {
-		if !c.Bool(alias.flag) {
-			continue
-		}
-		if c.IsSet("io") && mode != alias.mode || alias.mode == echo.IOBusyPoll && c.Bool("blocking") {
-			return 0, usagef("echo: --%s contradicts --io %s", alias.flag, mode)
-		}
-		mode = alias.mode
-	}
-	return mode, nil
+	return ioModeOf(c, "echo", echo.ParseIOMode, echo.IOBlocking, echo.IOBusyPoll)
 }
 
 // echoRawLabel names, in the stats line, the connections read with raw

@@ -59,8 +59,6 @@ var (
 	progressFlag  = &cli.BoolFlag{Name: "progress", Usage: "print a progress line every second on stderr even when it is not a terminal"}
 	quietFlag     = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no table (with --json, only the JSON)"}
 	reconnectFlag = &cli.BoolFlag{Name: "reconnect", Usage: "redial a failed connection with backoff and carry on, counting the gap"}
-	blockingFlag  = &cli.BoolFlag{Name: "blocking", Usage: "blocking read(2) on the socket instead of Go's network poller: lower rtt, one OS thread per waiting connection"}
-	busyPollFlag  = &cli.BoolFlag{Name: "busy-poll", Usage: "spin on non-blocking reads instead of sleeping in the network poller: lowest rtt, one busy core per waiting connection"}
 	tlsCAFlag     = &cli.StringFlag{Name: "tls-ca", Usage: "speak TLS, trusting the PEM certificates in `FILE` (the peer's certificate or its CA)"}
 	tlsNameFlag   = &cli.StringFlag{Name: "tls-server-name", Usage: "with --tls-ca, the name to verify in the peer's certificate (default: the host of --addr)"}
 	cpuProfFlag   = &cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE`"}
@@ -82,7 +80,7 @@ func loadFlags(defConns int64, defDuration time.Duration, durationUsage string) 
 	if defDuration == 0 {
 		dur.DefaultText = "none"
 	}
-	return []cli.Flag{
+	return append([]cli.Flag{
 		addrFlag, connsFlag(defConns), dur,
 		&cli.GenericFlag{Name: "warmup", Value: &warmupValue{d: defaultWarmup, n: defaultWarmupCount},
 			Usage: fmt.Sprintf("warmup (`D|N`) before the measured window, excluded from the histograms: a duration (1s) or a message count in all (1000, 10k); 0: none; at most %s or %s messages; in rate mode the default lasts at most 1s", shortDuration(maxWarmup), formatCount(maxWarmupCount))},
@@ -93,10 +91,10 @@ func loadFlags(defConns int64, defDuration time.Duration, durationUsage string) 
 		durFlag("reply-timeout", nil, 10*time.Second, minTimeout, maxTimeout, "",
 			"fail a connection that gets no reply for this long while messages are in flight"),
 		connectTimeoutFlag(),
-		blockingFlag, busyPollFlag, tlsCAFlag, tlsNameFlag,
+		tlsCAFlag, tlsNameFlag,
 		&cli.GenericFlag{Name: "seed", Value: &uint64Value{n: 1}, Usage: "seed of the message mix (`N`: 0 to 18446744073709551615)"},
 		cpuProfFlag, memProfFlag,
-	}
+	}, clientIOFlags()...)
 }
 
 func newPingCommand() *cli.Command {
@@ -213,13 +211,11 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 	} else if c.IsSet("tls-server-name") {
 		return cfg, usagef("--tls-server-name needs --tls-ca")
 	}
-	if c.Bool("blocking") {
-		cfg.Options = append(cfg.Options, client.WithBlockingIO(true))
+	io, err := clientIOOptions(c, command, cfg.Addr, cfg.Conns)
+	if err != nil {
+		return cfg, err
 	}
-	if c.Bool("busy-poll") {
-		cfg.Options = append(cfg.Options, client.WithBusyPoll(true))
-	}
-	var err error
+	cfg.Options = append(cfg.Options, io...)
 	if cfg.Expect, err = wire.ParseReply(c.String("reply")); err != nil || c.String("reply") == "" {
 		return cfg, usagef("--reply %q: want echo or exchange", c.String("reply"))
 	}

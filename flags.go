@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/gigadex/gigadex/client"
 )
 
 // Flag values that check what they are given while the command line is
@@ -359,3 +362,45 @@ func rateOf(c *cli.Context, name string) float64 { return c.Generic(name).(*rate
 func warmupOf(c *cli.Context, name string) warmupValue { return *c.Generic(name).(*warmupValue) }
 
 func uint64Of(c *cli.Context, name string) uint64 { return c.Generic(name).(*uint64Value).n }
+
+// ioModeOf reads --io, or its aliases --blocking and --busy-poll, which may
+// not contradict it, for the I/O mode type of the client or the echo.
+func ioModeOf[M comparable](c *cli.Context, cmd string, parse func(string) (M, error), blocking, busyPoll M) (M, error) {
+	mode, err := parse(c.String("io"))
+	if err != nil {
+		return mode, usagef("%s: --io %q: want auto, poller, blocking or busy-poll", cmd, c.String("io"))
+	}
+	for _, alias := range []struct {
+		flag string
+		mode M
+	}{{"blocking", blocking}, {"busy-poll", busyPoll}} {
+		if !c.Bool(alias.flag) {
+			continue
+		}
+		if c.IsSet("io") && mode != alias.mode || alias.mode == busyPoll && c.Bool("blocking") {
+			return mode, usagef("%s: --%s contradicts --io %s", cmd, alias.flag, c.String("io"))
+		}
+		mode = alias.mode
+	}
+	return mode, nil
+}
+
+// clientIOFlags are --io and its aliases, for ping, flood and capacity.
+func clientIOFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "io", Value: "auto",
+			Usage: "how connections wait for replies: blocking (raw recvfrom(2) on a blocking socket: the lowest rtt short of spinning, a P per waiting connection), poller (Go's network poller: any number of connections), busy-poll (spin: a busy core per connection), or auto (blocking while the connections are fewer than GOMAXPROCS, or for a lone connection, and the peer is another process; else poller); the result's generator section says which mode ran"},
+		&cli.BoolFlag{Name: "blocking", Usage: "same as --io blocking"},
+		&cli.BoolFlag{Name: "busy-poll", Usage: "same as --io busy-poll"},
+	}
+}
+
+// clientIOOptions resolves --io for a run of conns connections to addr
+// ("" for the in-process echo) and returns its connection options.
+func clientIOOptions(c *cli.Context, cmd, addr string, conns int) ([]client.Option, error) {
+	mode, err := ioModeOf(c, cmd, client.ParseIOMode, client.IOBlocking, client.IOBusyPoll)
+	if err != nil {
+		return nil, err
+	}
+	return client.ChooseIOMode(mode, conns, runtime.GOMAXPROCS(0), addr == "").Options(), nil
+}

@@ -198,7 +198,7 @@ func tuneTCP(nc net.Conn, o *options) error {
 func newConn(nc net.Conn, o *options) *Conn {
 	c := &Conn{
 		nc:       nc,
-		Sender:   Sender{nc: nc, buf: make([]byte, 0, o.writeBuf), timeout: o.sendTimeout},
+		Sender:   Sender{nc: nc, buf: make([]byte, 0, o.writeBuf), timeout: o.sendTimeout, fd: -1},
 		Receiver: Receiver{nc: nc, buf: make([]byte, o.readBuf), timeout: o.recvTimeout, fd: -1},
 	}
 	c.Receiver.blocking = o.blocking && !o.busyPoll
@@ -208,6 +208,9 @@ func newConn(nc net.Conn, o *options) *Conn {
 			c.Receiver.pollFn = c.Receiver.readOnce
 			c.Receiver.busyPoll = o.busyPoll && canBusyPoll
 			rc.Control(func(fd uintptr) { c.Receiver.fd = int(fd) })
+			if c.Receiver.blocking {
+				c.Sender.fd = c.Receiver.fd
+			}
 		}
 	}
 	return c
@@ -237,6 +240,7 @@ func (c *Conn) Split() (*Sender, *Receiver) { return &c.Sender, &c.Receiver }
 // for which errors.Is(err, net.ErrClosed) holds.
 func (c *Conn) Close() error {
 	atomic.StoreInt32(&c.Receiver.closed, 1)
+	atomic.StoreInt32(&c.Sender.rawClosed, 1)
 	if c.Receiver.blocking {
 		// A read blocked in the kernel holds the descriptor open.
 		sock.Shutdown(c.nc)
@@ -267,6 +271,9 @@ type Sender struct {
 	sent    int64
 	bytes   int64
 	closed  bool // CloseWrite was called
+	fd      int  // a blocking socket's, for raw sends first (sock.RawSend); -1 otherwise
+
+	rawClosed int32 // set by Conn.Close: raw sends must not touch a closed, maybe reused, descriptor
 }
 
 // errWriteClosed is returned by sends after CloseWrite.
@@ -386,6 +393,11 @@ func (s *Sender) flushUntil(dl time.Time) error {
 	if len(s.buf) == 0 {
 		return nil
 	}
+	if s.fd >= 0 {
+		if err := s.rawFlush(); err != nil || len(s.buf) == 0 {
+			return err
+		}
+	}
 	if s.timeout > 0 {
 		if t := time.Now().Add(s.timeout); dl.IsZero() || t.Before(dl) {
 			dl = t
@@ -404,6 +416,32 @@ func (s *Sender) flushUntil(dl time.Time) error {
 		return fmt.Errorf("send: %w", err)
 	}
 	s.buf = s.buf[:0]
+	return nil
+}
+
+// rawFlush sends what the socket's buffer takes now with raw sendto(2)
+// calls, which keep the thread's P: a Go write is a system call during
+// which, on a CPU shared with the peer it wakes, the runtime may hand the P
+// to another thread (docs/performance-analysis.md). What the buffer does
+// not take stays in s.buf for the ordinary write, which waits.
+func (s *Sender) rawFlush() error {
+	if atomic.LoadInt32(&s.rawClosed) != 0 {
+		return fmt.Errorf("send: %w", net.ErrClosed)
+	}
+	for len(s.buf) > 0 {
+		n, err := sock.RawSend(s.fd, s.buf)
+		s.bytes += int64(n)
+		s.buf = s.buf[:copy(s.buf, s.buf[n:])]
+		switch err {
+		case nil:
+		case sock.ErrInterrupted:
+			runtime.Gosched() // a preemption request: honour it
+		case sock.ErrWouldBlock:
+			return nil
+		default:
+			return fmt.Errorf("send: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -475,7 +513,14 @@ type Receiver struct {
 	pollN        int
 	pollErr      error
 	closed       int32 // set by Conn.Close: raw reads must not touch a closed, maybe reused, descriptor
+	rawReads     int   // raw reads so far, to yield every rawYieldEvery
 }
+
+// rawYieldEvery is how many raw reads a connection makes between passes
+// through the scheduler: a goroutine that never yields is preempted with a
+// signal (SIGURG) every 10 ms, which interrupts the blocked recvfrom(2) and
+// lands in someone's round trip (docs/performance-analysis.md).
+const rawYieldEvery = 64
 
 // Recv returns the next frame. The View reads the Receiver's buffer and is
 // valid only until the next call to Recv, RecvBatch, RecvBuffered, Poll or
@@ -642,6 +687,9 @@ func (r *Receiver) rawRead(ctx context.Context, ctxDL int64) error {
 	}
 	if d := r.rawDeadline; d != 0 && (deadline == 0 || d < deadline) {
 		deadline = d
+	}
+	if r.rawReads++; r.rawReads%rawYieldEvery == 0 {
+		runtime.Gosched()
 	}
 	for {
 		if atomic.LoadInt32(&r.closed) != 0 {

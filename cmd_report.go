@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -299,6 +298,11 @@ func reportAction(fn func(c *cli.Context, args []string) error) cli.ActionFunc {
 		if err != nil {
 			return usagef("report %s: %v", c.Command.Name, err)
 		}
+		if c.IsSet("output") {
+			if err := checkOutput("--output", c.String("output")); err != nil {
+				return err
+			}
+		}
 		return fn(c, args)
 	}
 }
@@ -409,16 +413,13 @@ func reportRead(c *cli.Context, path string) (*report.Run, error) {
 	return r, nil
 }
 
-// reportWrite runs write against the --output file, or stdout. The file is
-// only created once the output is complete.
+// reportWrite runs write against the --output file, or stdout. A regular
+// file is replaced atomically once the output is complete; a FIFO or a
+// device is written in place.
 func reportWrite(c *cli.Context, name string, write func(io.Writer) error) error {
 	out := c.String("output")
 	if out == "" || out == "-" {
 		return reportFail(name, write(c.App.Writer))
 	}
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return reportFail(name, err)
-	}
-	return reportFail(name, os.WriteFile(out, buf.Bytes(), 0o644))
+	return reportFail(name, writeOutput(c, out, write))
 }

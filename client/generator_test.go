@@ -37,3 +37,22 @@ func TestGeneratorSection(t *testing.T) {
 		t.Errorf("io mode %q, want %q", g.IOMode, want)
 	}
 }
+
+// TestRateModeBlocking runs the rate-limited driver on a blocking socket,
+// the default for a lone connection to another process: its polls between
+// scheduled sends must neither wait on the blocking socket nor fail on a
+// signal-interrupted read.
+func TestRateModeBlocking(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("blocking I/O is Linux-only")
+	}
+	addr := startEcho(t)
+	run, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Rate: 2000, Duration: 500 * time.Millisecond, WarmupCount: 20,
+		Options: []client.Option{client.WithBlockingIO(true)}})
+	if err != nil || run.Errors != 0 {
+		t.Fatalf("err %v, %d errors: %q", err, run.Errors, run.ErrorSamples)
+	}
+	if g := run.Generator; g == nil || g.IOMode != "blocking" || g.SendLag == nil || g.SendLag.Count != run.Sent {
+		t.Errorf("generator %+v for %d sends", run.Generator, run.Sent)
+	}
+}

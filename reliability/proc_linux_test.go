@@ -141,18 +141,36 @@ func (p *proc) wait(t testing.TB, d time.Duration) int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
-// waitHandlers waits until the process catches SIGINT and SIGTERM, which
-// the Go runtime arranges as it starts, a moment before main runs.
+// waitHandlers waits until the command's own SIGINT and SIGTERM handlers
+// are in place. The Go runtime catches every signal as it starts, before
+// main runs, so SigCgt alone says nothing about them; the command installs
+// them before it opens its first socket (a listener, a dial), so an open
+// socket says they are in place.
 func (p *proc) waitHandlers(t testing.TB) {
 	t.Helper()
 	const want = 1<<(syscall.SIGINT-1) | 1<<(syscall.SIGTERM-1)
 	ok := waitFor(10*time.Second, func() bool {
 		m, err := procStatus(p.pid(), "SigCgt")
-		return err == nil && m&want == want
+		return err == nil && m&want == want && hasSocket(p.pid())
 	})
 	if !ok {
-		t.Fatalf("%s: no signal handlers after 10 s", p.name)
+		t.Fatalf("%s: no signal handlers and no socket after 10 s", p.name)
 	}
+}
+
+// hasSocket reports whether process pid has a socket open.
+func hasSocket(pid string) bool {
+	dir := "/proc/" + pid + "/fd"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if l, err := os.Readlink(dir + "/" + e.Name()); err == nil && strings.HasPrefix(l, "socket:") {
+			return true
+		}
+	}
+	return false
 }
 
 func tail(s string, n int) string {

@@ -93,3 +93,17 @@ func RawSend(fd int, p []byte) (int, error) {
 // SetNonblock puts the socket fd back in non-blocking mode (on) or in
 // blocking mode (off).
 func SetNonblock(fd int, on bool) error { return unix.SetNonblock(fd, on) }
+
+// RecvNow receives into p what has arrived, without waiting even on a
+// blocking socket (MSG_DONTWAIT), with a raw recvfrom(2) call. It returns
+// [ErrWouldBlock] when nothing has arrived and 0, nil at end of stream.
+func RecvNow(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), unix.MSG_DONTWAIT, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}

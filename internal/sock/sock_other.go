@@ -38,3 +38,6 @@ func RawSend(fd int, p []byte) (int, error) { return 0, ErrUnsupported }
 
 // SetNonblock returns [ErrUnsupported].
 func SetNonblock(fd int, on bool) error { return ErrUnsupported }
+
+// RecvNow returns [ErrUnsupported].
+func RecvNow(fd int, p []byte) (int, error) { return 0, ErrUnsupported }

@@ -345,8 +345,11 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 		run.TargetRate = cfg.Rate
 		run.Interrupted = ctx.Err() != nil
 	}
-	if err != nil && len(run.ErrorSamples) == 0 {
+	if err != nil && len(run.ErrorSamples) == 0 && !run.Interrupted {
 		run.ErrorSamples = []string{err.Error()}
+	}
+	if run.Start.IsZero() {
+		run.Start = time.Now() // nothing was measured: when it was tried
 	}
 	run.Tags = parseTags(c.StringSlice("tag"))
 	thresholdsOK := true

@@ -69,7 +69,7 @@ var (
 	}
 	reportTagFlag = &cli.StringFlag{
 		Name:  "tag",
-		Usage: "read the stream of message type `TAG` (e.g. order) of .hlog inputs instead of their untagged stream (all types together)",
+		Usage: "read only message type `TAG` (e.g. order): of a .hlog its tagged stream instead of the untagged one (all types together), of a JSON result its per-second histograms of that type",
 	}
 	reportThresholdFlag = &cli.StringSliceFlag{
 		Name:  "threshold",
@@ -404,8 +404,12 @@ func reportRead(c *cli.Context, path string) (*report.Run, error) {
 				r, err = report.FromIntervals(ivs)
 			}
 		}
-	} else {
-		r, err = report.ReadJSON(f)
+	} else if r, err = report.ReadJSON(f); err == nil && c.String("tag") != "" {
+		// One message type of a result: its per-second histograms.
+		var ivs []report.Interval
+		if ivs, err = report.SelectStream(r.Intervals, c.String("tag")); err == nil {
+			r, err = report.FromIntervals(ivs)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "report: "))

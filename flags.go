@@ -377,7 +377,10 @@ func ioModeOf[M comparable](c *cli.Context, cmd string, parse func(string) (M, e
 		if !c.Bool(alias.flag) {
 			continue
 		}
-		if c.IsSet("io") && mode != alias.mode || alias.mode == busyPoll && c.Bool("blocking") {
+		if alias.mode == busyPoll && c.Bool("blocking") {
+			return mode, usagef("%s: --busy-poll contradicts --blocking", cmd)
+		}
+		if c.IsSet("io") && mode != alias.mode {
 			return mode, usagef("%s: --%s contradicts --io %s", cmd, alias.flag, c.String("io"))
 		}
 		mode = alias.mode

@@ -104,6 +104,9 @@ func runError(run *report.Run, fatal []error, mismatched int64, started bool) er
 		switch {
 		case !started:
 			why = "the warmup did not end before the run did"
+		case run.Sent == 0 && run.WarmupSent > run.WarmupReceived:
+			why = fmt.Sprintf("the peer did not answer: %s sent in the warmup, %d answered, so none was sent in the measured window",
+				plural(run.WarmupSent, "message"), run.WarmupReceived)
 		case run.Sent == 0:
 			why = "no message was sent in the measured window"
 		default:

@@ -89,7 +89,7 @@
 // so take the throughput as a trend and the reads per frame as the fact).
 // The defaults favour floods; the memory is 128 KiB per connection.
 // [WithReadBufferSize] and [WithWriteBufferSize] take any size down to
-// [MinBufferSize], 4096 (the crate's) included.
+// [MinBufferSize] (one frame, 52 bytes), the crate's 4096 included.
 //
 // # Load drivers
 //

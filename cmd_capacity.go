@@ -194,7 +194,14 @@ func runCapacity(c *cli.Context) error {
 		return cli.Exit(fmt.Sprint(err), exitRunError)
 	}
 	if err != nil && len(res.Steps) == 0 && !res.Interrupted {
-		return cli.Exit(fmt.Sprint(err), exitRunError) // nothing was measured
+		// Nothing was measured: a script asking for JSON still gets its
+		// document; a person gets the reason alone.
+		if c.Bool("json") || c.String("out") != "" {
+			if werr := capacityOutputs(c, res); werr != nil {
+				return werr
+			}
+		}
+		return cli.Exit(fmt.Sprint(err), exitRunError)
 	}
 	if werr := capacityOutputs(c, res); werr != nil {
 		return werr

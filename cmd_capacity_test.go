@@ -154,6 +154,11 @@ func TestCapacityRefused(t *testing.T) {
 	if out != "" {
 		t.Errorf("stdout %q", out)
 	}
+	// With --json, stdout still holds the (empty) result.
+	out, _, code = runCLI(t, "", "capacity", "--addr", addr, "--slo", "p99<1ms", "--connect-timeout", "1s", "--json", "-q")
+	if res, err := capacity.ReadJSON(strings.NewReader(out)); code != exitRunError || err != nil || len(res.Steps) != 0 {
+		t.Errorf("--json: exit %d, %v, stdout %q", code, err, out)
+	}
 }
 
 func TestCapacityUsage(t *testing.T) {

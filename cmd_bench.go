@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func newBenchCommand() *cli.Command {
 		Usage: "reproduce the original crate's benchmark table on this machine (rtt, throughput, serialization)",
 		Flags: []cli.Flag{
 			addrFlag,
-			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout instead of the table"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout (the table goes to stderr)"},
 			countFlag("count", []string{"n"}, 20000, 1, maxCount, "", "ping-pong round trips"),
 			durFlag("duration", []string{"d"}, 3*time.Second, 10*time.Millisecond, maxDuration, "", "length of the throughput run"),
 			connsFlag(4),
@@ -98,9 +99,12 @@ func benchAction(c *cli.Context) error {
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+		return writeBenchTable(c.App.ErrWriter, res)
 	}
-	return writeBenchTable(c, res)
+	return writeBenchTable(c.App.Writer, res)
 }
 
 // benchFail ends bench after a failed run: exit 130 if interrupted, else 1.
@@ -137,8 +141,8 @@ func codecBenchmarks() (ser, de testing.BenchmarkResult) {
 	return ser, de
 }
 
-func writeBenchTable(c *cli.Context, r benchResult) error {
-	t := tablewriter.NewTable(c.App.Writer,
+func writeBenchTable(w io.Writer, r benchResult) error {
+	t := tablewriter.NewTable(w,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignment(tw.AlignRight),
@@ -158,6 +162,6 @@ func writeBenchTable(c *cli.Context, r benchResult) error {
 		return err
 	}
 	e := r.Env
-	_, err := fmt.Fprintf(c.App.Writer, "peer %s; env: %s GOMAXPROCS=%d CPUs=%d %s/%s\n", r.Addr, e.GoVersion, e.GOMAXPROCS, e.NumCPU, e.OS, e.Arch)
+	_, err := fmt.Fprintf(w, "peer %s; env: %s GOMAXPROCS=%d CPUs=%d %s/%s\n", r.Addr, e.GoVersion, e.GOMAXPROCS, e.NumCPU, e.OS, e.Arch)
 	return err
 }

@@ -214,6 +214,7 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 			w.phase.quota = share(cfg.Count, i, len(conns))
 		}
 		w.handleFn = w.handle
+		w.kinds = cfg.Mix.kindTable(w.key)
 		shares[i] = w.phase.warmupLeft
 		ws[i] = w
 	}

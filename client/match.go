@@ -9,8 +9,8 @@ import (
 // slot is one entry of a connection's ring of messages in flight.
 type slot struct {
 	seq      uint64
-	intended int64 // ns since the run's base; the actual send time in closed loop
-	actual   int64
+	intended int64  // rate mode: when it was due, in ns since the run's base
+	batch    uint32 // the send batch it went out in: see ring.sentAt
 	pending  bool
 	measured bool // sent inside the measured window
 	kind     wire.Kind
@@ -22,6 +22,11 @@ type slot struct {
 type ring struct {
 	slots []slot
 	mask  uint64
+	// sentAt holds the send time of each batch (ns since the run's base),
+	// indexed by batch number modulo its size: every message of a batch is
+	// written at once, and no more batches than messages can be in flight.
+	sentAt  []int64
+	batches uint32 // number of the next batch
 }
 
 func newRing(window int) ring {
@@ -29,8 +34,11 @@ func newRing(window int) ring {
 	for n < window {
 		n <<= 1
 	}
-	return ring{slots: make([]slot, n), mask: uint64(n - 1)}
+	return ring{slots: make([]slot, n), mask: uint64(n - 1), sentAt: make([]int64, n)}
 }
+
+// actual returns when message sl was written.
+func (r *ring) actual(sl *slot) int64 { return r.sentAt[uint64(sl.batch)&r.mask] }
 
 // at returns the slot of message seq.
 func (r *ring) at(seq uint64) *slot { return &r.slots[seq&r.mask] }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -128,25 +129,113 @@ func splitmix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
+// kindPeriod is the period of a connection's sequence of message types:
+// the types of its first kindPeriod messages repeat (see kindTable).
+const kindPeriod = 4096
+
+// kindTable returns the types of a connection's first kindPeriod messages,
+// which then repeat: message seq has type t[seq%kindPeriod]. Looking the
+// type up costs less than hashing each sequence number, and over a period
+// the mix's proportions are those of kindAt.
+func (m *Mix) kindTable(key uint64) *[kindPeriod]wire.Kind {
+	t := new([kindPeriod]wire.Kind)
+	for i := range t {
+		t[i] = m.kindAt(key, uint64(i))
+	}
+	return t
+}
+
 // appendMessage appends message seq of kind k. Every variant carries seq in
 // its first field (a Heartbeat's timestamp, an Order's id, a Trade's
 // maker_id), so a reply, echoed or acknowledged, names its request.
 func appendMessage(b []byte, k wire.Kind, seq uint64) []byte {
-	switch k {
-	case wire.KindHeartbeat:
-		return wire.AppendHeartbeat(b, seq)
-	case wire.KindOrder:
-		o := orderFor(seq)
-		return wire.AppendOrder(b, &o)
-	case wire.KindOrderAck:
-		return wire.AppendOrderAck(b, seq, seq)
-	case wire.KindTrade:
-		t := tradeFor(seq)
-		return wire.AppendTrade(b, &t)
-	case wire.KindCancelOrder:
-		return wire.AppendCancelOrder(b, seq)
+	n := len(b)
+	if cap(b)-n < wire.FrameLen {
+		b = append(b, make([]byte, wire.FrameLen)...)
+	} else {
+		b = b[:n+wire.FrameLen]
 	}
-	return wire.AppendCancelAck(b, seq)
+	putMessage((*[wire.FrameLen]byte)(b[n:]), k, seq)
+	return b
+}
+
+// Payload offsets of the fields, as in package wire (TestPutMessage checks
+// the frames against wire's encoders).
+const (
+	offTag  = 0
+	offF1   = 8
+	offF2   = 16
+	offF3   = 24
+	offF4   = 32
+	offF5   = 40
+	offSide = 32
+)
+
+// frameHeads are the frames of each kind with only the length prefix and
+// the tag set.
+var frameHeads = func() (h [wire.NumKinds][wire.FrameLen]byte) {
+	for k := range h {
+		binary.LittleEndian.PutUint32(h[k][:], wire.PayloadSize)
+		h[k][wire.LengthPrefixSize+offTag] = byte(k)
+	}
+	return h
+}()
+
+// putMessage writes the frame of message seq of kind k to f: what
+// appendMessage appends, without the growth check.
+func putMessage(f *[wire.FrameLen]byte, k wire.Kind, seq uint64) {
+	*f = frameHeads[k]
+	p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
+	le := binary.LittleEndian
+	le.PutUint64(p[offF1:], seq)
+	switch k {
+	case wire.KindOrder:
+		le.PutUint64(p[offF2:], 100_000+seq%1000)
+		le.PutUint64(p[offF3:], 1+seq%100)
+		p[offSide] = byte(seq & 1)
+	case wire.KindOrderAck:
+		le.PutUint64(p[offF2:], seq)
+	case wire.KindTrade:
+		le.PutUint64(p[offF2:], ^seq)
+		le.PutUint64(p[offF3:], 100_000+seq%1000)
+		le.PutUint64(p[offF4:], 1+seq%100)
+		le.PutUint64(p[offF5:], seq)
+	}
+}
+
+// isEchoPayload reports whether payload p is message seq of kind k sent
+// back unchanged (padding aside): isEcho on the raw bytes. A payload it
+// accepts is a valid one.
+func isEchoPayload(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64) bool {
+	le := binary.LittleEndian
+	if p[offTag] != byte(k) || le.Uint64(p[offF1:]) != seq {
+		return false
+	}
+	switch k {
+	case wire.KindOrder:
+		return le.Uint64(p[offF2:]) == 100_000+seq%1000 && le.Uint64(p[offF3:]) == 1+seq%100 && p[offSide] == byte(seq&1)
+	case wire.KindOrderAck:
+		return le.Uint64(p[offF2:]) == seq
+	case wire.KindTrade:
+		return le.Uint64(p[offF2:]) == ^seq && le.Uint64(p[offF3:]) == 100_000+seq%1000 &&
+			le.Uint64(p[offF4:]) == 1+seq%100 && le.Uint64(p[offF5:]) == seq
+	}
+	return true // the other variants have seq as their only field
+}
+
+// isReplyPayload reports whether payload p is the right answer under mode
+// to message seq of kind k: checkReply on the raw bytes. A payload it
+// accepts is a valid one.
+func isReplyPayload(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64, mode wire.Reply) bool {
+	if mode == wire.ReplyExchange {
+		switch k {
+		case wire.KindOrder:
+			return p[offTag] == byte(wire.KindOrderAck) && binary.LittleEndian.Uint64(p[offF1:]) == seq
+		case wire.KindCancelOrder:
+			return p[offTag] == byte(wire.KindCancelAck) && binary.LittleEndian.Uint64(p[offF1:]) == seq
+		}
+	}
+	return isEchoPayload(p, k, seq)
 }
 
 func orderFor(seq uint64) wire.Order {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/gigadex/gigadex/wire"
@@ -91,5 +92,85 @@ func TestParseExpectIsParseReply(t *testing.T) {
 	}
 	if _, err := ParseExpect("pong"); err == nil {
 		t.Error(`ParseExpect("pong"): no error`)
+	}
+}
+
+// TestPutMessageMatchesWire: the flood's encoder writes the frames wire's
+// encoders write.
+func TestPutMessageMatchesWire(t *testing.T) {
+	for _, seq := range []uint64{0, 1, 2, 999, 1000, 12345, 1<<63 + 7, ^uint64(0)} {
+		o, tr := orderFor(seq), tradeFor(seq)
+		want := map[wire.Kind][]byte{
+			wire.KindHeartbeat:   wire.AppendHeartbeat(nil, seq),
+			wire.KindOrder:       wire.AppendOrder(nil, &o),
+			wire.KindOrderAck:    wire.AppendOrderAck(nil, seq, seq),
+			wire.KindTrade:       wire.AppendTrade(nil, &tr),
+			wire.KindCancelOrder: wire.AppendCancelOrder(nil, seq),
+			wire.KindCancelAck:   wire.AppendCancelAck(nil, seq),
+		}
+		for k, w := range want {
+			prefix := []byte("xyz")
+			got := appendMessage(prefix, k, seq)
+			if !bytes.Equal(got[:3], prefix) || !bytes.Equal(got[3:], w) {
+				t.Errorf("%v %d: appendMessage gave %x, want %x", k, seq, got[3:], w)
+			}
+		}
+	}
+}
+
+// TestReplyPayloadAgreesWithCheckReply: the check on raw bytes accepts a
+// reply exactly when ParseFrame accepts it and checkReply finds it right,
+// for every kind, both reply modes, and every single-byte change of the
+// payload.
+func TestReplyPayloadAgreesWithCheckReply(t *testing.T) {
+	for _, mode := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
+		for k := wire.Kind(0); k < wire.NumKinds; k++ {
+			for _, seq := range []uint64{0, 1, 4242, ^uint64(0) - 1} {
+				candidates := [][]byte{
+					appendMessage(nil, k, seq),
+					wire.AppendOrderAck(nil, seq, 77),
+					wire.AppendCancelAck(nil, seq),
+					wire.AppendHeartbeat(nil, seq+1),
+				}
+				base := appendMessage(nil, k, seq)
+				for i := wire.LengthPrefixSize; i < wire.FrameLen; i++ {
+					for _, x := range []byte{1, 0x80} {
+						c := bytes.Clone(base)
+						c[i] ^= x
+						candidates = append(candidates, c)
+					}
+				}
+				for _, c := range candidates {
+					v, _, err := wire.ParseFrame(c)
+					want := err == nil && checkReply(v, k, seq, mode)
+					got := isReplyPayload((*[wire.PayloadSize]byte)(c[wire.LengthPrefixSize:]), k, seq, mode)
+					if got != want {
+						t.Fatalf("%v, %v %d, reply %x: raw check %v, checkReply %v (parse error %v)", mode, k, seq, c, got, want, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestKindTableIsKindAt: the table of a connection's message types repeats
+// kindAt's first period.
+func TestKindTableIsKindAt(t *testing.T) {
+	mix, err := ParseMix("heartbeat=20,order=20,order_ack=20,trade=20,cancel=10,cancel_ack=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []uint64{0, splitmix(1), splitmix(1 ^ 3<<32)} {
+		tab := mix.kindTable(key)
+		seen := map[wire.Kind]int{}
+		for i := range uint64(kindPeriod) {
+			if tab[i] != mix.kindAt(key, i) {
+				t.Fatalf("key %x: table[%d] = %v, kindAt %v", key, i, tab[i], mix.kindAt(key, i))
+			}
+			seen[tab[i]]++
+		}
+		if len(seen) != 6 {
+			t.Errorf("key %x: %d types in a period, want 6", key, len(seen))
+		}
 	}
 }

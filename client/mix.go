@@ -12,7 +12,8 @@ import (
 // Mix is the proportion of message types a load driver sends. The type of
 // every message is a pure function of the seed, the connection and the
 // message's sequence number, so a run is reproducible and a reply can be
-// checked against what was sent without storing it.
+// checked against what was sent without storing it. A connection's
+// sequence of types repeats every 4096 messages.
 type Mix struct {
 	table [100]wire.Kind
 	kinds []wire.Kind // kinds with a non-zero weight, in tag order

@@ -57,7 +57,7 @@ func TestRingMatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRing(8)
 			for _, q := range tt.inflight {
-				*r.at(q.seq) = slot{seq: q.seq, kind: q.kind, pending: true}
+				*r.at(q.seq) = slot{kind: q.kind, pending: true}
 			}
 			sl, ok := r.match(view(t, tt.reply), sent, tt.mode)
 			if (sl != nil) != tt.wantSlot || ok != tt.wantOK {
@@ -66,14 +66,24 @@ func TestRingMatch(t *testing.T) {
 			if sl == nil {
 				return
 			}
-			if sl.seq != tt.wantFound || sl.pending {
-				t.Errorf("matched message %d (pending %v), want %d answered", sl.seq, sl.pending, tt.wantFound)
+			if sl != r.at(tt.wantFound) || sl.pending {
+				t.Errorf("matched slot %d (pending %v), want message %d answered", sl.index(&r), sl.pending, tt.wantFound)
 			}
 			if again, _ := r.match(view(t, tt.reply), sent, tt.mode); again != nil {
 				t.Error("a second copy of the reply matched again, want a duplicate")
 			}
 		})
 	}
+}
+
+// index returns the position of sl in r.
+func (sl *slot) index(r *ring) int {
+	for i := range r.slots {
+		if &r.slots[i] == sl {
+			return i
+		}
+	}
+	return -1
 }
 
 func TestRingSize(t *testing.T) {

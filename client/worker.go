@@ -442,10 +442,11 @@ func (w *worker) appendRun(n int64, measured bool, batch uint32) (int64, error) 
 		s.buf = s.buf[:at+int(m)*wire.FrameLen]
 		buf := s.buf[at:]
 		seq := w.sent
+		slots, mask := w.ring.slots, w.ring.mask
 		for i := range int(m) {
 			k := kinds[seq%kindPeriod]
 			putMessage((*[wire.FrameLen]byte)(buf[i*wire.FrameLen:]), k, seq)
-			*w.ring.at(seq) = slot{seq: seq, pending: true, kind: k, batch: batch, measured: measured}
+			slots[seq&mask] = slot{pending: true, kind: k, batch: batch, measured: measured}
 			seq++
 		}
 		w.sent = seq
@@ -493,7 +494,8 @@ fill:
 		k := w.kinds[seq%kindPeriod]
 		s.buf = appendMessage(s.buf, k, seq)
 		s.sent++
-		*w.ring.at(seq) = slot{seq: seq, pending: true, kind: k, intended: t, batch: batch, measured: measured}
+		*w.ring.at(seq) = slot{pending: true, kind: k, batch: batch, measured: measured}
+		w.ring.intended[seq&w.ring.mask] = t
 		w.sent++
 	}
 	if w.sent == first {
@@ -556,8 +558,8 @@ func (w *worker) recvBuffered() (int, error) {
 		p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
 		seq := binary.LittleEndian.Uint64(p[offF1:])
 		sl := ring.at(seq)
-		if binary.LittleEndian.Uint32(f[:]) != wire.PayloadSize || !sl.pending || sl.seq != seq ||
-			seq >= w.sent || !isReplyPayload(p, sl.kind, seq, mode) {
+		if binary.LittleEndian.Uint32(f[:]) != wire.PayloadSize || !ring.holds(seq, w.sent) || !sl.pending ||
+			!isReplyPayload(p, sl.kind, seq, mode) {
 			v, k, err := wire.ParseFrame(r.buf[r.r:r.w])
 			if err != nil {
 				w.consumed(r.r-start, n)
@@ -621,7 +623,7 @@ func (w *worker) handle(v wire.View) {
 	if !ok {
 		w.tally.errors++
 		w.tally.mismatched++
-		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, sl.seq))
+		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, requestSeq(v)))
 		w.noteError(fmt.Sprintf("conn %d: reply to %s was %s", w.id, describe(want), describe(v)))
 	}
 	if !sl.measured {
@@ -633,7 +635,7 @@ func (w *worker) handle(v wire.View) {
 	w.tally.lastMeas = t
 	tag := w.cfg.Mix.tag[sl.kind]
 	if w.sched.paced() {
-		w.rec.RecordPair(tag, w.rs.base.Add(time.Duration(t)), t-sl.intended, t-w.ring.actual(sl))
+		w.rec.RecordPair(tag, w.rs.base.Add(time.Duration(t)), t-w.ring.intended[requestSeq(v)&w.ring.mask], t-w.ring.actual(sl))
 		return
 	}
 	// Replies of one send batch read in one batch share their rtt: record

@@ -172,36 +172,27 @@ const (
 	offSide = 32
 )
 
-// frameHeads are the frames of each kind with only the length prefix and
-// the tag set.
-var frameHeads = func() (h [wire.NumKinds][wire.FrameLen]byte) {
-	for k := range h {
-		binary.LittleEndian.PutUint32(h[k][:], wire.PayloadSize)
-		h[k][wire.LengthPrefixSize+offTag] = byte(k)
-	}
-	return h
-}()
-
 // putMessage writes the frame of message seq of kind k to f: what
 // appendMessage appends, without the growth check.
 func putMessage(f *[wire.FrameLen]byte, k wire.Kind, seq uint64) {
-	*f = frameHeads[k]
-	p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
-	le := binary.LittleEndian
-	le.PutUint64(p[offF1:], seq)
+	var f2, f3, f4, f5 uint64
 	switch k {
 	case wire.KindOrder:
-		le.PutUint64(p[offF2:], 100_000+seq%1000)
-		le.PutUint64(p[offF3:], 1+seq%100)
-		p[offSide] = byte(seq & 1)
+		f2, f3, f4 = 100_000+seq%1000, 1+seq%100, seq&1 // the side's byte, then padding
 	case wire.KindOrderAck:
-		le.PutUint64(p[offF2:], seq)
+		f2 = seq
 	case wire.KindTrade:
-		le.PutUint64(p[offF2:], ^seq)
-		le.PutUint64(p[offF3:], 100_000+seq%1000)
-		le.PutUint64(p[offF4:], 1+seq%100)
-		le.PutUint64(p[offF5:], seq)
+		f2, f3, f4, f5 = ^seq, 100_000+seq%1000, 1+seq%100, seq
 	}
+	le := binary.LittleEndian
+	le.PutUint32(f[:], wire.PayloadSize)
+	p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
+	le.PutUint64(p[offTag:], uint64(k)) // the tag, then padding
+	le.PutUint64(p[offF1:], seq)
+	le.PutUint64(p[offF2:], f2)
+	le.PutUint64(p[offF3:], f3)
+	le.PutUint64(p[offF4:], f4)
+	le.PutUint64(p[offF5:], f5)
 }
 
 // isEchoPayload reports whether payload p is message seq of kind k sent

@@ -59,9 +59,10 @@ type phase struct {
 }
 
 // batch is the state of one batch of replies: its clock reading, and a run
-// of equal rtts not yet recorded.
+// of replies to one send batch (so of equal rtts) not yet recorded.
 type batch struct {
 	t       int64
+	send    uint32               // the send batch of the pending run
 	rtt, at int64                // the rtt of the pending run, and when it was read
 	n       [wire.NumKinds]int64 // replies of the pending run, by tag
 	any     bool                 // some n is not 0
@@ -585,12 +586,10 @@ func (w *worker) recvBuffered() (int, error) {
 		w.tally.lastMeas = b.t
 		// Replies of one send batch read in one batch share their rtt:
 		// count them per tag and record each count with one update.
-		if rtt := b.t - ring.sentAt[uint64(sl.batch)&ring.mask]; rtt != b.rtt || b.at != b.t {
-			w.flushRun()
-			b.rtt, b.at = rtt, b.t
+		if sl.batch != b.send || !b.any {
+			w.startRun(sl, b.t)
 		}
 		b.n[tags[sl.kind]]++
-		b.any = true
 	}
 	w.consumed(r.r-start, n)
 	if n == 0 && r.w-r.r >= wire.LengthPrefixSize {
@@ -641,12 +640,18 @@ func (w *worker) handle(v wire.View) {
 	// Replies of one send batch read in one batch share their rtt: record
 	// such runs with one histogram update per tag.
 	b := &w.batch
-	if rtt := t - w.ring.actual(sl); rtt != b.rtt || b.at != t {
-		w.flushRun()
-		b.rtt, b.at = rtt, t
+	if sl.batch != b.send || !b.any {
+		w.startRun(sl, t)
 	}
 	b.n[tag]++
-	b.any = true
+}
+
+// startRun records the pending run and starts one for the replies to sl's
+// send batch read at t. endBatch ends the last run of a batch of replies.
+func (w *worker) startRun(sl *slot, t int64) {
+	w.flushRun()
+	b := &w.batch
+	b.send, b.rtt, b.at, b.any = sl.batch, t-w.ring.actual(sl), t, true
 }
 
 // flushRun records the pending run of equal rtts.

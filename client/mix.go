@@ -172,18 +172,26 @@ const (
 	offSide = 32
 )
 
-// putMessage writes the frame of message seq of kind k to f: what
-// appendMessage appends, without the growth check.
-func putMessage(f *[wire.FrameLen]byte, k wire.Kind, seq uint64) {
-	var f2, f3, f4, f5 uint64
+// fieldsOf returns the payload words at offF2 to offF5 of message seq of
+// kind k (its first field is seq, and its tag k): zero where the variant
+// has no field, and an Order's side in the low byte of its word.
+func fieldsOf(k wire.Kind, seq uint64) (f2, f3, f4, f5 uint64) {
 	switch k {
 	case wire.KindOrder:
-		f2, f3, f4 = 100_000+seq%1000, 1+seq%100, seq&1 // the side's byte, then padding
+		return 100_000 + seq%1000, 1 + seq%100, seq & 1, 0
 	case wire.KindOrderAck:
-		f2 = seq
+		return seq, 0, 0, 0
 	case wire.KindTrade:
-		f2, f3, f4, f5 = ^seq, 100_000+seq%1000, 1+seq%100, seq
+		return ^seq, 100_000 + seq%1000, 1 + seq%100, seq
 	}
+	return 0, 0, 0, 0
+}
+
+// putMessage writes the frame of message seq of kind k to f: what
+// appendMessage appends, without the growth check. (*worker).appendRun
+// has a copy inlined.
+func putMessage(f *[wire.FrameLen]byte, k wire.Kind, seq uint64) {
+	f2, f3, f4, f5 := fieldsOf(k, seq)
 	le := binary.LittleEndian
 	le.PutUint32(f[:], wire.PayloadSize)
 	p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
@@ -195,24 +203,36 @@ func putMessage(f *[wire.FrameLen]byte, k wire.Kind, seq uint64) {
 	le.PutUint64(p[offF5:], f5)
 }
 
+// echoMasks are, by kind, the bits of the payload words at offF2 to offF5
+// that an echo must keep: the fields, not the padding or unused bytes.
+var echoMasks = [wire.NumKinds][4]uint64{
+	wire.KindOrder:    {^uint64(0), ^uint64(0), 0xff},
+	wire.KindOrderAck: {^uint64(0)},
+	wire.KindTrade:    {^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)},
+}
+
+// echoDiff is zero when payload p, whose first field is seq, is message
+// seq of kind k sent back unchanged, padding aside. (*worker).recvBuffered
+// has a copy inlined.
+func echoDiff(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64) uint64 {
+	f2, f3, f4, f5 := fieldsOf(k, seq)
+	m := &echoMasks[k]
+	le := binary.LittleEndian
+	return uint64(p[offTag]^byte(k)) | (le.Uint64(p[offF2:])^f2)&m[0] | (le.Uint64(p[offF3:])^f3)&m[1] |
+		(le.Uint64(p[offF4:])^f4)&m[2] | (le.Uint64(p[offF5:])^f5)&m[3]
+}
+
 // isEchoPayload reports whether payload p is message seq of kind k sent
 // back unchanged (padding aside): isEcho on the raw bytes. A payload it
 // accepts is a valid one.
 func isEchoPayload(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64) bool {
-	le := binary.LittleEndian
-	if p[offTag] != byte(k) || le.Uint64(p[offF1:]) != seq {
-		return false
-	}
-	switch k {
-	case wire.KindOrder:
-		return le.Uint64(p[offF2:]) == 100_000+seq%1000 && le.Uint64(p[offF3:]) == 1+seq%100 && p[offSide] == byte(seq&1)
-	case wire.KindOrderAck:
-		return le.Uint64(p[offF2:]) == seq
-	case wire.KindTrade:
-		return le.Uint64(p[offF2:]) == ^seq && le.Uint64(p[offF3:]) == 100_000+seq%1000 &&
-			le.Uint64(p[offF4:]) == 1+seq%100 && le.Uint64(p[offF5:]) == seq
-	}
-	return true // the other variants have seq as their only field
+	return binary.LittleEndian.Uint64(p[offF1:]) == seq && echoDiff(p, k, seq) == 0
+}
+
+// answeredByAck reports whether, under mode, message kind k is answered by
+// an acknowledgement rather than an echo.
+func answeredByAck(k wire.Kind, mode wire.Reply) bool {
+	return mode == wire.ReplyExchange && (k == wire.KindOrder || k == wire.KindCancelOrder)
 }
 
 // isReplyPayload reports whether payload p is the right answer under mode

@@ -27,6 +27,23 @@ func (c loopConn) Write(p []byte) (int, error) {
 
 func (loopConn) SetWriteDeadline(time.Time) error { return nil }
 
+// loopWorker returns a closed-loop worker, in its measured window, whose
+// connection echoes every write at once.
+func loopWorker(window int, mix Mix, mode wire.Reply) *worker {
+	cfg := &LoadConfig{Window: window, Mix: mix, Expect: mode}
+	rs := &runState{cfg: cfg, base: time.Now(), tags: mix.Tags()}
+	c := &Conn{
+		Sender:   Sender{buf: make([]byte, 0, 64<<10), fd: -1},
+		Receiver: Receiver{buf: make([]byte, 128<<10), fd: -1},
+	}
+	c.Sender.nc = loopConn{r: &c.Receiver}
+	w := &worker{rs: rs, cfg: cfg, c: c, key: splitmix(1), ring: newRing(window), phase: phase{quota: -1, known: true}}
+	w.kinds = mix.kindTable(w.key)
+	w.handleFn = w.handle
+	w.rec = report.NewRecorder(rs.base, rs.base, rs.tags)
+	return w
+}
+
 // BenchmarkFloodClientPath measures the flood client's own work per message
 // (ns/msg): sending a window of messages in one batch, then checking and
 // recording their echoes, with the system calls taken out.
@@ -45,17 +62,7 @@ func BenchmarkFloodClientPath(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cfg := &LoadConfig{Window: window, Mix: mix, Expect: tc.mode}
-			rs := &runState{cfg: cfg, base: time.Now(), tags: mix.Tags()}
-			c := &Conn{
-				Sender:   Sender{buf: make([]byte, 0, 64<<10), fd: -1},
-				Receiver: Receiver{buf: make([]byte, 128<<10), fd: -1},
-			}
-			c.Sender.nc = loopConn{r: &c.Receiver}
-			w := &worker{rs: rs, cfg: cfg, c: c, key: splitmix(1), ring: newRing(window), phase: phase{quota: -1, known: true}}
-			w.kinds = mix.kindTable(w.key)
-			w.handleFn = w.handle
-			w.rec = report.NewRecorder(rs.base, rs.base, rs.tags)
+			w := loopWorker(window, mix, tc.mode)
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := w.sendBatch(); err != nil {

@@ -184,3 +184,70 @@ func TestKindTableIsKindAt(t *testing.T) {
 		}
 	}
 }
+
+// TestFloodSendsAndChecksWhatItEncodes: a batch that sendBatch writes is
+// appendMessage's frames, and recvBuffered accepts a reply exactly when
+// ParseFrame and checkReply do, for every single-byte change of every
+// message of a batch of all six kinds, in both reply modes.
+func TestFloodSendsAndChecksWhatItEncodes(t *testing.T) {
+	mix, err := ParseMix("heartbeat=20,order=20,order_ack=20,trade=20,cancel=10,cancel_ack=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
+		const window = 64
+		w := loopWorker(window, mix, mode)
+		r := &w.c.Receiver
+		if err := w.sendBatch(); err != nil || w.sent != window {
+			t.Fatalf("sendBatch: %v, %d sent", err, w.sent)
+		}
+		var want []byte
+		for seq := range uint64(window) {
+			want = appendMessage(want, w.kinds[seq], seq)
+		}
+		if got := r.buf[r.r:r.w]; !bytes.Equal(got, want) {
+			t.Fatalf("%v: sendBatch wrote\n%x\nwant\n%x", mode, got, want)
+		}
+		sent := bytes.Clone(want)
+		w.ring.clear() // nothing in flight but the message under test
+		w.acked = int64(w.sent)
+		for seq := range uint64(window) {
+			k := w.kinds[seq]
+			frame := sent[seq*wire.FrameLen : (seq+1)*wire.FrameLen]
+			for i := wire.LengthPrefixSize; i < wire.FrameLen; i++ {
+				for _, x := range []byte{1, 0x80} {
+					c := bytes.Clone(frame)
+					c[i] ^= x
+					v, _, perr := wire.ParseFrame(c)
+					good := perr == nil && requestSeq(v) == seq && checkReply(v, k, seq, mode)
+					// Put the message back in flight and read the reply.
+					*w.ring.at(seq) = slot{pending: true, kind: k, measured: true}
+					w.acked--
+					r.r, r.w = 0, copy(r.buf, c)
+					errs := w.tally.errors
+					w.batch.t = 0
+					_, err := w.recvBuffered()
+					w.endBatch()
+					pending := w.ring.at(seq).pending
+					w.ring.at(seq).pending, w.acked = false, int64(w.sent)
+					if perr != nil {
+						if err == nil {
+							t.Fatalf("%v %v %d: byte %d ^%#x: no error for an invalid frame (%v)", mode, k, seq, i, x, perr)
+						}
+						r.err = nil // accept the next frame
+						continue
+					}
+					if err != nil {
+						t.Fatalf("%v %v %d: byte %d ^%#x: %v", mode, k, seq, i, x, err)
+					}
+					if bad := w.tally.errors > errs; bad == good {
+						t.Fatalf("%v %v %d: byte %d ^%#x: counted as an error %v, checkReply says right %v", mode, k, seq, i, x, bad, good)
+					}
+					if good && pending {
+						t.Fatalf("%v %v %d: byte %d ^%#x: still pending", mode, k, seq, i, x)
+					}
+				}
+			}
+		}
+	}
+}

@@ -207,6 +207,7 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 		if cfg.Rate > 0 {
 			w.sched = newSchedule(cfg.Rate, i, len(conns))
 			w.lags = report.NewPackedHistogram()
+			w.ring.intended = make([]int64, len(w.ring.slots))
 		} else {
 			w.phase.warmupLeft = share(cfg.WarmupCount, i, len(conns))
 		}
@@ -214,6 +215,7 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 			w.phase.quota = share(cfg.Count, i, len(conns))
 		}
 		w.handleFn = w.handle
+		w.kinds = cfg.Mix.kindTable(w.key)
 		shares[i] = w.phase.warmupLeft
 		ws[i] = w
 	}

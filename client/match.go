@@ -8,9 +8,7 @@ import (
 
 // slot is one entry of a connection's ring of messages in flight.
 type slot struct {
-	seq      uint64
-	intended int64 // ns since the run's base; the actual send time in closed loop
-	actual   int64
+	batch    uint32 // the send batch it went out in: see ring.sentAt
 	pending  bool
 	measured bool // sent inside the measured window
 	kind     wire.Kind
@@ -18,10 +16,19 @@ type slot struct {
 
 // ring holds a connection's messages in flight, indexed by sequence number
 // modulo its size (a power of two at least the window), and matches each
-// reply with its request.
+// reply with its request. Of the messages sent, the last len(slots) are
+// the ones the slots hold.
 type ring struct {
 	slots []slot
 	mask  uint64
+	// sentAt holds the send time of each batch (ns since the run's base),
+	// indexed by batch number modulo its size: every message of a batch is
+	// written at once, and no more batches than messages can be in flight.
+	sentAt  []int64
+	batches uint32 // number of the next batch
+	// intended holds, in rate mode, when each message was due (ns since
+	// the run's base), indexed like slots.
+	intended []int64
 }
 
 func newRing(window int) ring {
@@ -29,8 +36,11 @@ func newRing(window int) ring {
 	for n < window {
 		n <<= 1
 	}
-	return ring{slots: make([]slot, n), mask: uint64(n - 1)}
+	return ring{slots: make([]slot, n), mask: uint64(n - 1), sentAt: make([]int64, n)}
 }
+
+// actual returns when message sl was written.
+func (r *ring) actual(sl *slot) int64 { return r.sentAt[uint64(sl.batch)&r.mask] }
 
 // at returns the slot of message seq.
 func (r *ring) at(seq uint64) *slot { return &r.slots[seq&r.mask] }
@@ -42,12 +52,16 @@ func (r *ring) at(seq uint64) *slot { return &r.slots[seq&r.mask] }
 func (r *ring) match(v wire.View, sent uint64, mode wire.Reply) (sl *slot, ok bool) {
 	seq := requestSeq(v)
 	sl = r.at(seq)
-	if !sl.pending || sl.seq != seq || seq >= sent {
+	if !r.holds(seq, sent) || !sl.pending {
 		return nil, false
 	}
 	sl.pending = false
 	return sl, checkReply(v, sl.kind, seq, mode)
 }
+
+// holds reports whether message seq is among the last len(slots) of sent
+// messages: those whose slots are not yet reused.
+func (r *ring) holds(seq, sent uint64) bool { return seq < sent && sent-seq <= r.mask+1 }
 
 // clear forgets every message in flight, after a reconnection.
 func (r *ring) clear() {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,7 +12,8 @@ import (
 // Mix is the proportion of message types a load driver sends. The type of
 // every message is a pure function of the seed, the connection and the
 // message's sequence number, so a run is reproducible and a reply can be
-// checked against what was sent without storing it.
+// checked against what was sent without storing it. A connection's
+// sequence of types repeats every 4096 messages.
 type Mix struct {
 	table [100]wire.Kind
 	kinds []wire.Kind // kinds with a non-zero weight, in tag order
@@ -128,25 +130,124 @@ func splitmix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
+// kindPeriod is the period of a connection's sequence of message types:
+// the types of its first kindPeriod messages repeat (see kindTable).
+const kindPeriod = 4096
+
+// kindTable returns the types of a connection's first kindPeriod messages,
+// which then repeat: message seq has type t[seq%kindPeriod]. Looking the
+// type up costs less than hashing each sequence number, and over a period
+// the mix's proportions are those of kindAt.
+func (m *Mix) kindTable(key uint64) *[kindPeriod]wire.Kind {
+	t := new([kindPeriod]wire.Kind)
+	for i := range t {
+		t[i] = m.kindAt(key, uint64(i))
+	}
+	return t
+}
+
 // appendMessage appends message seq of kind k. Every variant carries seq in
 // its first field (a Heartbeat's timestamp, an Order's id, a Trade's
 // maker_id), so a reply, echoed or acknowledged, names its request.
 func appendMessage(b []byte, k wire.Kind, seq uint64) []byte {
-	switch k {
-	case wire.KindHeartbeat:
-		return wire.AppendHeartbeat(b, seq)
-	case wire.KindOrder:
-		o := orderFor(seq)
-		return wire.AppendOrder(b, &o)
-	case wire.KindOrderAck:
-		return wire.AppendOrderAck(b, seq, seq)
-	case wire.KindTrade:
-		t := tradeFor(seq)
-		return wire.AppendTrade(b, &t)
-	case wire.KindCancelOrder:
-		return wire.AppendCancelOrder(b, seq)
+	n := len(b)
+	if cap(b)-n < wire.FrameLen {
+		b = append(b, make([]byte, wire.FrameLen)...)
+	} else {
+		b = b[:n+wire.FrameLen]
 	}
-	return wire.AppendCancelAck(b, seq)
+	putMessage((*[wire.FrameLen]byte)(b[n:]), k, seq)
+	return b
+}
+
+// Payload offsets of the fields, as in package wire (TestPutMessage checks
+// the frames against wire's encoders).
+const (
+	offTag  = 0
+	offF1   = 8
+	offF2   = 16
+	offF3   = 24
+	offF4   = 32
+	offF5   = 40
+	offSide = 32
+)
+
+// fieldsOf returns the payload words at offF2 to offF5 of message seq of
+// kind k (its first field is seq, and its tag k): zero where the variant
+// has no field, and an Order's side in the low byte of its word.
+func fieldsOf(k wire.Kind, seq uint64) (f2, f3, f4, f5 uint64) {
+	switch k {
+	case wire.KindOrder:
+		return 100_000 + seq%1000, 1 + seq%100, seq & 1, 0
+	case wire.KindOrderAck:
+		return seq, 0, 0, 0
+	case wire.KindTrade:
+		return ^seq, 100_000 + seq%1000, 1 + seq%100, seq
+	}
+	return 0, 0, 0, 0
+}
+
+// putMessage writes the frame of message seq of kind k to f: what
+// appendMessage appends, without the growth check. (*worker).appendRun
+// has a copy inlined.
+func putMessage(f *[wire.FrameLen]byte, k wire.Kind, seq uint64) {
+	f2, f3, f4, f5 := fieldsOf(k, seq)
+	le := binary.LittleEndian
+	le.PutUint32(f[:], wire.PayloadSize)
+	p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
+	le.PutUint64(p[offTag:], uint64(k)) // the tag, then padding
+	le.PutUint64(p[offF1:], seq)
+	le.PutUint64(p[offF2:], f2)
+	le.PutUint64(p[offF3:], f3)
+	le.PutUint64(p[offF4:], f4)
+	le.PutUint64(p[offF5:], f5)
+}
+
+// echoMasks are, by kind, the bits of the payload words at offF2 to offF5
+// that an echo must keep: the fields, not the padding or unused bytes.
+var echoMasks = [wire.NumKinds][4]uint64{
+	wire.KindOrder:    {^uint64(0), ^uint64(0), 0xff},
+	wire.KindOrderAck: {^uint64(0)},
+	wire.KindTrade:    {^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)},
+}
+
+// echoDiff is zero when payload p, whose first field is seq, is message
+// seq of kind k sent back unchanged, padding aside. (*worker).recvBuffered
+// has a copy inlined.
+func echoDiff(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64) uint64 {
+	f2, f3, f4, f5 := fieldsOf(k, seq)
+	m := &echoMasks[k]
+	le := binary.LittleEndian
+	return uint64(p[offTag]^byte(k)) | (le.Uint64(p[offF2:])^f2)&m[0] | (le.Uint64(p[offF3:])^f3)&m[1] |
+		(le.Uint64(p[offF4:])^f4)&m[2] | (le.Uint64(p[offF5:])^f5)&m[3]
+}
+
+// isEchoPayload reports whether payload p is message seq of kind k sent
+// back unchanged (padding aside): isEcho on the raw bytes. A payload it
+// accepts is a valid one.
+func isEchoPayload(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64) bool {
+	return binary.LittleEndian.Uint64(p[offF1:]) == seq && echoDiff(p, k, seq) == 0
+}
+
+// answeredByAck reports whether, under mode, message kind k is answered by
+// an acknowledgement rather than an echo.
+func answeredByAck(k wire.Kind, mode wire.Reply) bool {
+	return mode == wire.ReplyExchange && (k == wire.KindOrder || k == wire.KindCancelOrder)
+}
+
+// isReplyPayload reports whether payload p is the right answer under mode
+// to message seq of kind k: checkReply on the raw bytes. A payload it
+// accepts is a valid one.
+func isReplyPayload(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64, mode wire.Reply) bool {
+	if mode == wire.ReplyExchange {
+		switch k {
+		case wire.KindOrder:
+			return p[offTag] == byte(wire.KindOrderAck) && binary.LittleEndian.Uint64(p[offF1:]) == seq
+		case wire.KindCancelOrder:
+			return p[offTag] == byte(wire.KindCancelAck) && binary.LittleEndian.Uint64(p[offF1:]) == seq
+		}
+	}
+	return isEchoPayload(p, k, seq)
 }
 
 func orderFor(seq uint64) wire.Order {

@@ -1,8 +1,10 @@
 package client
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -43,6 +45,7 @@ type worker struct {
 	live  liveCounters
 	back  backoff
 
+	kinds    *[kindPeriod]wire.Kind // the types of the messages, by sequence number
 	handleFn func(wire.View)
 	scratch  [wire.FrameLen]byte
 }
@@ -56,12 +59,13 @@ type phase struct {
 }
 
 // batch is the state of one batch of replies: its clock reading, and a run
-// of equal rtts not yet recorded.
+// of replies to one send batch (so of equal rtts) not yet recorded.
 type batch struct {
 	t       int64
-	tag     int
-	rtt, at int64
-	n       int64
+	send    uint32               // the send batch of the pending run
+	rtt, at int64                // the rtt of the pending run, and when it was read
+	n       [wire.NumKinds]int64 // replies of the pending run, by tag
+	any     bool                 // some n is not 0
 }
 
 // tally is what a connection counted.
@@ -128,7 +132,7 @@ func (w *worker) run() {
 				w.armDeadlines()
 			}
 			w.batch.t = 0
-			_, err = w.c.RecvBatch(w.handleFn)
+			err = w.recvBatch()
 			w.endBatch()
 		}
 		if err != nil && !w.afterRecvError(err) {
@@ -295,7 +299,7 @@ func (w *worker) awaitSchedule(inflight int64) (bool, error) {
 	got, err := w.c.Poll()
 	if err == nil && got {
 		w.batch.t = 0
-		_, err = w.c.RecvBuffered(w.handleFn)
+		_, err = w.recvBuffered()
 		w.endBatch()
 	}
 	return true, err
@@ -356,18 +360,124 @@ func (w *worker) sendBatch() error {
 	if room <= 0 {
 		return nil
 	}
-	first := w.sent
+	if w.sched.paced() {
+		return w.sendPaced(room, now)
+	}
+	// Closed loop: warmup is decided at send time, by count or by the
+	// current time against the window, so it changes at most twice in a
+	// batch: send runs of warmup or measured messages.
+	first, batch := w.sent, w.ring.batches
+	var err error
+	var meas int64
+	for room > 0 && err == nil {
+		n, measured := room, false
+		switch {
+		case p.warmupLeft > 0:
+			n = min(n, p.warmupLeft)
+		case !p.known:
+			room = 0 // the window has not started: send no more
+			continue
+		case now >= p.from:
+			if p.quota == 0 {
+				room = 0
+				continue
+			}
+			measured = true
+			if p.quota > 0 {
+				n = min(n, p.quota)
+			}
+		}
+		var k int64
+		k, err = w.appendRun(n, measured, batch)
+		room -= n
+		switch {
+		case measured:
+			meas += k
+			if p.quota > 0 {
+				p.quota -= k
+			}
+		case p.warmupLeft > 0:
+			if p.warmupLeft -= k; p.warmupLeft == 0 {
+				w.rs.win.warmedUp(now)
+				w.updatePhase(now)
+			}
+		}
+	}
+	if w.sent == first {
+		return err
+	}
+	t := w.now()
+	if err == nil {
+		err = w.c.Sender.Flush()
+	}
+	w.ring.sentAt[uint64(batch)&w.ring.mask] = t
+	w.ring.batches++
+	if meas > 0 {
+		w.tally.measSent += meas
+		if w.tally.firstMeas == 0 {
+			w.tally.firstMeas = t
+		}
+	}
+	w.tally.warmSent += int64(w.sent-first) - meas
+	w.live.sent.Add(int64(w.sent - first))
+	return err
+}
+
+// appendRun writes n messages to the send buffer, flushing it when full,
+// and puts them in flight in send batch batch. It returns how many it
+// wrote: fewer than n after a failed flush.
+func (w *worker) appendRun(n int64, measured bool, batch uint32) (int64, error) {
+	s := &w.c.Sender
+	kinds := w.kinds
+	done := int64(0)
+	for done < n {
+		free := int64(cap(s.buf)-len(s.buf)) / wire.FrameLen
+		if free == 0 {
+			if err := s.Flush(); err != nil {
+				return done, err
+			}
+			continue
+		}
+		m := min(free, n-done)
+		at := len(s.buf)
+		s.buf = s.buf[:at+int(m)*wire.FrameLen]
+		buf := s.buf[at:]
+		seq := w.sent
+		slots, mask := w.ring.slots, w.ring.mask
+		for i := range int(m) {
+			k := kinds[seq%kindPeriod]
+			// putMessage, inlined.
+			f := (*[wire.FrameLen]byte)(buf[i*wire.FrameLen:])
+			f2, f3, f4, f5 := fieldsOf(k, seq)
+			binary.LittleEndian.PutUint32(f[:], wire.PayloadSize)
+			p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
+			binary.LittleEndian.PutUint64(p[offTag:], uint64(k))
+			binary.LittleEndian.PutUint64(p[offF1:], seq)
+			binary.LittleEndian.PutUint64(p[offF2:], f2)
+			binary.LittleEndian.PutUint64(p[offF3:], f3)
+			binary.LittleEndian.PutUint64(p[offF4:], f4)
+			binary.LittleEndian.PutUint64(p[offF5:], f5)
+			slots[seq&mask] = slot{pending: true, kind: k, batch: batch, measured: measured}
+			seq++
+		}
+		w.sent = seq
+		s.sent += m
+		done += m
+	}
+	return done, nil
+}
+
+// sendPaced is sendBatch in rate-limited mode: warmup is decided per
+// message, by its intended time against the window.
+func (w *worker) sendPaced(room, now int64) error {
+	p := &w.phase
+	first, batch := w.sent, w.ring.batches
 	s := &w.c.Sender
 	var err error
 fill:
 	for range room {
 		seq := w.sent
-		t := now
-		if w.sched.paced() {
-			t = w.sched.at(seq)
-		}
-		// Warmup is decided at send time: by count, or by the intended
-		// (open loop) or current (closed loop) time against the window.
+		t := w.sched.at(seq)
 		measured := false
 		switch {
 		case p.warmupLeft > 0:
@@ -392,40 +502,129 @@ fill:
 				break
 			}
 		}
-		k := w.cfg.Mix.kindAt(w.key, seq)
+		k := w.kinds[seq%kindPeriod]
 		s.buf = appendMessage(s.buf, k, seq)
 		s.sent++
-		*w.ring.at(seq) = slot{seq: seq, pending: true, kind: k, intended: t, measured: measured}
+		*w.ring.at(seq) = slot{pending: true, kind: k, batch: batch, measured: measured}
+		w.ring.intended[seq&w.ring.mask] = t
 		w.sent++
+	}
+	if w.sent == first {
+		return err
 	}
 	t := w.now()
 	if err == nil {
 		err = s.Flush()
 	}
-	w.sentAt(first, t)
-	return err
-}
-
-// sentAt accounts for messages first up to w.sent, written at t.
-func (w *worker) sentAt(first uint64, t int64) {
+	w.ring.sentAt[uint64(batch)&w.ring.mask] = t
+	w.ring.batches++
 	for seq := first; seq < w.sent; seq++ {
 		sl := w.ring.at(seq)
-		sl.actual = t
-		if !w.sched.paced() {
-			sl.intended = t
-		} else if lag := w.sched.lag(seq, t); sl.measured {
-			w.lags.RecordValue(max(lag, 0))
-		}
-		if sl.measured {
-			w.tally.measSent++
-			if w.tally.firstMeas == 0 {
-				w.tally.firstMeas = t
-			}
-		} else {
+		if !sl.measured {
 			w.tally.warmSent++
+			continue
+		}
+		w.lags.RecordValue(max(w.sched.lag(seq, t), 0))
+		w.tally.measSent++
+		if w.tally.firstMeas == 0 {
+			w.tally.firstMeas = t
 		}
 	}
 	w.live.sent.Add(int64(w.sent - first))
+	return err
+}
+
+// recvBatch handles every whole reply buffered, reading from the network
+// once first when none is: RecvBatch(w.handle) with the common case, a
+// valid and right reply to a message in flight, checked in place.
+func (w *worker) recvBatch() error {
+	r := &w.c.Receiver
+	for {
+		n, err := w.recvBuffered()
+		if n > 0 || err != nil {
+			return err
+		}
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// recvBuffered is RecvBuffered(w.handle) without a call per reply: a reply
+// that answers a message in flight rightly (which makes it a valid frame)
+// is accounted for here; any other goes through ParseFrame and handle.
+func (w *worker) recvBuffered() (int, error) {
+	if w.sched.paced() {
+		return w.c.Receiver.RecvBuffered(w.handleFn)
+	}
+	r := &w.c.Receiver
+	ring := &w.ring
+	mode := w.cfg.Expect
+	tags := &w.cfg.Mix.tag
+	b := &w.batch
+	start := r.r
+	n := 0
+	for r.w-r.r >= wire.FrameLen {
+		f := (*[wire.FrameLen]byte)(r.buf[r.r:])
+		p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
+		seq := binary.LittleEndian.Uint64(p[offF1:])
+		sl := ring.at(seq)
+		k := sl.kind
+		var bad bool
+		if answeredByAck(k, mode) {
+			bad = !isReplyPayload(p, k, seq, mode)
+		} else {
+			// echoDiff, inlined.
+			f2, f3, f4, f5 := fieldsOf(k, seq)
+			m := &echoMasks[k]
+			le := binary.LittleEndian
+			bad = uint64(p[offTag]^byte(k))|(le.Uint64(p[offF2:])^f2)&m[0]|(le.Uint64(p[offF3:])^f3)&m[1]|
+				(le.Uint64(p[offF4:])^f4)&m[2]|(le.Uint64(p[offF5:])^f5)&m[3] != 0
+		}
+		if bad || binary.LittleEndian.Uint32(f[:]) != wire.PayloadSize || !ring.holds(seq, w.sent) || !sl.pending {
+			v, k, err := wire.ParseFrame(r.buf[r.r:r.w])
+			if err != nil {
+				w.consumed(r.r-start, n)
+				return n, r.fail(err)
+			}
+			r.r += k
+			n++
+			w.handle(v)
+			continue
+		}
+		r.r += wire.FrameLen
+		n++
+		if b.t == 0 {
+			b.t = w.now()
+		}
+		sl.pending = false
+		w.acked++
+		if !sl.measured {
+			w.tally.warmRecv++
+			continue
+		}
+		w.tally.measRecv++
+		w.tally.lastMeas = b.t
+		// Replies of one send batch read in one batch share their rtt:
+		// count them per tag and record each count with one update.
+		if sl.batch != b.send || !b.any {
+			w.startRun(sl, b.t)
+		}
+		b.n[tags[k]]++
+	}
+	w.consumed(r.r-start, n)
+	if n == 0 && r.w-r.r >= wire.LengthPrefixSize {
+		if _, _, err := wire.ParseFrame(r.buf[r.r:r.w]); err != io.ErrUnexpectedEOF {
+			return 0, r.fail(err)
+		}
+	}
+	return n, nil
+}
+
+// consumed accounts for n frames, k bytes, taken from the receive buffer.
+func (w *worker) consumed(k, n int) {
+	w.c.Receiver.off += int64(k)
+	w.c.Receiver.recv += int64(n)
 }
 
 // handle checks and records one reply.
@@ -444,7 +643,7 @@ func (w *worker) handle(v wire.View) {
 	if !ok {
 		w.tally.errors++
 		w.tally.mismatched++
-		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, sl.seq))
+		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, requestSeq(v)))
 		w.noteError(fmt.Sprintf("conn %d: reply to %s was %s", w.id, describe(want), describe(v)))
 	}
 	if !sl.measured {
@@ -456,25 +655,39 @@ func (w *worker) handle(v wire.View) {
 	w.tally.lastMeas = t
 	tag := w.cfg.Mix.tag[sl.kind]
 	if w.sched.paced() {
-		w.rec.RecordPair(tag, w.rs.base.Add(time.Duration(t)), t-sl.intended, t-sl.actual)
+		w.rec.RecordPair(tag, w.rs.base.Add(time.Duration(t)), t-w.ring.intended[requestSeq(v)&w.ring.mask], t-w.ring.actual(sl))
 		return
 	}
 	// Replies of one send batch read in one batch share their rtt: record
-	// such runs with one histogram update.
-	rtt := t - sl.actual
+	// such runs with one histogram update per tag.
 	b := &w.batch
-	if b.n > 0 && (b.tag != tag || b.rtt != rtt || b.at != t) {
-		w.flushRun()
+	if sl.batch != b.send || !b.any {
+		w.startRun(sl, t)
 	}
-	b.tag, b.rtt, b.at = tag, rtt, t
-	b.n++
+	b.n[tag]++
+}
+
+// startRun records the pending run and starts one for the replies to sl's
+// send batch read at t. endBatch ends the last run of a batch of replies.
+func (w *worker) startRun(sl *slot, t int64) {
+	w.flushRun()
+	b := &w.batch
+	b.send, b.rtt, b.at, b.any = sl.batch, t-w.ring.actual(sl), t, true
 }
 
 // flushRun records the pending run of equal rtts.
 func (w *worker) flushRun() {
-	if b := &w.batch; b.n > 0 {
-		w.rec.RecordN(b.tag, w.rs.base.Add(time.Duration(b.at)), b.rtt, b.n)
-		b.n = 0
+	b := &w.batch
+	if !b.any {
+		return
+	}
+	b.any = false
+	at := w.rs.base.Add(time.Duration(b.at))
+	for tag, n := range b.n {
+		if n > 0 {
+			w.rec.RecordN(tag, at, b.rtt, n)
+			b.n[tag] = 0
+		}
 	}
 }
 

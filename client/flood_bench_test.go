@@ -1,0 +1,86 @@
+package client
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/wire"
+)
+
+// loopConn is a net.Conn whose writes land in a Receiver's buffer: a peer
+// that echoes everything at once, without a kernel in between.
+type loopConn struct {
+	net.Conn
+	r *Receiver
+}
+
+func (c loopConn) Write(p []byte) (int, error) {
+	if c.r.r == c.r.w {
+		c.r.r, c.r.w = 0, 0
+	}
+	n := copy(c.r.buf[c.r.w:], p)
+	c.r.w += n
+	return n, nil
+}
+
+func (loopConn) SetWriteDeadline(time.Time) error { return nil }
+
+// loopWorker returns a closed-loop worker, in its measured window, whose
+// connection echoes every write at once.
+func loopWorker(window int, mix Mix, mode wire.Reply) *worker {
+	cfg := &LoadConfig{Window: window, Mix: mix, Expect: mode}
+	rs := &runState{cfg: cfg, base: time.Now(), tags: mix.Tags()}
+	c := &Conn{
+		Sender:   Sender{buf: make([]byte, 0, 64<<10), fd: -1},
+		Receiver: Receiver{buf: make([]byte, 128<<10), fd: -1},
+	}
+	c.Sender.nc = loopConn{r: &c.Receiver}
+	w := &worker{rs: rs, cfg: cfg, c: c, key: splitmix(1), ring: newRing(window), phase: phase{quota: -1, known: true}}
+	w.kinds = mix.kindTable(w.key)
+	w.handleFn = w.handle
+	w.rec = report.NewRecorder(rs.base, rs.base, rs.tags)
+	return w
+}
+
+// BenchmarkFloodClientPath measures the flood client's own work per message
+// (ns/msg): sending a window of messages in one batch, then checking and
+// recording their echoes, with the system calls taken out.
+func BenchmarkFloodClientPath(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		mix  string
+		mode wire.Reply
+	}{
+		{"echo/order=90,cancel=10", "order=90,cancel=10", wire.ReplyEcho},
+		{"echo/heartbeat", "heartbeat", wire.ReplyEcho},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			const window = 1024
+			mix, err := ParseMix(tc.mix)
+			if err != nil {
+				b.Fatal(err)
+			}
+			w := loopWorker(window, mix, tc.mode)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := w.sendBatch(); err != nil {
+					b.Fatal(err)
+				}
+				w.batch.t = 0
+				if _, err := w.recvBuffered(); err != nil {
+					b.Fatal(err)
+				}
+				w.endBatch()
+			}
+			if w.acked != int64(w.sent) || w.tally.measRecv != w.acked {
+				b.Fatalf("%d sent, %d answered, %d measured", w.sent, w.acked, w.tally.measRecv)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(w.sent), "ns/msg")
+			if w.tally.errors != 0 {
+				b.Fatalf("%d errors: %v", w.tally.errors, w.tally.samples)
+			}
+		})
+	}
+}

@@ -80,22 +80,32 @@ func benchAction(c *cli.Context) error {
 	}
 	ping, err := client.Run(c.Context, client.LoadConfig{Command: "ping", Addr: res.Addr, Count: countOf(c, "count"),
 		WarmupCount: defaultWarmupCount, Warmup: defaultWarmup, ConnectTimeout: connectTimeout})
-	if err != nil {
-		return benchFail(c, "ping", err)
+	if ping != nil && ping.RTT != nil && ping.RTT.TotalCount() > 0 {
+		res.PingP50Ns = ping.RTT.ValueAtPercentile(50)
+		res.PingP99Ns = ping.RTT.ValueAtPercentile(99)
 	}
-	res.PingP50Ns = ping.RTT.ValueAtPercentile(50)
-	res.PingP99Ns = ping.RTT.ValueAtPercentile(99)
+	if err != nil {
+		return benchFail(c, res, "ping", err)
+	}
 	mix, _ := client.ParseMix("order")
 	flood, err := client.Run(c.Context, client.LoadConfig{Command: "flood", Addr: res.Addr, Conns: int(countOf(c, "conns")),
 		Window: int(countOf(c, "window")), Duration: durationOf(c, "duration"), Warmup: 500 * time.Millisecond, Mix: mix,
 		ConnectTimeout: connectTimeout})
-	if err != nil {
-		return benchFail(c, "flood", err)
+	if flood != nil {
+		res.MsgsPerSec = flood.MsgsPerSec()
 	}
-	res.MsgsPerSec = flood.MsgsPerSec()
+	if err != nil {
+		return benchFail(c, res, "flood", err)
+	}
 	ser, de := codecBenchmarks()
 	res.SerializeNs, res.SerializeAlloc = float64(ser.T.Nanoseconds())/float64(ser.N), ser.AllocsPerOp()
 	res.DeserializeNs, res.DeserAlloc = float64(de.T.Nanoseconds())/float64(de.N), de.AllocsPerOp()
+	return benchWrite(c, res)
+}
+
+// benchWrite prints the result: the table, or with --json the JSON on
+// stdout and the table on stderr.
+func benchWrite(c *cli.Context, res benchResult) error {
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
@@ -108,9 +118,17 @@ func benchAction(c *cli.Context) error {
 }
 
 // benchFail ends bench after a failed run: exit 130 if interrupted, else 1.
-func benchFail(c *cli.Context, what string, err error) error {
-	if c.Context.Err() != nil {
-		return cli.Exit(fmt.Sprintf("bench: %s: interrupted", what), exitInterrupted)
+// What was measured until then is printed first when interrupted, and
+// with --json always, so that a script gets its document.
+func benchFail(c *cli.Context, res benchResult, what string, err error) error {
+	interrupted := c.Context.Err() != nil
+	if interrupted || c.Bool("json") {
+		if werr := benchWrite(c, res); werr != nil {
+			return werr
+		}
+	}
+	if interrupted {
+		return cli.Exit(fmt.Sprintf("bench: %s: interrupted: the results above cover what was measured until then", what), exitInterrupted)
 	}
 	return cli.Exit(fmt.Sprintf("bench: %s: %v", what, err), exitRunError)
 }

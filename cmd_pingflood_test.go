@@ -172,3 +172,28 @@ func TestGeneratorWarning(t *testing.T) {
 		t.Errorf("a closed-loop run warns: %s", w)
 	}
 }
+
+// TestBenchFailures: bench always gives a script its JSON, and an
+// interrupt prints what was measured until then, with exit 130.
+func TestBenchFailures(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there any more
+	out, errs, code := runCLI(t, "", "bench", "--addr", addr, "--json", "--connect-timeout", "1s")
+	var r benchResult
+	if code != exitRunError || json.Unmarshal([]byte(out), &r) != nil || r.Schema != "gigadex.bench/v1" || r.PingP50Ns != 0 {
+		t.Errorf("unreachable peer: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(800*time.Millisecond, cancel) // during the throughput run
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code = run(ctx, []string{"gigadex", "bench", "--count", "300", "--duration", "30s"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitInterrupted || !strings.Contains(stdout.String(), "ping-pong rtt p50") || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("interrupted: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}

@@ -135,6 +135,7 @@ func Measure(ctx context.Context, cfg Config) (*Result, error) {
 	began := time.Now()
 	defer func() { res.Elapsed = time.Since(began) }()
 	var runErr error
+	repeated := false // the step at this rate is a repeat
 	for {
 		rate, ok := search.Next()
 		if !ok {
@@ -179,6 +180,13 @@ func Measure(ctx context.Context, cfg Config) (*Result, error) {
 			}
 			search.Record(Incomplete)
 			break
+		}
+		if st.Outcome == GeneratorLimit && !repeated {
+			// Once more before blaming the generator.
+			st.Outcome, repeated = Repeated, true
+			st.Note = "run again: " + st.Note
+		} else {
+			repeated = false
 		}
 		res.Steps = append(res.Steps, st)
 		if cfg.OnStep != nil {

@@ -91,11 +91,15 @@ func TestMeasureGeneratorLimited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 10k and 20k and 40k pass; 80k is sent at 50k.
-	if res.Stop != GeneratorLimited || res.Capacity != 40e3 || len(res.Steps) != 4 {
+	// 10k and 20k and 40k pass; 80k is sent at 50k, twice: the first
+	// time is repeated before the generator is blamed.
+	if res.Stop != GeneratorLimited || res.Capacity != 40e3 || len(res.Steps) != 5 {
 		t.Fatalf("stop %v, capacity %v, %d steps", res.Stop, res.Capacity, len(res.Steps))
 	}
-	last := res.Steps[3]
+	if rep := res.Steps[3]; rep.Outcome != Repeated || rep.Target != 80e3 || !strings.HasPrefix(rep.Note, "run again: ") {
+		t.Errorf("step 4 %v at %v: %q, want a repeat at 80k", rep.Outcome, rep.Target, rep.Note)
+	}
+	last := res.Steps[4]
 	if last.Outcome != GeneratorLimit || !strings.Contains(last.Note, "(62%)") {
 		t.Errorf("last step %v: %q", last.Outcome, last.Note)
 	}
@@ -237,4 +241,33 @@ func stalledGenerator(res *Result, d time.Duration) bool {
 		}
 	}
 	return false
+}
+
+// TestMeasureRepeatsAGeneratorStall: one step at which the generator fell
+// behind is run again; when the repeat keeps up, the search goes on as if
+// nothing had happened.
+func TestMeasureRepeatsAGeneratorStall(t *testing.T) {
+	slo, _ := ParseSLO("p99<1ms")
+	f := &fakePeer{limit: 50e3}
+	stalled := false
+	drive := func(ctx context.Context, cfg client.LoadConfig) (*report.Run, error) {
+		if cfg.Rate == 20e3 && !stalled {
+			stalled = true
+			g := &fakePeer{limit: 1e9, genLimit: 10e3} // this once, the generator sends half
+			return g.drive(ctx, cfg)
+		}
+		return f.drive(ctx, cfg)
+	}
+	res, err := Measure(context.Background(), Config{
+		Load: client.LoadConfig{Addr: "fake", Conns: 1}, SLO: slo, Start: 10e3, Step: time.Second, Precision: 0.02, Drive: drive,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != Converged || res.Steps[1].Outcome != Repeated || res.Steps[2].Outcome != Pass || res.Steps[2].Target != 20e3 {
+		t.Fatalf("stop %v, steps %v", res.Stop, res.Steps)
+	}
+	if res.Capacity < 49e3 || res.Capacity > 50e3 || res.Generator.Limited {
+		t.Errorf("capacity %v, generator limited %v: the repeat should have cleared the generator", res.Capacity, res.Generator.Limited)
+	}
 }

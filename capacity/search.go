@@ -23,11 +23,16 @@ const (
 	GeneratorLimit
 	// Incomplete: the step was interrupted before its end.
 	Incomplete
+	// Repeated: the generator fell behind at this step, which is run once
+	// more before the search blames it: one stall of a shared machine
+	// must not end a search. It leaves the search where it was.
+	Repeated
 )
 
-var outcomeNames = [...]string{Pass: "pass", FailSLO: "fail", FailErrors: "errors", GeneratorLimit: "generator", Incomplete: "interrupted"}
+var outcomeNames = [...]string{Pass: "pass", FailSLO: "fail", FailErrors: "errors", GeneratorLimit: "generator", Incomplete: "interrupted", Repeated: "repeated"}
 
-// String returns "pass", "fail", "errors", "generator" or "interrupted".
+// String returns "pass", "fail", "errors", "generator", "interrupted" or
+// "repeated".
 func (o Outcome) String() string {
 	if o < 0 || int(o) >= len(outcomeNames) {
 		return fmt.Sprintf("outcome(%d)", int(o))
@@ -162,6 +167,8 @@ func (s *Search) Record(o Outcome) {
 	case GeneratorLimit:
 		s.stop = GeneratorLimited
 		return
+	case Repeated:
+		return // the same rate again
 	default:
 		s.stop = Interrupted
 		return

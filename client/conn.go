@@ -211,6 +211,7 @@ func newConn(nc net.Conn, o *options) *Conn {
 			if c.Receiver.blocking {
 				c.Sender.fd = c.Receiver.fd
 			}
+			c.usePollerRaw(rc)
 		}
 	}
 	return c
@@ -221,6 +222,9 @@ func (c *Conn) replace(n *Conn) {
 	*c = *n
 	if c.Receiver.pollFn != nil {
 		c.Receiver.pollFn = c.Receiver.readOnce // bound to n's Receiver otherwise
+	}
+	if c.Receiver.rawFn != nil {
+		c.usePollerRaw(c.Receiver.rc) // the same
 	}
 }
 
@@ -272,6 +276,14 @@ type Sender struct {
 	bytes   int64
 	closed  bool // CloseWrite was called
 	fd      int  // a blocking socket's, for raw sends first (sock.RawSend); -1 otherwise
+
+	// Raw sends on a socket of the poller (see usePollerRaw): rc.Write
+	// calls rawFn, which sends what the socket takes and asks to wait for
+	// the rest.
+	rc     syscall.RawConn
+	rawFn  func(fd uintptr) bool // s.writeRaw, made once so calls don't allocate
+	rawErr error                 // the error of the last rawFn call
+	wpos   int                   // bytes of buf rawFn has written
 
 	rawClosed int32 // set by Conn.Close: raw sends must not touch a closed, maybe reused, descriptor
 }
@@ -408,6 +420,9 @@ func (s *Sender) flushUntil(dl time.Time) error {
 			return fmt.Errorf("send: %w", err)
 		}
 	}
+	if s.rawFn != nil {
+		return s.pollerFlush()
+	}
 	n, err := s.nc.Write(s.buf)
 	s.bytes += int64(n)
 	if err != nil {
@@ -512,8 +527,9 @@ type Receiver struct {
 	fd           int       // the socket, for ppoll; -1 when not a socket
 	pollN        int
 	pollErr      error
-	closed       int32 // set by Conn.Close: raw reads must not touch a closed, maybe reused, descriptor
-	rawReads     int   // raw reads so far, to yield every rawYieldEvery
+	rawFn        func(fd uintptr) bool // r.readRaw (see usePollerRaw), made once so calls don't allocate
+	closed       int32                 // set by Conn.Close: raw reads must not touch a closed, maybe reused, descriptor
+	rawReads     int                   // raw reads so far, to yield every rawYieldEvery
 }
 
 // rawYieldEvery is how many raw reads a connection makes between passes
@@ -570,6 +586,9 @@ func (r *Receiver) fill() error {
 		if err := r.nc.SetReadDeadline(time.Now().Add(r.timeout)); err != nil {
 			return err
 		}
+	}
+	if r.rawFn != nil {
+		return r.pollerRead()
 	}
 	n, err := r.nc.Read(r.buf[r.w:])
 	return r.afterRead(n, err)
@@ -643,7 +662,13 @@ func (r *Receiver) fillCtx(ctx context.Context) error {
 		if err := r.nc.SetReadDeadline(dl); err != nil {
 			return fmt.Errorf("recv: %w", err)
 		}
-		n, err := r.nc.Read(r.buf[r.w:])
+		var n int
+		var err error
+		if r.rawFn != nil {
+			n, err = r.pollerReadN()
+		} else {
+			n, err = r.nc.Read(r.buf[r.w:])
+		}
 		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 			now = int64(Monotonic())
 			continue

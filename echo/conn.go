@@ -79,6 +79,9 @@ type conn struct {
 	rawDeadline atomic.Int64
 	reads       int // raw reads, for yieldEvery
 
+	// Raw reads and writes on a socket of Go's poller (see rawio.go).
+	raw rawIO
+
 	messages atomic.Int64
 	replies  atomic.Int64
 	bytesIn  atomic.Int64
@@ -241,6 +244,9 @@ func (c *conn) answer(end int) (int, bool) {
 // allocates nothing unless a frame is malformed.
 func handleBatch(b []byte, r Reply, now uint64) (int, error) {
 	n := 0
+	if r == ReplyEcho {
+		n = wire.ValidFrames(b)
+	}
 	for len(b)-n >= wire.FrameLen {
 		v, _, err := wire.ParseFrame(b[n:])
 		if err != nil {
@@ -289,7 +295,7 @@ func (c *conn) write(p []byte) bool {
 	armed := false // whether the deadline was set during this call
 	stalled := 0
 	for {
-		n, err := c.nc.Write(p)
+		n, err := c.writeConn(p)
 		c.wrote(n)
 		if err == nil {
 			return true
@@ -417,7 +423,7 @@ func (c *conn) read(p []byte) (int, error) {
 		c.toPoller()
 	}
 	if c.mode == IOPoller || c.fd < 0 {
-		return c.nc.Read(p)
+		return c.readConn(p)
 	}
 	if c.reads++; c.reads%yieldEvery == 0 {
 		// The runtime preempts, with a signal, a goroutine that has run

@@ -70,9 +70,11 @@ type IOMode int
 
 const (
 	// IOAuto serves connections with blocking reads ([IOBlocking]) while
-	// they leave a P to the rest of the server (at most
-	// max(GOMAXPROCS-1, 1) at a time), and the others with the network
-	// poller. TLS connections always use the poller.
+	// each can have a P of its own and leave one to the rest of the server:
+	// as long as at most max(GOMAXPROCS-1, 1) connections are open. Once
+	// more are open, every connection uses the network poller (the blocking
+	// ones give way for good), which shares the Ps among all of them. TLS
+	// connections always use the poller.
 	IOAuto IOMode = iota
 	// IOPoller parks a waiting connection's goroutine in Go's network
 	// poller, which wakes it through epoll: any number of connections, a few

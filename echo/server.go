@@ -271,6 +271,9 @@ func (s *Server) handle(nc net.Conn) {
 		nc = tc
 	}
 	c := &conn{srv: s, nc: nc, tls: tc, mode: mode, blocking: mode == IOBlocking, fd: fd}
+	if tc == nil {
+		c.raw.init(nc)
+	}
 	s.conns[c] = struct{}{}
 	s.open.Store(int64(len(s.conns)))
 	s.wg.Add(1)
@@ -349,9 +352,19 @@ func (s *Server) Close() error {
 func maxRaw() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
 
 // crowded reports whether a connection that keeps its P while it waits
-// must go back to the network poller: with a single P, as soon as another
-// connection is open.
-func (c *conn) crowded() bool { return c.srv.procs == 1 && c.srv.open.Load() > 1 }
+// must go back to the network poller. In auto mode, as soon as more
+// connections are open than could all be served that way (max(GOMAXPROCS-1,
+// 1)): a P held by one waiting connection is then a P the others queue for
+// (measured in docs/performance-analysis.md: a 4-connection flood lost a
+// tenth of its throughput). In the explicit modes, with a single P, as soon
+// as another connection is open.
+func (c *conn) crowded() bool {
+	s := c.srv
+	if s.io == IOAuto {
+		return s.open.Load() > int64(max(s.procs-1, 1))
+	}
+	return s.procs == 1 && s.open.Load() > 1
+}
 
 // toPoller moves a blocking or busy-poll connection to the network poller
 // for good: its socket goes back to non-blocking mode, which Go's reads and
@@ -367,7 +380,11 @@ func (c *conn) toPoller() {
 	c.blocking = false
 	c.mode = IOPoller
 	s.rawConns--
-	s.logf("echo: %v: %s reads give way to the network poller: another connection shares the only P (GOMAXPROCS=1)", c.nc.RemoteAddr(), mode)
+	if s.io == IOAuto {
+		s.logf("echo: %v: %s reads give way to the network poller: %d connections open, more than max(GOMAXPROCS-1, 1)", c.nc.RemoteAddr(), mode, s.open.Load())
+	} else {
+		s.logf("echo: %v: %s reads give way to the network poller: another connection shares the only P (GOMAXPROCS=1)", c.nc.RemoteAddr(), mode)
+	}
 }
 
 // connMode decides how an accepted connection is read, and prepares its
@@ -376,7 +393,8 @@ func (c *conn) toPoller() {
 // mode and the descriptor for raw calls (-1 for the poller). The caller
 // holds s.mu.
 func (s *Server) connMode(nc net.Conn) (IOMode, int) {
-	if s.io == IOPoller || s.tls != nil || s.rawConns >= maxRaw() {
+	if s.io == IOPoller || s.tls != nil || s.rawConns >= maxRaw() ||
+		(s.io == IOAuto && len(s.conns) >= maxRaw()) {
 		return IOPoller, -1
 	}
 	fd, err := sock.FD(nc)

@@ -147,3 +147,76 @@ func TestValidateMatchesDecoder(t *testing.T) {
 type otherKind struct{}
 
 func (otherKind) Kind() wire.Kind { return wire.KindHeartbeat }
+
+// FuzzValidFrames checks ValidFrames against ParseFrame frame by frame, on
+// arbitrary bytes and on runs of valid frames with one byte changed.
+func FuzzValidFrames(f *testing.F) {
+	seedFrames(f)
+	f.Fuzz(func(t *testing.T, b []byte, at uint16) {
+		// A run of valid frames followed by b, and b alone.
+		run := wire.AppendFrame(nil, wire.Order{ID: 1, Price: 2, Quantity: 3, Side: wire.Sell})
+		run = wire.AppendFrame(run, wire.Heartbeat{Timestamp: 9})
+		for _, in := range [][]byte{b, append(run, b...)} {
+			want := 0
+			for {
+				_, n, err := wire.ParseFrame(in[want:])
+				if err != nil {
+					break
+				}
+				want += n
+			}
+			if got := wire.ValidFrames(in); got != want {
+				t.Fatalf("ValidFrames(%x) = %d; ParseFrame accepts %d bytes", in, got, want)
+			}
+		}
+		// One byte of the run changed.
+		if len(b) > 0 {
+			bad := append([]byte(nil), run...)
+			bad[int(at)%len(bad)] = b[0]
+			_, n1, err1 := wire.ParseFrame(bad)
+			want := 0
+			if err1 == nil {
+				want = n1
+				if _, n2, err2 := wire.ParseFrame(bad[n1:]); err2 == nil {
+					want += n2
+				}
+			}
+			if got := wire.ValidFrames(bad); got != want {
+				t.Fatalf("ValidFrames(%x) = %d, want %d", bad, got, want)
+			}
+		}
+	})
+}
+
+func TestValidFrames(t *testing.T) {
+	ok := wire.AppendFrame(nil, wire.Order{ID: 1, Price: 2, Quantity: 3, Side: wire.Buy})
+	// The side's byte is the one where a Buy and a Sell Order differ.
+	badSide := append([]byte(nil), ok...)
+	sell := wire.AppendFrame(nil, wire.Order{ID: 1, Price: 2, Quantity: 3, Side: wire.Sell})
+	for i := range ok {
+		if ok[i] != sell[i] {
+			badSide[i] = 7
+		}
+	}
+	badTag := append([]byte(nil), ok...)
+	badTag[wire.LengthPrefixSize] = 0xff
+	badLen := append([]byte(nil), ok...)
+	badLen[0] = 47
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want int
+	}{
+		{"empty", nil, 0},
+		{"partial", ok[:30], 0},
+		{"one", ok, wire.FrameLen},
+		{"two and a partial", append(append(append([]byte(nil), ok...), ok...), ok[:10]...), 2 * wire.FrameLen},
+		{"bad side second", append(append([]byte(nil), ok...), badSide...), wire.FrameLen},
+		{"bad tag first", append(append([]byte(nil), badTag...), ok...), 0},
+		{"bad length second", append(append([]byte(nil), ok...), badLen...), wire.FrameLen},
+	} {
+		if got := wire.ValidFrames(tc.in); got != tc.want {
+			t.Errorf("%s: ValidFrames = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

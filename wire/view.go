@@ -56,6 +56,26 @@ func ParseFrame(b []byte) (View, int, error) {
 	return parseSlow(b)
 }
 
+// ValidFrames returns the length of the run of whole, valid frames at the
+// start of b: a multiple of [FrameLen], len(b) rounded down when every
+// whole frame is valid. It is ParseFrame for a batch, at about a nanosecond
+// a frame, for servers that validate what they pass on without reading it;
+// ParseFrame at the returned offset tells what ended the run (an
+// incomplete frame, or the malformed one's error).
+func ValidFrames(b []byte) int {
+	n := 0
+	for len(b)-n >= FrameLen {
+		f := (*[FrameLen]byte)(b[n:])
+		t := f[LengthPrefixSize+offTag]
+		if le.Uint32(f[:]) != PayloadSize || t >= NumKinds ||
+			(t == byte(KindOrder) && f[LengthPrefixSize+offSide] > byte(Sell)) {
+			break
+		}
+		n += FrameLen
+	}
+	return n
+}
+
 func parseSlow(b []byte) (View, int, error) {
 	if len(b) < LengthPrefixSize {
 		return View{}, 0, io.ErrUnexpectedEOF

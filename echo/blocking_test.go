@@ -2,6 +2,7 @@ package echo_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -159,55 +160,79 @@ func TestIOModeParse(t *testing.T) {
 	}
 }
 
-// TestRawGivesWay: with GOMAXPROCS=1 a blocking connection would keep the
-// only P from the others; it goes back to the poller when a second
-// connection opens, and both are served.
+// TestRawGivesWay: in auto mode a blocking connection keeps a P while it
+// waits, so once more connections are open than GOMAXPROCS-1 (at least one)
+// the blocking ones go back to the poller, and every connection is served;
+// a connection that comes after the crowd has left is blocking again.
 func TestRawGivesWay(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var logs strings.Builder
-	var mu sync.Mutex
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOAuto),
-		echo.WithLogger(log.New(writerFunc(func(p []byte) (int, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return logs.Write(p)
-		}), "", 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	first, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer first.Close()
-	if _, err := first.Ping(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if st := srv.Stats(); st.Raw != 1 {
-		t.Fatalf("one connection: Stats.Raw %d, want 1", st.Raw)
-	}
-	second, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer second.Close()
-	for i := 0; i < 50; i++ {
-		for _, c := range []*client.Conn{first, second} {
-			if _, err := c.Ping(ctx); err != nil {
+	for _, procs := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			raw := max(procs-1, 1) // connections that may be blocking at once
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var logs strings.Builder
+			var mu sync.Mutex
+			srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOAuto),
+				echo.WithLogger(log.New(writerFunc(func(p []byte) (int, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					return logs.Write(p)
+				}), "", 0)))
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-	}
-	if st := srv.Stats(); st.Raw != 0 {
-		t.Errorf("two connections: Stats.Raw %d, want 0", st.Raw)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !strings.Contains(logs.String(), "give way to the network poller") {
-		t.Errorf("log %q: no line about the change of mode", logs.String())
+			defer srv.Close()
+			dial := func() *client.Conn {
+				c, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			pingAll := func(conns []*client.Conn) {
+				for i := 0; i < 50; i++ {
+					for _, c := range conns {
+						if _, err := c.Ping(ctx); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			var conns []*client.Conn
+			for range raw {
+				conns = append(conns, dial())
+			}
+			pingAll(conns)
+			if st := srv.Stats(); st.Raw != int64(raw) {
+				t.Fatalf("%d connections: Stats.Raw %d, want %d", raw, st.Raw, raw)
+			}
+			conns = append(conns, dial())
+			pingAll(conns)
+			if st := srv.Stats(); st.Raw != 0 {
+				t.Errorf("%d connections: Stats.Raw %d, want 0", len(conns), st.Raw)
+			}
+			mu.Lock()
+			if !strings.Contains(logs.String(), "give way to the network poller") {
+				t.Errorf("log %q: no line about the change of mode", logs.String())
+			}
+			mu.Unlock()
+			for _, c := range conns {
+				c.Close()
+			}
+			for st := srv.Stats(); st.Active > 0; st = srv.Stats() {
+				if ctx.Err() != nil {
+					t.Fatalf("connections still open: %+v", st)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			last := dial()
+			defer last.Close()
+			pingAll([]*client.Conn{last})
+			if st := srv.Stats(); st.Raw != 1 {
+				t.Errorf("after the others left: Stats.Raw %d, want 1", st.Raw)
+			}
+		})
 	}
 }
 

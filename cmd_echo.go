@@ -47,13 +47,14 @@ connections read with blocking raw system calls ("(busy-poll N)" with --io
 busy-poll); the others use Go's network poller. With --io poller or TLS
 every connection does, and the parenthesis is left out.
 
---io auto (the default) reads the first connections with blocking raw
-system calls, which is what a C server does and the fastest way to wait for
-a request without spinning: as many at a time as leave one of the
-runtime's Ps (GOMAXPROCS) free, and at least one. With GOMAXPROCS=1 (for
-example under taskset -c 0) that connection goes over to the network poller
-when a second one opens, so that it cannot starve the others (logged on
-stderr). Later connections use the network poller.
+--io auto (the default) reads connections with blocking raw system calls,
+which is what a C server does and the fastest way to wait for a request
+without spinning, as long as no more are open than leave one of the
+runtime's Ps (GOMAXPROCS) free, and at least one. When more open, every
+connection uses the network poller: the blocking ones go over to it (logged
+on stderr), since a P held by one waiting connection is a P the others
+queue for. Either way, reads and writes are raw non-blocking system calls
+(on Linux), which keep the thread's P.
 
 A malformed frame closes that connection only (the frames before it are
 answered first) and is logged on stderr with the peer's address. With TLS,
@@ -83,7 +84,7 @@ same timestamps as the stats lines.`,
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
 			Usage: "don't log dropped and refused connections and failed TLS handshakes on stderr"},
 		&cli.StringFlag{Name: "io", Value: "auto",
-			Usage: "how connections wait for requests: blocking (raw recvfrom(2) on a blocking socket: the lowest rtt short of spinning, but a P per waiting connection), poller (Go's network poller: any number of connections), busy-poll (spin: a busy core per connection), or auto (blocking for as many connections as leave a P free, at least one, then poller)"},
+			Usage: "how connections wait for requests: blocking (raw recvfrom(2) on a blocking socket: the lowest rtt short of spinning, but a P per waiting connection), poller (Go's network poller: any number of connections), busy-poll (spin: a busy core per connection), or auto (blocking while no more connections are open than leave a P free, at least one; else poller for all)"},
 		&cli.BoolFlag{Name: "blocking", Usage: "same as --io blocking"},
 		&cli.BoolFlag{Name: "busy-poll", Usage: "same as --io busy-poll"},
 		cpuProfFlag, memProfFlag,

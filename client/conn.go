@@ -211,7 +211,12 @@ func newConn(nc net.Conn, o *options) *Conn {
 			if c.Receiver.blocking {
 				c.Sender.fd = c.Receiver.fd
 			}
-			c.usePollerRaw(rc)
+			if !c.Receiver.blocking && !c.Receiver.busyPoll {
+				// Raw non-blocking calls that wait in the poller (Linux;
+				// nil elsewhere): see sock.PollerIO.
+				c.Receiver.pio = sock.NewPollerIO(nc)
+				c.Sender.pio = c.Receiver.pio
+			}
 		}
 	}
 	return c
@@ -222,9 +227,6 @@ func (c *Conn) replace(n *Conn) {
 	*c = *n
 	if c.Receiver.pollFn != nil {
 		c.Receiver.pollFn = c.Receiver.readOnce // bound to n's Receiver otherwise
-	}
-	if c.Receiver.rawFn != nil {
-		c.usePollerRaw(c.Receiver.rc) // the same
 	}
 }
 
@@ -277,13 +279,7 @@ type Sender struct {
 	closed  bool // CloseWrite was called
 	fd      int  // a blocking socket's, for raw sends first (sock.RawSend); -1 otherwise
 
-	// Raw sends on a socket of the poller (see usePollerRaw): rc.Write
-	// calls rawFn, which sends what the socket takes and asks to wait for
-	// the rest.
-	rc     syscall.RawConn
-	rawFn  func(fd uintptr) bool // s.writeRaw, made once so calls don't allocate
-	rawErr error                 // the error of the last rawFn call
-	wpos   int                   // bytes of buf rawFn has written
+	pio *sock.PollerIO // raw writes that wait in the poller; nil: the net.Conn's
 
 	rawClosed int32 // set by Conn.Close: raw sends must not touch a closed, maybe reused, descriptor
 }
@@ -420,10 +416,13 @@ func (s *Sender) flushUntil(dl time.Time) error {
 			return fmt.Errorf("send: %w", err)
 		}
 	}
-	if s.rawFn != nil {
-		return s.pollerFlush()
+	var n int
+	var err error
+	if s.pio != nil {
+		n, err = s.pio.Write(s.buf)
+	} else {
+		n, err = s.nc.Write(s.buf)
 	}
-	n, err := s.nc.Write(s.buf)
 	s.bytes += int64(n)
 	if err != nil {
 		// Keep what was not written: a caller may retry after a timeout.
@@ -527,9 +526,9 @@ type Receiver struct {
 	fd           int       // the socket, for ppoll; -1 when not a socket
 	pollN        int
 	pollErr      error
-	rawFn        func(fd uintptr) bool // r.readRaw (see usePollerRaw), made once so calls don't allocate
-	closed       int32                 // set by Conn.Close: raw reads must not touch a closed, maybe reused, descriptor
-	rawReads     int                   // raw reads so far, to yield every rawYieldEvery
+	pio          *sock.PollerIO // raw reads that wait in the poller; nil: the net.Conn's
+	closed       int32          // set by Conn.Close: raw reads must not touch a closed, maybe reused, descriptor
+	rawReads     int            // raw reads so far, to yield every rawYieldEvery
 }
 
 // rawYieldEvery is how many raw reads a connection makes between passes
@@ -587,10 +586,13 @@ func (r *Receiver) fill() error {
 			return err
 		}
 	}
-	if r.rawFn != nil {
-		return r.pollerRead()
+	var n int
+	var err error
+	if r.pio != nil {
+		n, err = r.pio.Read(r.buf[r.w:])
+	} else {
+		n, err = r.nc.Read(r.buf[r.w:])
 	}
-	n, err := r.nc.Read(r.buf[r.w:])
 	return r.afterRead(n, err)
 }
 
@@ -664,8 +666,8 @@ func (r *Receiver) fillCtx(ctx context.Context) error {
 		}
 		var n int
 		var err error
-		if r.rawFn != nil {
-			n, err = r.pollerReadN()
+		if r.pio != nil {
+			n, err = r.pio.Read(r.buf[r.w:])
 		} else {
 			n, err = r.nc.Read(r.buf[r.w:])
 		}

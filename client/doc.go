@@ -56,6 +56,11 @@
 // # I/O modes and systems
 //
 // By default a Conn waits for data in Go's network poller, on every system.
+// On Linux its reads and writes are then raw non-blocking system calls that
+// wait in the poller only when the socket has nothing to read or no room:
+// a Go read or write that lasts longer than a tick of the runtime's monitor
+// (20 µs, which a large write on loopback often does) hands the thread's P
+// to another thread, and raw calls keep it (docs/performance-analysis.md).
 // [WithBlockingIO] reads a blocking socket with raw recvfrom(2) calls (Linux
 // only; elsewhere the option has no effect) and [WithBusyPoll] spins on
 // non-blocking reads (Unix systems; elsewhere no effect). Deadlines,

@@ -79,8 +79,9 @@ type conn struct {
 	rawDeadline atomic.Int64
 	reads       int // raw reads, for yieldEvery
 
-	// Raw reads and writes on a socket of Go's poller (see rawio.go).
-	raw rawIO
+	// pio reads and writes a plain TCP socket of the poller with raw
+	// non-blocking system calls (Linux; nil otherwise).
+	pio *sock.PollerIO
 
 	messages atomic.Int64
 	replies  atomic.Int64
@@ -406,6 +407,23 @@ func (c *conn) wakeReader() {
 	if c.blocking {
 		sock.WakeReader(c.nc)
 	}
+}
+
+// readConn reads from a connection of the poller, as net.Conn.Read does.
+func (c *conn) readConn(p []byte) (int, error) {
+	if c.pio == nil || c.blocking {
+		return c.nc.Read(p)
+	}
+	return c.pio.Read(p)
+}
+
+// writeConn writes p in full, or until the write deadline or an error, as
+// net.Conn.Write does.
+func (c *conn) writeConn(p []byte) (int, error) {
+	if c.pio == nil || c.blocking {
+		return c.nc.Write(p)
+	}
+	return c.pio.Write(p)
 }
 
 // setReadDeadline sets the read deadline for Go's reads and raw reads.

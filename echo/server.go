@@ -272,7 +272,7 @@ func (s *Server) handle(nc net.Conn) {
 	}
 	c := &conn{srv: s, nc: nc, tls: tc, mode: mode, blocking: mode == IOBlocking, fd: fd}
 	if tc == nil {
-		c.raw.init(nc)
+		c.pio = sock.NewPollerIO(nc)
 	}
 	s.conns[c] = struct{}{}
 	s.open.Store(int64(len(s.conns)))

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# flood-pairs.sh: the four flood pairs of gigadex and the Rust peer
+# (rust/rust-peer), 4 connections x 1024 in flight, in alternating order,
+# with their means and the three ratios of docs/performance.md's flood
+# targets. A longer, steadier A/B than bench-peers.sh's flood section.
+#
+#   scripts/flood-pairs.sh [ROUNDS [SECONDS]]     (default 6 rounds of 2 s)
+#   GIGADEX=path  ECHO_FLAGS="--io poller"  FLOOD_FLAGS=...  to vary a side
+#
+# Needs go, cargo and python3; the Rust peer builds offline from Debian's
+# crates (scripts/install-deps.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-6} secs=${2:-2}
+work=$(mktemp -d "${TMPDIR:-/tmp}/flood-pairs.XXXXXX")
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+gd=${GIGADEX:-}
+if [ -z "$gd" ]; then
+	gd=$work/gigadex
+	go build -o "$gd" .
+fi
+(cd rust && CARGO_TARGET_DIR=target cargo build --release --offline --locked -p rust-peer --quiet)
+rs=rust/target/release/rust-peer
+
+start() { # start NAME CMD...: sets addr from the "listening on" line
+	local name=$1 i
+	shift
+	"$@" >"$work/$name.log" 2>&1 &
+	pids+=($!)
+	for i in $(seq 100); do
+		addr=$(sed -n 's/^listening on //p' "$work/$name.log" | head -n 1)
+		[ -n "$addr" ] && return 0
+		sleep 0.05
+	done
+	echo "flood-pairs: $name did not start" >&2
+	exit 1
+}
+# shellcheck disable=SC2086
+start gigadex-echo "$gd" echo --addr 127.0.0.1:0 --quiet ${ECHO_FLAGS:-}
+gd_echo=$addr
+start rust-echo "$rs" echo 127.0.0.1:0
+rs_echo=$addr
+
+gd_flood() { # msgs/s in millions
+	# shellcheck disable=SC2086
+	"$gd" flood --addr "$1" --conns 4 --window 1024 --duration "${secs}s" --warmup 0.5s --json --quiet ${FLOOD_FLAGS:-} |
+		python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["msgs_per_sec"] / 1e6))'
+}
+rs_flood() {
+	"$rs" flood "$1" 4 1024 "$secs" 0.5 | sed -n 's/.*msgs_per_sec=\([0-9]*\).*/\1/p' | awk '{ printf "%.2f\n", $1 / 1e6 }'
+}
+for r in $(seq "$rounds"); do
+	if [ $((r % 2)) = 1 ]; then
+		a=$(gd_flood "$gd_echo") b=$(rs_flood "$rs_echo") c=$(rs_flood "$gd_echo") d=$(gd_flood "$rs_echo")
+	else
+		d=$(gd_flood "$rs_echo") c=$(rs_flood "$gd_echo") b=$(rs_flood "$rs_echo") a=$(gd_flood "$gd_echo")
+	fi
+	echo "round $r: gigadex->gigadex $a  rust->rust $b  rust->gigadex $c  gigadex->rust $d (M msgs/s)"
+done | awk '{ print } { a += $4; b += $6; c += $8; d += $10 }
+END {
+	printf "mean (M msgs/s): gigadex->gigadex %.2f  rust->rust %.2f  rust->gigadex %.2f  gigadex->rust %.2f\n", a/NR, b/NR, c/NR, d/NR
+	printf "gigadex pair / Rust pair %.3f; gigadex echo / Rust echo (Rust client) %.3f; gigadex flood / Rust flood (Rust echo) %.3f\n", a/b, c/b, d/b
+}'

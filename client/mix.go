@@ -178,11 +178,11 @@ const (
 func fieldsOf(k wire.Kind, seq uint64) (f2, f3, f4, f5 uint64) {
 	switch k {
 	case wire.KindOrder:
-		return 100_000 + seq%1000, 1 + seq%100, seq & 1, 0
+		return 100_000 + seq&1023, 1 + seq&127, seq & 1, 0
 	case wire.KindOrderAck:
 		return seq, 0, 0, 0
 	case wire.KindTrade:
-		return ^seq, 100_000 + seq%1000, 1 + seq%100, seq
+		return ^seq, 100_000 + seq&1023, 1 + seq&127, seq
 	}
 	return 0, 0, 0, 0
 }
@@ -251,9 +251,9 @@ func isReplyPayload(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64, mode wir
 }
 
 func orderFor(seq uint64) wire.Order {
-	return wire.Order{ID: seq, Price: 100_000 + seq%1000, Quantity: 1 + seq%100, Side: wire.Side(seq & 1)}
+	return wire.Order{ID: seq, Price: 100_000 + seq&1023, Quantity: 1 + seq&127, Side: wire.Side(seq & 1)}
 }
 
 func tradeFor(seq uint64) wire.Trade {
-	return wire.Trade{MakerID: seq, TakerID: ^seq, Price: 100_000 + seq%1000, Quantity: 1 + seq%100, Timestamp: seq}
+	return wire.Trade{MakerID: seq, TakerID: ^seq, Price: 100_000 + seq&1023, Quantity: 1 + seq&127, Timestamp: seq}
 }

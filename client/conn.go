@@ -427,6 +427,10 @@ func (s *Sender) flushUntil(dl time.Time) error {
 	if err != nil {
 		// Keep what was not written: a caller may retry after a timeout.
 		s.buf = s.buf[:copy(s.buf, s.buf[n:])]
+		if atomic.LoadInt32(&s.rawClosed) != 0 && !errors.Is(err, net.ErrClosed) {
+			// Close shut down a blocking socket under this write.
+			err = sock.OpError("write", s.nc, net.ErrClosed)
+		}
 		return fmt.Errorf("send: %w", err)
 	}
 	s.buf = s.buf[:0]
@@ -453,7 +457,10 @@ func (s *Sender) rawFlush() error {
 		case sock.ErrWouldBlock:
 			return nil
 		default:
-			return fmt.Errorf("send: %w", err)
+			if atomic.LoadInt32(&s.rawClosed) != 0 {
+				err = net.ErrClosed // Close shut the socket down under this send
+			}
+			return fmt.Errorf("send: %w", sock.OpError("write", s.nc, err))
 		}
 	}
 	return nil
@@ -723,6 +730,10 @@ func (r *Receiver) rawRead(ctx context.Context, ctxDL int64) error {
 			return r.afterRead(0, net.ErrClosed)
 		}
 		n, err := sock.RawRecv(r.fd, r.buf[r.w:])
+		if n == 0 && err != sock.ErrInterrupted && err != sock.ErrWouldBlock && atomic.LoadInt32(&r.closed) != 0 {
+			// Close shut the socket down under this read.
+			return r.afterRead(0, net.ErrClosed)
+		}
 		switch err {
 		case nil:
 			if n == 0 {
@@ -749,7 +760,7 @@ func (r *Receiver) rawRead(ctx context.Context, ctxDL int64) error {
 				}
 			}
 		default:
-			return r.afterRead(0, err)
+			return r.afterRead(0, sock.OpError("read", r.nc, err))
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,5 +135,78 @@ func TestFlushTimeoutIsNotFinal(t *testing.T) {
 	}
 	if c.BytesWritten() != c.Sent()*wire.FrameLen {
 		t.Errorf("wrote %d bytes for %d frames", c.BytesWritten(), c.Sent())
+	}
+}
+
+// TestCloseDuringCalls: Close from another goroutine ends a Recv waiting for
+// data and a Flush waiting for room with net.ErrClosed, in every I/O mode.
+func TestCloseDuringCalls(t *testing.T) {
+	for _, mode := range ioModes {
+		t.Run(mode.name+"/recv", func(t *testing.T) {
+			c := peer(t, func(nc net.Conn) { io.Copy(io.Discard, nc) }, mode.opts...)
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.Recv()
+				done <- err
+			}()
+			time.Sleep(50 * time.Millisecond)
+			c.Close()
+			select {
+			case err := <-done:
+				if !errors.Is(err, net.ErrClosed) {
+					t.Errorf("Recv ended by Close: %v, want net.ErrClosed", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Recv still waiting 5 s after Close")
+			}
+		})
+		t.Run(mode.name+"/flush", func(t *testing.T) {
+			hold := make(chan struct{})
+			defer close(hold)
+			opts := append([]client.Option{client.WithSocketBuffers(4096, 4096), client.WithWriteBufferSize(1 << 20)}, mode.opts...)
+			c := peer(t, func(nc net.Conn) { <-hold }, opts...) // never reads
+			for i := range (1 << 20) / wire.FrameLen {
+				if err := c.Send(wire.CancelOrder{ID: uint64(i)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done := make(chan error, 1)
+			go func() { done <- c.Flush() }()
+			time.Sleep(100 * time.Millisecond)
+			c.Close()
+			select {
+			case err := <-done:
+				if !errors.Is(err, net.ErrClosed) {
+					t.Errorf("Flush ended by Close: %v, want net.ErrClosed", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Flush still waiting 5 s after Close")
+			}
+		})
+	}
+}
+
+// TestResetNamesConnection: a reset by the peer is an error that names the
+// operation and both addresses, as net.Conn's do, in every I/O mode.
+func TestResetNamesConnection(t *testing.T) {
+	for _, mode := range ioModes {
+		t.Run(mode.name, func(t *testing.T) {
+			c := peer(t, func(nc net.Conn) {
+				io.ReadFull(nc, make([]byte, wire.FrameLen)) // connected on both sides
+				nc.(*net.TCPConn).SetLinger(0)
+				nc.Close() // with linger 0: a reset
+			}, append([]client.Option{client.WithRecvTimeout(5 * time.Second)}, mode.opts...)...)
+			if err := c.SendFlush(wire.CancelOrder{ID: 1}); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			for err == nil {
+				_, err = c.Recv()
+			}
+			if !errors.Is(err, syscall.ECONNRESET) || !strings.Contains(err.Error(), "read tcp 127.0.0.1:") ||
+				!strings.Contains(err.Error(), "->127.0.0.1:") {
+				t.Errorf("Recv after a reset: %v; want ECONNRESET named like net.Conn's", err)
+			}
+		})
 	}
 }

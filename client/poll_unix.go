@@ -35,11 +35,14 @@ func (r *Receiver) readOnce(fd uintptr) bool {
 // nothing had (or that a signal interrupted the read).
 func (r *Receiver) pollOnce() (n int, again bool, err error) {
 	if err := r.rc.Read(r.pollFn); err != nil {
-		return 0, false, err // a deadline (not final) or a closed connection
+		return 0, false, sock.OpError("read", r.nc, err) // a deadline (not final) or a closed connection
 	}
 	n, err = r.pollN, r.pollErr
 	if err == unix.EAGAIN || err == unix.EINTR {
 		return 0, true, nil
+	}
+	if err != nil {
+		return 0, false, sock.OpError("read", r.nc, err)
 	}
 	if n == 0 && err == nil {
 		err = io.EOF

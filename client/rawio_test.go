@@ -1,11 +1,13 @@
 package client_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,23 +34,52 @@ func TestPollerRawIO(t *testing.T) {
 			t.Error("blocking connection: poller raw I/O in use")
 		}
 	})
-	t.Run("reset", func(t *testing.T) {
-		c := peer(t, func(nc net.Conn) {
-			io.ReadFull(nc, make([]byte, wire.FrameLen)) // connected on both sides
-			nc.(*net.TCPConn).SetLinger(0)
-			nc.Write(wire.AppendCancelAck(nil, 1))
-			nc.Close() // with linger 0: a reset
-		}, client.WithRecvTimeout(5*time.Second))
-		if err := c.SendFlush(wire.CancelOrder{ID: 1}); err != nil {
+	t.Run("wrapper", func(t *testing.T) {
+		// A net.Conn that wraps a TCP connection keeps its own Read and
+		// Write: the raw path is for the socket types themselves.
+		c := peer(t, func(nc net.Conn) { io.Copy(nc, nc) })
+		w := &byteCounter{TCPConn: c.NetConn().(*net.TCPConn)}
+		wc := client.NewConn(w, client.WithRecvTimeout(5*time.Second))
+		if client.UsesPollerRaw(wc) {
+			t.Error("wrapped connection: raw I/O in use")
+		}
+		if _, err := wc.Ping(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		var err error
-		for err == nil {
-			_, err = c.Recv()
+		if w.read == 0 || w.written != wire.FrameLen {
+			t.Errorf("the wrapper saw %d bytes written, %d read; want %d and some", w.written, w.read, wire.FrameLen)
 		}
-		if !errors.Is(err, syscall.ECONNRESET) || !strings.Contains(err.Error(), "read tcp 127.0.0.1:") ||
-			!strings.Contains(err.Error(), "->127.0.0.1:") {
-			t.Errorf("Recv after a reset: %v; want ECONNRESET named like net.Conn's", err)
+	})
+	t.Run("unix", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "s")
+		ln, err := net.Listen("unix", path)
+		if err != nil {
+			t.Skip(err)
+		}
+		defer ln.Close()
+		hold := make(chan struct{})
+		served := make(chan struct{})
+		defer func() { close(hold); <-served }()
+		go func() {
+			defer close(served)
+			nc, err := ln.Accept()
+			if err == nil {
+				defer nc.Close()
+				<-hold // silent until the test ends
+			}
+		}()
+		nc, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := client.NewConn(nc, client.WithRecvTimeout(50*time.Millisecond))
+		defer c.Close()
+		if !client.UsesPollerRaw(c) {
+			t.Error("Unix socket: raw I/O not in use")
+		}
+		_, err = c.Recv()
+		if !errors.Is(err, os.ErrDeadlineExceeded) || !strings.Contains(err.Error(), "read unix ") {
+			t.Errorf("Recv: %v; want a timeout named like net.Conn's (read unix ...)", err)
 		}
 	})
 	t.Run("large flush", func(t *testing.T) {
@@ -77,4 +108,23 @@ func TestPollerRawIO(t *testing.T) {
 			t.Errorf("peer read %d bytes, BytesWritten %d; want %d", n, c.BytesWritten(), frames*wire.FrameLen)
 		}
 	})
+}
+
+// byteCounter counts what goes through its own Read and Write. It embeds
+// the *net.TCPConn, so it has the socket's SyscallConn too.
+type byteCounter struct {
+	*net.TCPConn
+	read, written int
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.TCPConn.Read(p)
+	c.read += n
+	return n, err
+}
+
+func (c *byteCounter) Write(p []byte) (int, error) {
+	n, err := c.TCPConn.Write(p)
+	c.written += n
+	return n, err
 }

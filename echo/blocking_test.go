@@ -239,3 +239,37 @@ func TestRawGivesWay(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestRawRuleFollowsGOMAXPROCS: the auto rule reads GOMAXPROCS when it
+// decides, not when the server was made (the runtime changes it when a
+// container's CPU limit changes).
+func TestRawRuleFollowsGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOAuto), echo.WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	runtime.GOMAXPROCS(2) // one connection may be blocking now
+	var conns []*client.Conn
+	for range 3 {
+		c, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for range 50 {
+		for _, c := range conns {
+			if _, err := c.Ping(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if st := srv.Stats(); st.Raw != 0 {
+		t.Errorf("3 connections at GOMAXPROCS=2: Stats.Raw %d, want 0", st.Raw)
+	}
+}

@@ -34,7 +34,6 @@ type Server struct {
 	tls              *tls.Config
 	io               IOMode
 	rawConns         int          // connections in blocking or busy-poll mode now; guarded by mu
-	procs            int          // GOMAXPROCS when the server was created
 	open             atomic.Int64 // len(conns), for raw connections to read without the lock
 
 	inShutdown atomic.Bool
@@ -72,7 +71,6 @@ func NewServer(opts ...Option) *Server {
 		conns:            make(map[*conn]struct{}),
 		hsLog:            handshakeLog{every: handshakeLogInterval},
 		io:               IOPoller,
-		procs:            runtime.GOMAXPROCS(0),
 	}
 	for _, o := range opts {
 		o(s)
@@ -360,10 +358,14 @@ func maxRaw() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
 // as another connection is open.
 func (c *conn) crowded() bool {
 	s := c.srv
-	if s.io == IOAuto {
-		return s.open.Load() > int64(max(s.procs-1, 1))
+	open := s.open.Load()
+	if open <= 1 {
+		return false // alone: the common case, without a look at GOMAXPROCS
 	}
-	return s.procs == 1 && s.open.Load() > 1
+	if s.io == IOAuto {
+		return open > int64(maxRaw())
+	}
+	return runtime.GOMAXPROCS(0) == 1
 }
 
 // toPoller moves a blocking or busy-poll connection to the network poller

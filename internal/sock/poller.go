@@ -41,12 +41,20 @@ type call struct {
 	fn  func(fd uintptr) bool
 }
 
-// NewPollerIO returns a PollerIO for nc, or nil when nc is not a socket
-// connection (a TLS connection, say) or the system has no raw system calls
-// ([Supported]). The socket must be in non-blocking mode, as Go leaves it.
+// NewPollerIO returns a PollerIO for nc, or nil when nc is not a
+// *net.TCPConn or *net.UnixConn itself (a TLS connection, or a wrapper
+// whose own Read and Write must run, say) or the system has no raw system
+// calls ([Supported]). The socket must be in non-blocking mode, as Go
+// leaves it.
 func NewPollerIO(nc net.Conn) *PollerIO {
-	sc, ok := nc.(syscall.Conn)
-	if !Supported || !ok {
+	var sc syscall.Conn
+	switch c := nc.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	}
+	if !Supported || sc == nil {
 		return nil
 	}
 	rc, err := sc.SyscallConn()
@@ -72,9 +80,9 @@ func (x *PollerIO) Read(p []byte) (int, error) {
 	c.p = nil
 	switch {
 	case err != nil:
-		return 0, x.opError("read", err)
+		return 0, OpError("read", x.nc, err)
 	case c.err != nil:
-		return 0, x.opError("read", os.NewSyscallError("read", c.err))
+		return 0, OpError("read", x.nc, os.NewSyscallError("read", c.err))
 	case c.n == 0:
 		return 0, io.EOF
 	}
@@ -92,9 +100,9 @@ func (x *PollerIO) Write(p []byte) (int, error) {
 	c.p = nil
 	switch {
 	case err != nil:
-		return n, x.opError("write", err)
+		return n, OpError("write", x.nc, err)
 	case c.err != nil:
-		return n, x.opError("write", os.NewSyscallError("write", c.err))
+		return n, OpError("write", x.nc, os.NewSyscallError("write", c.err))
 	}
 	return n, nil
 }
@@ -134,11 +142,14 @@ func (x *PollerIO) writeOnce(fd uintptr) bool {
 	return true
 }
 
-// opError gives an error net.Conn's form and message: "read tcp
-// 127.0.0.1:5000->127.0.0.1:7777: i/o timeout".
-func (x *PollerIO) opError(op string, err error) error {
+// OpError gives an error of a raw read or write on nc the form and message
+// of net.Conn's: "read tcp 127.0.0.1:5000->127.0.0.1:7777: connection
+// reset by peer". A plain errno is named as a system call's error.
+func OpError(op string, nc net.Conn, err error) error {
 	if oe, ok := errors.AsType[*net.OpError](err); ok {
 		err = oe.Err // RawConn's own ("raw-read tcp ...")
+	} else if errno, ok := err.(syscall.Errno); ok {
+		err = os.NewSyscallError(op, errno)
 	}
-	return &net.OpError{Op: op, Net: "tcp", Source: x.nc.LocalAddr(), Addr: x.nc.RemoteAddr(), Err: err}
+	return &net.OpError{Op: op, Net: nc.LocalAddr().Network(), Source: nc.LocalAddr(), Addr: nc.RemoteAddr(), Err: err}
 }

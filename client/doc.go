@@ -83,15 +83,15 @@
 // 2-vCPU virtual machine, medians of 6 runs):
 //
 //	frames in flight   buffers   frames per read   messages/s
-//	256                4096      64.6              1.20 M
-//	256                64 KiB    255.4             1.22 M
-//	4096 (a flood)     4096      77.3              0.95 M
-//	4096 (a flood)     64 KiB    1047.5            1.36 M
+//	256                4096      65.2              3.37 M
+//	256                64 KiB    254.9             5.39 M
+//	4096 (a flood)     4096      76.7              4.34 M
+//	4096 (a flood)     64 KiB    1177.0            7.00 M
 //
-// With few frames in flight the two sizes do the same work; in a flood the
-// larger buffers make 13 times fewer reads and carried about 40% more
-// messages per second (the runs spread by a factor of two on that machine,
-// so take the throughput as a trend and the reads per frame as the fact).
+// The larger buffers make 4 to 15 times fewer reads and carried 1.6 times
+// the messages per second (single runs spread by up to 40% on that
+// machine, so take the throughput as a trend and the reads per frame as
+// the fact).
 // The defaults favour floods; the memory is 128 KiB per connection.
 // [WithReadBufferSize] and [WithWriteBufferSize] take any size down to
 // [MinBufferSize] (one frame, 52 bytes), the crate's 4096 included.

@@ -51,9 +51,9 @@ every connection does, and the parenthesis is left out.
 which is what a C server does and the fastest way to wait for a request
 without spinning, as long as no more are open than leave one of the
 runtime's Ps (GOMAXPROCS) free, and at least one. When more open, every
-connection uses the network poller: the blocking ones go over to it (logged
-on stderr), since a P held by one waiting connection is a P the others
-queue for. Either way, reads and writes are raw non-blocking system calls
+connection uses the network poller: the blocking ones go over to it (the
+stats line's "(blocking N)" shows how many are left), since a P held by one
+waiting connection is a P the others queue for. Either way, reads and writes are raw non-blocking system calls
 (on Linux), which keep the thread's P.
 
 A malformed frame closes that connection only (the frames before it are

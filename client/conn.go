@@ -593,14 +593,17 @@ func (r *Receiver) fill() error {
 			return err
 		}
 	}
-	var n int
-	var err error
-	if r.pio != nil {
-		n, err = r.pio.Read(r.buf[r.w:])
-	} else {
-		n, err = r.nc.Read(r.buf[r.w:])
-	}
+	n, err := r.readFree()
 	return r.afterRead(n, err)
+}
+
+// readFree reads into the free part of the buffer, waiting in the poller:
+// with raw system calls where it can (sock.PollerIO), else net.Conn's Read.
+func (r *Receiver) readFree() (int, error) {
+	if r.pio != nil {
+		return r.pio.Read(r.buf[r.w:])
+	}
+	return r.nc.Read(r.buf[r.w:])
 }
 
 // prepare makes room at the end of the buffer for a read: it moves the
@@ -671,13 +674,7 @@ func (r *Receiver) fillCtx(ctx context.Context) error {
 		if err := r.nc.SetReadDeadline(dl); err != nil {
 			return fmt.Errorf("recv: %w", err)
 		}
-		var n int
-		var err error
-		if r.pio != nil {
-			n, err = r.pio.Read(r.buf[r.w:])
-		} else {
-			n, err = r.nc.Read(r.buf[r.w:])
-		}
+		n, err := r.readFree()
 		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 			now = int64(Monotonic())
 			continue

@@ -151,14 +151,7 @@ func TestCloseDuringCalls(t *testing.T) {
 			}()
 			time.Sleep(50 * time.Millisecond)
 			c.Close()
-			select {
-			case err := <-done:
-				if !errors.Is(err, net.ErrClosed) {
-					t.Errorf("Recv ended by Close: %v, want net.ErrClosed", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("Recv still waiting 5 s after Close")
-			}
+			wantClosed(t, "Recv", done)
 		})
 		t.Run(mode.name+"/flush", func(t *testing.T) {
 			hold := make(chan struct{})
@@ -174,15 +167,22 @@ func TestCloseDuringCalls(t *testing.T) {
 			go func() { done <- c.Flush() }()
 			time.Sleep(100 * time.Millisecond)
 			c.Close()
-			select {
-			case err := <-done:
-				if !errors.Is(err, net.ErrClosed) {
-					t.Errorf("Flush ended by Close: %v, want net.ErrClosed", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("Flush still waiting 5 s after Close")
-			}
+			wantClosed(t, "Flush", done)
 		})
+	}
+}
+
+// wantClosed checks that the call behind done, ended by Close, returned
+// net.ErrClosed within 5 s.
+func wantClosed(t *testing.T, call string, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("%s ended by Close: %v, want net.ErrClosed", call, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s still waiting 5 s after Close", call)
 	}
 }
 

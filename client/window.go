@@ -69,13 +69,16 @@ func (w *window) started() (int64, bool) {
 }
 
 // startAt returns the start as seen at time now, deciding it if the
-// warmup's time bound has passed.
+// warmup's time bound has passed: the window starts at that bound, also
+// when no connection looked at the clock then (one waiting for a reply
+// that does not come), so that the run still ends at the bound plus its
+// duration.
 func (w *window) startAt(now int64) (int64, bool) {
 	if s := w.start.Load(); s != unknown {
 		return s, true
 	}
 	if w.deadline > 0 && now >= w.deadline {
-		w.begin(now)
+		w.begin(w.deadline)
 		return w.start.Load(), true
 	}
 	return 0, false

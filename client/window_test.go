@@ -57,11 +57,11 @@ func TestWindowWhicheverFirst(t *testing.T) {
 	if _, ok := w.startAt(999 * ms); ok {
 		t.Fatal("started before the warmup time")
 	}
-	if s, ok := w.startAt(1001 * ms); !ok || s != 1001*ms {
-		t.Fatalf("start %v, %v; want 1.001s, when the warmup time was seen to pass", time.Duration(s), ok)
+	if s, ok := w.startAt(1500 * ms); !ok || s != 1000*ms {
+		t.Fatalf("start %v, %v; want 1s, the warmup time, even if seen to pass later", time.Duration(s), ok)
 	}
-	w.warmedUp(1100 * ms)
-	if s, _ := w.started(); s != 1001*ms {
+	w.warmedUp(1600 * ms)
+	if s, _ := w.started(); s != 1000*ms {
 		t.Errorf("start moved to %v after it was decided", time.Duration(s))
 	}
 }

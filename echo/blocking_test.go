@@ -213,8 +213,8 @@ func TestRawGivesWay(t *testing.T) {
 				t.Errorf("%d connections: Stats.Raw %d, want 0", len(conns), st.Raw)
 			}
 			mu.Lock()
-			if !strings.Contains(logs.String(), "give way to the network poller") {
-				t.Errorf("log %q: no line about the change of mode", logs.String())
+			if logs.Len() != 0 {
+				t.Errorf("log %q: auto mode changes mode without a log line", logs.String())
 			}
 			mu.Unlock()
 			for _, c := range conns {
@@ -271,5 +271,53 @@ func TestRawRuleFollowsGOMAXPROCS(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Raw != 0 {
 		t.Errorf("3 connections at GOMAXPROCS=2: Stats.Raw %d, want 0", st.Raw)
+	}
+}
+
+// TestExplicitModeGivesWayLogged: with GOMAXPROCS=1 a connection of an
+// explicitly chosen blocking mode gives way to the poller when a second
+// one opens, and says so once on the log.
+func TestExplicitModeGivesWayLogged(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var logs strings.Builder
+	var mu sync.Mutex
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOBlocking),
+		echo.WithLogger(log.New(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), "", 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var conns []*client.Conn
+	for range 2 {
+		c, err := client.Dial(ctx, addr.String(), client.WithRecvTimeout(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+		for range 20 {
+			if _, err := c.Ping(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, c := range conns {
+		if _, err := c.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := srv.Stats(); st.Raw != 0 {
+		t.Errorf("two connections at GOMAXPROCS=1: Stats.Raw %d, want 0", st.Raw)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logs.String(), "give way to the network poller"); n != 1 {
+		t.Errorf("log %q: %d lines about the change of mode, want 1", logs.String(), n)
 	}
 }

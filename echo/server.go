@@ -382,9 +382,9 @@ func (c *conn) toPoller() {
 	c.blocking = false
 	c.mode = IOPoller
 	s.rawConns--
-	if s.io == IOAuto {
-		s.logf("echo: %v: %s reads give way to the network poller: %d connections open, more than max(GOMAXPROCS-1, 1)", c.nc.RemoteAddr(), mode, s.open.Load())
-	} else {
+	if s.io != IOAuto {
+		// Auto mode does this as a matter of course (the stats line's
+		// "(blocking N)" shows it); a mode the user chose is worth a line.
 		s.logf("echo: %v: %s reads give way to the network poller: another connection shares the only P (GOMAXPROCS=1)", c.nc.RemoteAddr(), mode)
 	}
 }

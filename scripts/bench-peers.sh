@@ -211,24 +211,9 @@ fi
 
 # ---- servers ----
 
-# start_server NAME CMD... : starts CMD in the background, output in
-# $work/NAME.log, and waits for its "listening on HOST:PORT" line; sets addr.
-addr=
-start_server() {
-	local name=$1 i
-	shift
-	"$@" >"$work/$name.log" 2>&1 &
-	pids+=($!)
-	for i in $(seq 100); do
-		addr=$(sed -n 's/^listening on //p' "$work/$name.log" | head -n 1)
-		[ -n "$addr" ] && return 0
-		kill -0 "${pids[-1]}" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench-peers: $name did not start:" >&2
-	cat "$work/$name.log" >&2
-	exit 1
-}
+# start_server (sets addr) is shared with the other peer scripts.
+# shellcheck source=scripts/lib/peers.sh
+. scripts/lib/peers.sh
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

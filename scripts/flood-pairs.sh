@@ -15,31 +15,15 @@ rounds=${1:-6} secs=${2:-2}
 work=$(mktemp -d "${TMPDIR:-/tmp}/flood-pairs.XXXXXX")
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-gd=${GIGADEX:-}
-if [ -z "$gd" ]; then
-	gd=$work/gigadex
-	go build -o "$gd" .
-fi
-(cd rust && CARGO_TARGET_DIR=target cargo build --release --offline --locked -p rust-peer --quiet)
-rs=rust/target/release/rust-peer
+# shellcheck source=scripts/lib/peers.sh
+. scripts/lib/peers.sh
+build_peers
+gd=$gigadex rs=$rust_peer
 
-start() { # start NAME CMD...: sets addr from the "listening on" line
-	local name=$1 i
-	shift
-	"$@" >"$work/$name.log" 2>&1 &
-	pids+=($!)
-	for i in $(seq 100); do
-		addr=$(sed -n 's/^listening on //p' "$work/$name.log" | head -n 1)
-		[ -n "$addr" ] && return 0
-		sleep 0.05
-	done
-	echo "flood-pairs: $name did not start" >&2
-	exit 1
-}
 # shellcheck disable=SC2086
-start gigadex-echo "$gd" echo --addr 127.0.0.1:0 --quiet ${ECHO_FLAGS:-}
+start_server gigadex-echo "$gd" echo --addr 127.0.0.1:0 --quiet ${ECHO_FLAGS:-}
 gd_echo=$addr
-start rust-echo "$rs" echo 127.0.0.1:0
+start_server rust-echo "$rs" echo 127.0.0.1:0
 rs_echo=$addr
 
 gd_flood() { # msgs/s in millions

@@ -11,28 +11,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 server=${1:?usage: perf-flood.sh gigadex|rust gigadex|rust} client=${2:?usage: perf-flood.sh gigadex|rust gigadex|rust}
 work=$(mktemp -d "${TMPDIR:-/tmp}/perf-flood.XXXXXX")
-spid=
-trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-gd=${GIGADEX:-}
-if [ -z "$gd" ]; then
-	gd=$work/gigadex
-	go build -o "$gd" .
-fi
-(cd rust && CARGO_TARGET_DIR=target cargo build --release --offline --locked -p rust-peer --quiet)
-rs=rust/target/release/rust-peer
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=scripts/lib/peers.sh
+. scripts/lib/peers.sh
+build_peers
+gd=$gigadex rs=$rust_peer
 if [ "$server" = gigadex ]; then
 	# shellcheck disable=SC2086
-	"$gd" echo --addr 127.0.0.1:0 --quiet ${ECHO_FLAGS:-} >"$work/s.log" 2>&1 &
+	start_server server "$gd" echo --addr 127.0.0.1:0 --quiet ${ECHO_FLAGS:-}
 else
-	"$rs" echo 127.0.0.1:0 >"$work/s.log" 2>&1 &
+	start_server server "$rs" echo 127.0.0.1:0
 fi
-spid=$!
-addr=
-for _ in $(seq 100); do
-	addr=$(sed -n 's/^listening on //p' "$work/s.log" | head -n 1)
-	[ -n "$addr" ] && break
-	sleep 0.05
-done
+spid=${pids[-1]}
 if [ "$client" = gigadex ]; then
 	# shellcheck disable=SC2086
 	"$gd" flood --addr "$addr" --conns 4 --window 1024 --duration 4s --warmup 0.5s --json --quiet ${FLOOD_FLAGS:-} >"$work/c.out" &

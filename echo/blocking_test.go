@@ -171,14 +171,8 @@ func TestRawGivesWay(t *testing.T) {
 			raw := max(procs-1, 1) // connections that may be blocking at once
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			var logs strings.Builder
-			var mu sync.Mutex
-			srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOAuto),
-				echo.WithLogger(log.New(writerFunc(func(p []byte) (int, error) {
-					mu.Lock()
-					defer mu.Unlock()
-					return logs.Write(p)
-				}), "", 0)))
+			logger, logged := captureLog()
+			srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOAuto), echo.WithLogger(logger))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -212,11 +206,9 @@ func TestRawGivesWay(t *testing.T) {
 			if st := srv.Stats(); st.Raw != 0 {
 				t.Errorf("%d connections: Stats.Raw %d, want 0", len(conns), st.Raw)
 			}
-			mu.Lock()
-			if logs.Len() != 0 {
-				t.Errorf("log %q: auto mode changes mode without a log line", logs.String())
+			if l := logged(); l != "" {
+				t.Errorf("log %q: auto mode changes mode without a log line", l)
 			}
-			mu.Unlock()
 			for _, c := range conns {
 				c.Close()
 			}
@@ -281,14 +273,8 @@ func TestExplicitModeGivesWayLogged(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var logs strings.Builder
-	var mu sync.Mutex
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOBlocking),
-		echo.WithLogger(log.New(writerFunc(func(p []byte) (int, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return logs.Write(p)
-		}), "", 0)))
+	logger, logged := captureLog()
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithIOMode(echo.IOBlocking), echo.WithLogger(logger))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,9 +301,24 @@ func TestExplicitModeGivesWayLogged(t *testing.T) {
 	if st := srv.Stats(); st.Raw != 0 {
 		t.Errorf("two connections at GOMAXPROCS=1: Stats.Raw %d, want 0", st.Raw)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if n := strings.Count(logs.String(), "give way to the network poller"); n != 1 {
-		t.Errorf("log %q: %d lines about the change of mode, want 1", logs.String(), n)
+	if l := logged(); strings.Count(l, "give way to the network poller") != 1 {
+		t.Errorf("log %q: want one line about the change of mode", l)
+	}
+}
+
+// captureLog returns a logger for a server, and a function that returns
+// what it logged so far.
+func captureLog() (*log.Logger, func() string) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	l := log.New(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), "", 0)
+	return l, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.String()
 	}
 }

@@ -12,11 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-6} secs=${2:-2}
-work=$(mktemp -d "${TMPDIR:-/tmp}/flood-pairs.XXXXXX")
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 # shellcheck source=scripts/lib/peers.sh
 . scripts/lib/peers.sh
+scratch flood-pairs
 build_peers
 gd=$gigadex rs=$rust_peer
 

@@ -10,11 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server=${1:?usage: perf-flood.sh gigadex|rust gigadex|rust} client=${2:?usage: perf-flood.sh gigadex|rust gigadex|rust}
-work=$(mktemp -d "${TMPDIR:-/tmp}/perf-flood.XXXXXX")
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 # shellcheck source=scripts/lib/peers.sh
 . scripts/lib/peers.sh
+scratch perf-flood
 build_peers
 gd=$gigadex rs=$rust_peer
 if [ "$server" = gigadex ]; then

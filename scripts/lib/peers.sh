@@ -1,7 +1,16 @@
 # shellcheck shell=bash
 # peers.sh: functions shared by the scripts that run gigadex against its
 # peers (bench-peers.sh, flood-pairs.sh, perf-flood.sh). Source it from the
-# repository's root, with $work a scratch directory and pids=() declared.
+# repository's root, with $work a scratch directory and pids=() declared
+# (or call scratch first).
+
+# scratch NAME: a scratch directory in $work, and the servers started in
+# pids, both cleaned up when the script exits.
+scratch() {
+	work=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+	pids=()
+	trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+}
 
 # start_server NAME CMD... : starts CMD in the background, output in
 # $work/NAME.log, and waits for its "listening on HOST:PORT" line; sets addr.

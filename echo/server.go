@@ -35,6 +35,7 @@ type Server struct {
 	io               IOMode
 	rawConns         int          // connections in blocking or busy-poll mode now; guarded by mu
 	open             atomic.Int64 // len(conns), for raw connections to read without the lock
+	procs            atomic.Int64 // GOMAXPROCS when the last connection was accepted
 
 	inShutdown atomic.Bool
 	wg         sync.WaitGroup // Serve loops and connection goroutines
@@ -347,7 +348,7 @@ func (s *Server) Close() error {
 // GOMAXPROCS=1 the one such connection would starve the others (the
 // scheduler polls the network only when it has nothing else to run), so it
 // goes back to the poller as soon as it is not alone (see conn.crowded).
-func maxRaw() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
+func (s *Server) maxRaw() int { return max(int(s.procs.Load())-1, 1) }
 
 // crowded reports whether a connection that keeps its P while it waits
 // must go back to the network poller. In auto mode, as soon as more
@@ -359,13 +360,10 @@ func maxRaw() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
 func (c *conn) crowded() bool {
 	s := c.srv
 	open := s.open.Load()
-	if open <= 1 {
-		return false // alone: the common case, without a look at GOMAXPROCS
-	}
 	if s.io == IOAuto {
-		return open > int64(maxRaw())
+		return open > int64(s.maxRaw())
 	}
-	return runtime.GOMAXPROCS(0) == 1
+	return s.procs.Load() == 1 && open > 1
 }
 
 // toPoller moves a blocking or busy-poll connection to the network poller
@@ -395,8 +393,11 @@ func (c *conn) toPoller() {
 // mode and the descriptor for raw calls (-1 for the poller). The caller
 // holds s.mu.
 func (s *Server) connMode(nc net.Conn) (IOMode, int) {
-	if s.io == IOPoller || s.tls != nil || s.rawConns >= maxRaw() ||
-		(s.io == IOAuto && len(s.conns) >= maxRaw()) {
+	// GOMAXPROCS as of this connection, for this decision and crowded's:
+	// the runtime changes it when a container's CPU limit changes.
+	s.procs.Store(int64(runtime.GOMAXPROCS(0)))
+	if s.io == IOPoller || s.tls != nil || s.rawConns >= s.maxRaw() ||
+		(s.io == IOAuto && len(s.conns) >= s.maxRaw()) {
 		return IOPoller, -1
 	}
 	fd, err := sock.FD(nc)

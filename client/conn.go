@@ -416,13 +416,7 @@ func (s *Sender) flushUntil(dl time.Time) error {
 			return fmt.Errorf("send: %w", err)
 		}
 	}
-	var n int
-	var err error
-	if s.pio != nil {
-		n, err = s.pio.Write(s.buf)
-	} else {
-		n, err = s.nc.Write(s.buf)
-	}
+	n, err := s.write()
 	s.bytes += int64(n)
 	if err != nil {
 		// Keep what was not written: a caller may retry after a timeout.
@@ -435,6 +429,15 @@ func (s *Sender) flushUntil(dl time.Time) error {
 	}
 	s.buf = s.buf[:0]
 	return nil
+}
+
+// write writes the buffer in full, waiting in the poller: with raw system
+// calls where it can (sock.PollerIO), else net.Conn's Write.
+func (s *Sender) write() (int, error) {
+	if s.pio != nil {
+		return s.pio.Write(s.buf)
+	}
+	return s.nc.Write(s.buf)
 }
 
 // rawFlush sends what the socket's buffer takes now with raw sendto(2)

@@ -269,10 +269,8 @@ func (s *Server) handle(nc net.Conn) {
 		tc = tls.Server(nc, s.tls)
 		nc = tc
 	}
-	c := &conn{srv: s, nc: nc, tls: tc, mode: mode, blocking: mode == IOBlocking, fd: fd}
-	if tc == nil {
-		c.pio = sock.NewPollerIO(nc)
-	}
+	// pio is nil for TLS: crypto/tls does the reads and writes.
+	c := &conn{srv: s, nc: nc, tls: tc, mode: mode, blocking: mode == IOBlocking, fd: fd, pio: sock.NewPollerIO(nc)}
 	s.conns[c] = struct{}{}
 	s.open.Store(int64(len(s.conns)))
 	s.wg.Add(1)

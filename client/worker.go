@@ -12,6 +12,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -172,7 +173,13 @@ func (w *worker) afterRecvError(err error) bool {
 func (w *worker) afterSendError(err error) bool {
 	if errors.Is(err, os.ErrDeadlineExceeded) || w.rs.stop.Load() {
 		if lim := w.phase.limit(); w.rs.stop.Load() || (lim > 0 && w.now() >= lim) {
-			w.loseInflight("not sent or not answered by the end of the drain (the peer does not read)")
+			why := "not sent or not answered by the end of the drain (the peer does not read)"
+			if n, err := sock.Pending(w.c.nc); err == nil && n > 0 {
+				// The peer did read and answer: its replies waited here
+				// while this connection was still writing its window.
+				why = fmt.Sprintf("not sent by the end of the drain: replies were waiting unread while the window (%d messages, %d bytes in flight) was being written, more than the socket buffers hold; use a smaller window", w.cfg.Window, int64(w.cfg.Window)*wire.FrameLen)
+			}
+			w.loseInflight(why)
 			return false
 		}
 		err = fmt.Errorf("%w: the peer has not read for %v", ErrStalled, w.cfg.ReplyTimeout)
@@ -184,7 +191,7 @@ func (w *worker) afterSendError(err error) bool {
 func (w *worker) loseInflight(why string) {
 	if lost := int64(w.sent) - w.acked; lost > 0 {
 		w.tally.lost += lost
-		if n := w.c.Unread(); n > 0 {
+		if n := w.c.Unread(); n > 0 && n < wire.FrameLen {
 			why += fmt.Sprintf("; the peer sent %d bytes of a %d-byte frame and no more", n, wire.FrameLen)
 		}
 		w.noteError(fmt.Sprintf("conn %d: %s %s", w.id, plural(lost, "reply"), why))

@@ -107,3 +107,15 @@ func RecvNow(fd int, p []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+// Pending returns how many bytes are waiting in the receive queue of nc's
+// socket (FIONREAD), whatever nc's deadlines say.
+func Pending(nc net.Conn) (int, error) {
+	n := 0
+	err := control(nc, func(fd int) error {
+		var err error
+		n, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
+		return err
+	})
+	return n, err
+}

@@ -41,3 +41,6 @@ func SetNonblock(fd int, on bool) error { return ErrUnsupported }
 
 // RecvNow returns [ErrUnsupported].
 func RecvNow(fd int, p []byte) (int, error) { return 0, ErrUnsupported }
+
+// Pending returns [ErrUnsupported].
+func Pending(nc net.Conn) (int, error) { return 0, ErrUnsupported }

@@ -1,6 +1,6 @@
 package client
 
-import "fmt"
+import "github.com/gigadex/gigadex/internal/iomode"
 
 // IOMode says how a connection waits for its replies.
 type IOMode int
@@ -23,29 +23,10 @@ const (
 )
 
 // String returns "auto", "poller", "blocking" or "busy-poll".
-func (m IOMode) String() string {
-	switch m {
-	case IOAuto:
-		return "auto"
-	case IOPoller:
-		return "poller"
-	case IOBlocking:
-		return "blocking"
-	case IOBusyPoll:
-		return "busy-poll"
-	}
-	return fmt.Sprintf("IOMode(%d)", int(m))
-}
+func (m IOMode) String() string { return iomode.String(m) }
 
 // ParseIOMode parses "auto", "poller", "blocking" or "busy-poll".
-func ParseIOMode(s string) (IOMode, error) {
-	for m := IOAuto; m <= IOBusyPoll; m++ {
-		if s == m.String() {
-			return m, nil
-		}
-	}
-	return 0, fmt.Errorf("client: unknown I/O mode %q (want auto, poller, blocking or busy-poll)", s)
-}
+func ParseIOMode(s string) (IOMode, error) { return iomode.Parse[IOMode]("client", s) }
 
 // Options returns the connection options of mode m: WithBlockingIO for
 // IOBlocking, WithBusyPoll for IOBusyPoll, none otherwise. Resolve IOAuto

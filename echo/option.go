@@ -2,10 +2,10 @@ package echo
 
 import (
 	"crypto/tls"
-	"fmt"
 	"log"
 	"time"
 
+	"github.com/gigadex/gigadex/internal/iomode"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -95,29 +95,10 @@ const (
 )
 
 // String returns "auto", "poller", "blocking" or "busy-poll".
-func (m IOMode) String() string {
-	switch m {
-	case IOAuto:
-		return "auto"
-	case IOPoller:
-		return "poller"
-	case IOBlocking:
-		return "blocking"
-	case IOBusyPoll:
-		return "busy-poll"
-	}
-	return fmt.Sprintf("IOMode(%d)", int(m))
-}
+func (m IOMode) String() string { return iomode.String(m) }
 
 // ParseIOMode parses "auto", "poller", "blocking" or "busy-poll".
-func ParseIOMode(s string) (IOMode, error) {
-	for m := IOAuto; m <= IOBusyPoll; m++ {
-		if s == m.String() {
-			return m, nil
-		}
-	}
-	return 0, fmt.Errorf("echo: unknown I/O mode %q (want auto, poller, blocking or busy-poll)", s)
-}
+func ParseIOMode(s string) (IOMode, error) { return iomode.Parse[IOMode]("echo", s) }
 
 // WithIOMode sets how connections wait for requests. The default is
 // [IOPoller], which suits a server sharing its process with clients;

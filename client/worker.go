@@ -119,6 +119,8 @@ func (w *worker) run() {
 			case !w.phase.known && w.phase.warmupLeft == 0:
 				w.awaitWindow()
 			}
+			// Nothing was awaited: the reply timeout starts again.
+			w.lastReply = w.now()
 			continue
 		}
 		var err error
@@ -266,8 +268,10 @@ func (w *worker) armDeadlines() {
 	if w.lastReply == 0 {
 		w.lastReply = now
 	}
-	rd := now + int64(w.cfg.ReplyTimeout)
-	wd := rd
+	// The reply timeout runs from the last reply (or from when replies
+	// were first awaited), not from now: re-arming must not extend it.
+	rd := w.lastReply + int64(w.cfg.ReplyTimeout)
+	wd := now + int64(w.cfg.ReplyTimeout)
 	if lim := w.phase.limit(); lim > 0 {
 		rd = min(rd, lim)
 		wd = min(wd, lim+int64(w.cfg.Drain))

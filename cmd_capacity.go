@@ -321,12 +321,11 @@ func writeCapacityTable(w io.Writer, res *capacity.Result) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	g := res.Generator
 	fmt.Fprintf(w, "rtt is measured from the scheduled send time (corrected for coordinated omission); a step passes when every SLO term holds and >= 95%% of the target was sent\n")
 	fmt.Fprintf(w, "generator: %d connection(s), GOMAXPROCS=%d, highest achieved %s msgs/s, worst send lag %s, %d sends more than %v late\n",
-		g.Connections, g.GOMAXPROCS, capacity.FormatRate(g.MaxAchieved), capacity.FormatLatency(g.MaxSendLag), g.LateSends, client.LateSend)
-	if g.Limited {
-		fmt.Fprintf(w, "generator is the limit: %s\n", g.Advice)
+		res.Connections, res.Generator.GOMAXPROCS, capacity.FormatRate(res.MaxAchieved()), capacity.FormatLatency(res.MaxSendLag()), res.LateSends(), report.LateSend)
+	if limited, advice := res.GeneratorLimited(); limited {
+		fmt.Fprintf(w, "generator is the limit: %s\n", advice)
 	}
 	_, err := fmt.Fprintln(w, res.Line())
 	return err

@@ -132,8 +132,8 @@ func TestCapacityGeneratorLimited(t *testing.T) {
 	if res.Stop != capacity.GeneratorLimited || len(res.Steps) != 2 || res.Steps[0].Outcome != capacity.Repeated || res.Steps[1].Outcome != capacity.GeneratorLimit {
 		t.Fatalf("stop %v, %d steps", res.Stop, len(res.Steps))
 	}
-	if g := res.Generator; !g.Limited || !strings.Contains(g.Advice, "more connections") || !strings.Contains(g.Advice, "--window") {
-		t.Errorf("generator %+v", g)
+	if limited, advice := res.GeneratorLimited(); !limited || !strings.Contains(advice, "more connections") || !strings.Contains(advice, "--window") {
+		t.Errorf("generator limited %v: %q", limited, advice)
 	}
 	if !strings.Contains(res.Line(), "the load generator could not offer the start rate 1.0 M msgs/s") {
 		t.Errorf("line %q", res.Line())

@@ -366,10 +366,8 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 		werr = herr
 	}
 	if !c.Bool("quiet") {
-		for _, w := range []string{generatorWarning(run, cfg.Command), report.GeneratorWarning(run)} {
-			if w != "" {
-				fmt.Fprintln(stderr, w)
-			}
+		if w := report.GeneratorWarning(run, generatorAdvice(cfg.Command)); w != "" {
+			fmt.Fprintln(stderr, w)
 		}
 	}
 	if p := c.String("memprofile"); p != "" {
@@ -478,35 +476,13 @@ func writeHeapProfile(path string) error {
 	return pprof.WriteHeapProfile(f)
 }
 
-// generatorWarning explains, loudly, a rate-limited run whose generator did
-// not keep to its schedule: it sent less than 95% of the target, or more
-// than 1% of its sends left late. Its corrected latencies include that lag.
-func generatorWarning(run *report.Run, command string) string {
-	if run.TargetRate <= 0 || run.Elapsed <= 0 {
-		return ""
-	}
-	achieved := run.AchievedRate()
-	short := achieved < 0.95*run.TargetRate
-	lateShare := float64(run.LateSends) / float64(max(run.Sent, 1))
-	late := lateShare >= 0.01
-	if !short && !late {
-		return ""
-	}
-	var what []string
-	if short {
-		what = append(what, fmt.Sprintf("it sent %.0f msgs/s, %.1f%% of the target %.0f msgs/s",
-			achieved, 100*achieved/run.TargetRate, run.TargetRate))
-	}
-	if late {
-		what = append(what, fmt.Sprintf("%d sends (%.1f%%) left more than %v behind schedule, the worst %.1f ms behind",
-			run.LateSends, 100*lateShare, client.LateSend, float64(run.MaxSendLag)/1e6))
-	}
-	advice := "a lower --rate, more --conns"
+// generatorAdvice names the flags that help a generator that could not
+// keep to its schedule.
+func generatorAdvice(command string) string {
 	if command == "flood" {
-		advice = "a lower --rate, more --conns, a larger --window"
+		return "a lower --rate, more --conns, a larger --window"
 	}
-	return fmt.Sprintf("WARNING: the load generator could not keep to its schedule: %s. Corrected latencies include this lag: use %s, or another machine for the generator.",
-		strings.Join(what, "; "), advice)
+	return "a lower --rate, more --conns"
 }
 
 func parseTags(kvs []string) map[string]string {

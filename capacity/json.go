@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
-
-	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/gigadex/gigadex/report"
 )
@@ -29,39 +26,28 @@ type jsonResult struct {
 }
 
 type jsonStep struct {
-	Step                 int          `json:"step"`
-	TargetRate           float64      `json:"target_rate"`
-	AchievedRate         float64      `json:"achieved_rate"`
-	MsgsPerSec           float64      `json:"msgs_per_sec"`
-	Window               int          `json:"window"`
-	LengthS              float64      `json:"length_s"`
-	Start                string       `json:"start"`
-	DurationS            float64      `json:"duration_s"`
-	Sent                 int64        `json:"sent"`
-	Received             int64        `json:"received"`
-	Errors               int64        `json:"errors"`
-	LateSends            int64        `json:"late_sends"`
-	MaxSendLagMs         float64      `json:"max_send_lag_ms"`
-	Outcome              string       `json:"outcome"`
-	Pass                 bool         `json:"pass"`
-	Failed               []string     `json:"failed"`
-	Note                 string       `json:"note,omitempty"`
-	Latency              jsonLatency  `json:"latency_ns"`
-	UncorrectedLatency   *jsonLatency `json:"uncorrected_latency_ns,omitempty"`
-	Histogram            string       `json:"histogram"`
-	UncorrectedHistogram string       `json:"uncorrected_histogram,omitempty"`
-	ErrorSamples         []string     `json:"error_samples"`
-}
-
-type jsonLatency struct {
-	P50   int64   `json:"p50"`
-	P90   int64   `json:"p90"`
-	P99   int64   `json:"p99"`
-	P999  int64   `json:"p99_9"`
-	P9999 int64   `json:"p99_99"`
-	Max   int64   `json:"max"`
-	Mean  float64 `json:"mean"`
-	Count int64   `json:"count"`
+	Step                 int             `json:"step"`
+	TargetRate           float64         `json:"target_rate"`
+	AchievedRate         float64         `json:"achieved_rate"`
+	MsgsPerSec           float64         `json:"msgs_per_sec"`
+	Window               int             `json:"window"`
+	LengthS              float64         `json:"length_s"`
+	Start                string          `json:"start"`
+	DurationS            float64         `json:"duration_s"`
+	Sent                 int64           `json:"sent"`
+	Received             int64           `json:"received"`
+	Errors               int64           `json:"errors"`
+	LateSends            int64           `json:"late_sends"`
+	MaxSendLagMs         float64         `json:"max_send_lag_ms"`
+	Outcome              string          `json:"outcome"`
+	Pass                 bool            `json:"pass"`
+	Failed               []string        `json:"failed"`
+	Note                 string          `json:"note,omitempty"`
+	Latency              report.Summary  `json:"latency_ns"`
+	UncorrectedLatency   *report.Summary `json:"uncorrected_latency_ns,omitempty"`
+	Histogram            string          `json:"histogram"`
+	UncorrectedHistogram string          `json:"uncorrected_histogram,omitempty"`
+	ErrorSamples         []string        `json:"error_samples"`
 }
 
 type jsonVerdict struct {
@@ -73,6 +59,9 @@ type jsonVerdict struct {
 	Line               string           `json:"line"`
 }
 
+// jsonGenerator is the generator over the search: whether it was the
+// limit, figures over all steps, and (embedded) what it cost, as in a
+// result's "generator".
 type jsonGenerator struct {
 	Limited         bool    `json:"limited"`
 	Advice          string  `json:"advice,omitempty"`
@@ -80,7 +69,7 @@ type jsonGenerator struct {
 	MaxAchievedRate float64 `json:"max_achieved_rate"`
 	LateSends       int64   `json:"late_sends"`
 	MaxSendLagMs    float64 `json:"max_send_lag_ms"`
-	GOMAXPROCS      int     `json:"gomaxprocs"`
+	report.Generator
 }
 
 // WriteJSON writes r to w as one indented JSON document of schema
@@ -107,16 +96,15 @@ func WriteJSON(w io.Writer, r *Result) error {
 			Line:               r.Line(),
 		},
 		Generator: jsonGenerator{
-			Limited:         r.Generator.Limited,
-			Advice:          r.Generator.Advice,
-			Connections:     r.Generator.Connections,
-			MaxAchievedRate: r.Generator.MaxAchieved,
-			LateSends:       r.Generator.LateSends,
-			MaxSendLagMs:    float64(r.Generator.MaxSendLag) / 1e6,
-			GOMAXPROCS:      r.Generator.GOMAXPROCS,
+			Connections:     r.Connections,
+			MaxAchievedRate: r.MaxAchieved(),
+			LateSends:       r.LateSends(),
+			MaxSendLagMs:    float64(r.MaxSendLag()) / 1e6,
+			Generator:       r.Generator,
 		},
 		Env: r.Env,
 	}
+	doc.Generator.Limited, doc.Generator.Advice = r.GeneratorLimited()
 	if doc.Config == nil {
 		doc.Config = map[string]any{}
 	}
@@ -175,30 +163,19 @@ func stepJSON(s *Step) (jsonStep, error) {
 	if js.ErrorSamples == nil {
 		js.ErrorSamples = []string{}
 	}
-	js.Latency = latencyOf(r.RTT)
+	js.Latency = report.Summarize(r.RTT)
 	var err error
 	if js.Histogram, err = report.EncodeHistogram(r.RTT); err != nil {
 		return js, fmt.Errorf("capacity: write json: step %d: %w", s.Index, err)
 	}
 	if r.Uncorrected != nil {
-		u := latencyOf(r.Uncorrected)
+		u := report.Summarize(r.Uncorrected)
 		js.UncorrectedLatency = &u
 		if js.UncorrectedHistogram, err = report.EncodeHistogram(r.Uncorrected); err != nil {
 			return js, fmt.Errorf("capacity: write json: step %d: %w", s.Index, err)
 		}
 	}
 	return js, nil
-}
-
-func latencyOf(h *hdrhistogram.Histogram) jsonLatency {
-	if h == nil || h.TotalCount() == 0 {
-		return jsonLatency{}
-	}
-	return jsonLatency{
-		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99),
-		P999: h.ValueAtQuantile(99.9), P9999: h.ValueAtQuantile(99.99), Max: h.Max(),
-		Mean: h.Mean(), Count: h.TotalCount(),
-	}
 }
 
 // ReadJSON reads a document written by [WriteJSON]. Steps come back with
@@ -222,20 +199,12 @@ func ReadJSON(rd io.Reader) (*Result, error) {
 		Connections: doc.Connections,
 		Config:      doc.Config,
 		SLO:         slo,
-		Elapsed:     seconds(doc.DurationS),
+		Elapsed:     report.Seconds(doc.DurationS),
 		Interrupted: doc.Interrupted,
 		Capacity:    doc.Verdict.CapacityMsgsPerSec,
 		Bound:       doc.Verdict.FailedAtMsgsPerSec,
-		Generator: Generator{
-			Limited:     doc.Generator.Limited,
-			Advice:      doc.Generator.Advice,
-			Connections: doc.Generator.Connections,
-			MaxAchieved: doc.Generator.MaxAchievedRate,
-			LateSends:   doc.Generator.LateSends,
-			MaxSendLag:  time.Duration(math.Round(doc.Generator.MaxSendLagMs * 1e6)),
-			GOMAXPROCS:  doc.Generator.GOMAXPROCS,
-		},
-		Env: doc.Env,
+		Generator:   doc.Generator.Generator,
+		Env:         doc.Env,
 	}
 	if r.Stop, err = parseStop(doc.Verdict.Stop); err != nil {
 		return nil, fmt.Errorf("capacity: read json: verdict: %w", err)
@@ -254,7 +223,7 @@ func ReadJSON(rd io.Reader) (*Result, error) {
 }
 
 func stepFromJSON(js jsonStep, doc jsonResult) (Step, error) {
-	s := Step{Index: js.Step, Target: js.TargetRate, Length: seconds(js.LengthS), Window: js.Window, Failed: js.Failed, Note: js.Note}
+	s := Step{Index: js.Step, Target: js.TargetRate, Length: report.Seconds(js.LengthS), Window: js.Window, Failed: js.Failed, Note: js.Note}
 	if len(s.Failed) == 0 {
 		s.Failed = nil
 	}
@@ -267,13 +236,13 @@ func stepFromJSON(js jsonStep, doc jsonResult) (Step, error) {
 		Command:      "capacity",
 		Addr:         doc.Addr,
 		Connections:  doc.Connections,
-		Elapsed:      seconds(js.DurationS),
+		Elapsed:      report.Seconds(js.DurationS),
 		Sent:         js.Sent,
 		Received:     js.Received,
 		Errors:       js.Errors,
 		TargetRate:   js.TargetRate,
 		LateSends:    js.LateSends,
-		MaxSendLag:   time.Duration(math.Round(js.MaxSendLagMs * 1e6)),
+		MaxSendLag:   report.Milliseconds(js.MaxSendLagMs),
 		ErrorSamples: js.ErrorSamples,
 		Env:          doc.Env,
 	}
@@ -293,5 +262,3 @@ func stepFromJSON(js jsonStep, doc jsonResult) (Step, error) {
 }
 
 func joinTerms(terms []string) string { return strings.Join(terms, ",") }
-
-func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }

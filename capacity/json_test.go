@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -59,8 +60,17 @@ func TestJSONRoundTrip(t *testing.T) {
 	if back.Line() != res.Line() || back.Capacity != res.Capacity || back.Bound != res.Bound || back.Stop != res.Stop {
 		t.Errorf("verdict back: %q %v %v, want %q", back.Line(), back.Capacity, back.Stop, res.Line())
 	}
-	if back.SLO.String() != res.SLO.String() || back.Addr != res.Addr || back.Connections != 2 || back.Generator != res.Generator {
+	if back.SLO.String() != res.SLO.String() || back.Addr != res.Addr || back.Connections != 2 || !reflect.DeepEqual(back.Generator, res.Generator) {
 		t.Errorf("back: slo %q addr %q conns %d gen %+v", back.SLO, back.Addr, back.Connections, back.Generator)
+	}
+	// The generator over the search: collections summed, the worst step's
+	// send lag (the fake peer's lag grows with the rate).
+	worst := 0.0
+	for _, s := range res.Steps {
+		worst = max(worst, s.Target)
+	}
+	if g := res.Generator; g.GCCycles != int64(len(res.Steps)) || g.SendLag == nil || g.SendLag.P99 != int64(worst/1000) || g.IOMode != "poller" {
+		t.Errorf("generator %+v (send lag %+v), want %d collections and the lag of the %v step", g, g.SendLag, len(res.Steps), worst)
 	}
 	if len(back.Steps) != len(res.Steps) {
 		t.Fatalf("%d steps back, want %d", len(back.Steps), len(res.Steps))

@@ -209,20 +209,24 @@ func Measure(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-func generatorOf(res *Result) Generator {
-	g := Generator{Connections: res.Connections, GOMAXPROCS: res.Env.GOMAXPROCS}
-	for i := range res.Steps {
-		s := &res.Steps[i]
-		if s.Run != nil {
-			g.MaxAchieved = max(g.MaxAchieved, s.Achieved())
-			g.LateSends += s.Run.LateSends
-			g.MaxSendLag = max(g.MaxSendLag, s.Run.MaxSendLag)
+// generatorOf sums up the generator over the steps: the settings of the
+// last measured step, garbage collections summed, and the send lag of the
+// step whose lag p99 was worst.
+func generatorOf(res *Result) report.Generator {
+	g := report.Generator{GOMAXPROCS: res.Env.GOMAXPROCS}
+	var gc, pause int64
+	for _, s := range res.Steps {
+		if s.Run == nil || s.Run.Generator == nil {
+			continue
 		}
-		if s.Outcome == GeneratorLimit {
-			g.Limited = true
-			g.Advice = advice(s, res.Connections)
+		lag := g.SendLag
+		g = *s.Run.Generator
+		gc, pause = gc+g.GCCycles, pause+g.GCPauseNs
+		if lag != nil && (g.SendLag == nil || lag.P99 > g.SendLag.P99) {
+			g.SendLag = lag
 		}
 	}
+	g.GCCycles, g.GCPauseNs = gc, pause
 	return g
 }
 

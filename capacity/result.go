@@ -13,10 +13,6 @@ import (
 // Schema names the version of the JSON document written by [WriteJSON].
 const Schema = "gigadex.capacity/v1"
 
-// ShortRate is the share of its target rate below which a step counts as
-// not having offered the target: the generator fell short.
-const ShortRate = 0.95
-
 // Step is one run at one target rate.
 type Step struct {
 	Index  int           // 1 for the first step
@@ -61,18 +57,6 @@ func (s *Step) Latency(metric string) time.Duration {
 	return time.Duration(metricValue(s.Run.RTT, metric))
 }
 
-// Generator describes the load generator over the search: whether it was
-// the limit, and what it cost.
-type Generator struct {
-	Limited     bool          // a step showed the generator, not the peer, as the limit
-	Advice      string        // what to change when Limited
-	Connections int           // connections per step
-	MaxAchieved float64       // highest rate any step sent, msgs/s
-	LateSends   int64         // sends more than client.LateSend behind schedule, all steps
-	MaxSendLag  time.Duration // worst lag of a send behind its schedule, all steps
-	GOMAXPROCS  int
-}
-
 // Result is the outcome of [Measure]: every step and the verdict.
 type Result struct {
 	Schema      string         // [Schema]
@@ -92,8 +76,56 @@ type Result struct {
 	Stop        Stop
 	Interrupted bool
 
-	Generator Generator
+	// Generator says what the load generator cost over the search: the
+	// settings of the last measured step, the garbage collections of all
+	// steps summed, and the send lag of the step whose lag p99 was worst.
+	// Whether it was the limit is [Result.GeneratorLimited].
+	Generator report.Generator
 	Env       report.Env
+}
+
+// GeneratorLimited reports whether a step showed the generator, not the
+// peer, as the limit, and if so what to change.
+func (r *Result) GeneratorLimited() (limited bool, advice string) {
+	for i := range r.Steps {
+		if s := &r.Steps[i]; s.Outcome == GeneratorLimit {
+			limited, advice = true, adviceFor(s, r.Connections)
+		}
+	}
+	return limited, advice
+}
+
+// MaxAchieved returns the highest rate any step sent, msgs/s.
+func (r *Result) MaxAchieved() float64 {
+	m := 0.0
+	for i := range r.Steps {
+		m = max(m, r.Steps[i].Achieved())
+	}
+	return m
+}
+
+// LateSends returns the sends of all steps that left more than
+// [report.LateSend] behind their schedule.
+func (r *Result) LateSends() int64 {
+	var n int64
+	for _, s := range r.Steps {
+		if s.Run != nil {
+			n += s.Run.LateSends
+		}
+	}
+	return n
+}
+
+// MaxSendLag returns the worst lag of a send behind its schedule, over
+// all steps.
+func (r *Result) MaxSendLag() time.Duration {
+	var m time.Duration
+	for _, s := range r.Steps {
+		if s.Run != nil {
+			m = max(m, s.Run.MaxSendLag)
+		}
+	}
+	return m
 }
 
 // Best returns the step that passed at Capacity, or nil.
@@ -199,7 +231,7 @@ func classify(run *report.Run, err error, target float64, length time.Duration, 
 		// Warmup is decided by each message's scheduled send time: a
 		// generator far behind its schedule may never leave the warmup.
 		whole := (run.Elapsed + run.WarmupElapsed).Seconds()
-		if sent := run.Sent + run.WarmupSent; sent > 0 && whole > 0 && float64(sent)/whole < ShortRate*target {
+		if sent := run.Sent + run.WarmupSent; sent > 0 && whole > 0 && report.Short(float64(sent)/whole, target) {
 			return GeneratorLimit, nil, fmt.Sprintf("sent %s of the target %s msgs/s over the whole step (%.0f%%), too few to get past the warmup's schedule",
 				FormatRate(float64(sent)/whole), FormatRate(target), 100*float64(sent)/whole/target)
 		}
@@ -212,7 +244,7 @@ func classify(run *report.Run, err error, target float64, length time.Duration, 
 	}
 	peerOK := len(slo.Failed(peer)) == 0
 	achieved := achieved(run, length)
-	short := achieved < ShortRate*target
+	short := report.Short(achieved, target)
 	switch {
 	case len(failed) == 0 && !short:
 		return Pass, nil, ""
@@ -235,8 +267,8 @@ func classify(run *report.Run, err error, target float64, length time.Duration, 
 	return FailSLO, failed, ""
 }
 
-// advice says what to change when the generator is the limit.
-func advice(s *Step, conns int) string {
+// adviceFor says what to change when the generator is the limit.
+func adviceFor(s *Step, conns int) string {
 	return fmt.Sprintf("the load generator could not offer %s msgs/s (%s): "+
 		"use more connections (now %d, --conns), a larger window (now %d, --window), a less loaded machine, "+
 		"or several generator machines (agents) whose results are merged",

@@ -180,7 +180,7 @@ const maxErrSamples = 5
 
 // LateSend is how far behind its schedule a send must be, in rate-limited
 // mode, to count as late: the generator, not the peer, fell behind.
-const LateSend = time.Millisecond
+const LateSend = report.LateSend
 
 // interruptDrain bounds the wait for replies in flight after Ctrl-C.
 const interruptDrain = 300 * time.Millisecond

@@ -57,20 +57,59 @@ func sig4(d time.Duration) time.Duration {
 	return d.Round(p)
 }
 
-// GeneratorWarning returns a warning when a coordinated-omission-corrected
-// result is dominated by the generator's own lateness: its send lag p99
-// exceeds the measured p50 round trip, so a good part of the latency it
-// reports was spent in the generator, not in the peer. It returns "" when
-// there is nothing to warn about.
-func GeneratorWarning(r *Run) string {
-	if r.Generator == nil || r.Generator.SendLag == nil || r.TargetRate <= 0 || r.RTT == nil || r.RTT.TotalCount() == 0 {
+// ShortRate is the share of its target rate below which a rate-limited
+// run, or one step of a capacity search, did not offer its target: the
+// generator fell short. See [Short].
+const ShortRate = 0.95
+
+// LateSend is how far behind its schedule a send must leave, in rate mode,
+// to count in [Run].LateSends.
+const LateSend = time.Millisecond
+
+// LateShare is the share of late sends (see [LateSend]) from which
+// [GeneratorWarning] says the generator fell behind its schedule.
+const LateShare = 0.01
+
+// Short reports whether a generator that sent achieved msgs/s against a
+// target of target msgs/s fell short of it: below [ShortRate] of the
+// target. A target of 0 (closed loop) is never short.
+func Short(achieved, target float64) bool {
+	return target > 0 && achieved < ShortRate*target
+}
+
+// GeneratorWarning returns one warning, starting with "WARNING: ", when a
+// rate-limited run's generator did not keep to its schedule, so that its
+// corrected latencies include the generator's own lag: it sent less than
+// [ShortRate] of the target, at least [LateShare] of its sends left more
+// than [LateSend] late, or its send lag p99 exceeds the measured p50 round
+// trip. advice, if not empty, says what to change ("a lower --rate"); the
+// warning then ends "use ADVICE, or another machine for the generator".
+// It returns "" when there is nothing to warn about.
+func GeneratorWarning(r *Run, advice string) string {
+	if r.TargetRate <= 0 {
 		return ""
 	}
-	p50 := r.RTT.ValueAtQuantile(50)
-	lag := r.Generator.SendLag.P99
-	if lag <= p50 {
+	var what []string
+	if achieved := r.AchievedRate(); r.Elapsed > 0 && Short(achieved, r.TargetRate) {
+		what = append(what, fmt.Sprintf("it sent %.0f msgs/s, %.1f%% of the target %.0f msgs/s",
+			achieved, 100*achieved/r.TargetRate, r.TargetRate))
+	}
+	if share := float64(r.LateSends) / float64(max(r.Sent, 1)); r.Elapsed > 0 && share >= LateShare {
+		what = append(what, fmt.Sprintf("%d sends (%.1f%%) left more than %v behind schedule, the worst %.1f ms behind",
+			r.LateSends, 100*share, LateSend, float64(r.MaxSendLag)/1e6))
+	}
+	if r.Generator != nil && r.Generator.SendLag != nil && r.RTT != nil && r.RTT.TotalCount() > 0 {
+		if p50, lag := r.RTT.ValueAtQuantile(50), r.Generator.SendLag.P99; lag > p50 {
+			what = append(what, fmt.Sprintf("its send lag p99 (%v) exceeds the measured p50 rtt (%v), so the corrected latencies are largely its own delay",
+				sig4(time.Duration(lag)), sig4(time.Duration(p50))))
+		}
+	}
+	if len(what) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("WARNING: the generator's send lag p99 (%v) exceeds the measured p50 rtt (%v): the corrected latencies are largely the generator's own delay",
-		sig4(time.Duration(lag)), sig4(time.Duration(p50)))
+	w := "WARNING: the load generator could not keep to its schedule: " + strings.Join(what, "; ") + ". Corrected latencies include this lag"
+	if advice != "" {
+		return w + ": use " + advice + ", or another machine for the generator."
+	}
+	return w + "."
 }

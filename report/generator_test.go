@@ -29,22 +29,56 @@ func TestGeneratorString(t *testing.T) {
 }
 
 func TestGeneratorWarning(t *testing.T) {
-	run := NewRun("ping", "127.0.0.1:1", 1)
-	run.TargetRate = 1000
-	for range 100 {
-		run.RTT.RecordValue(int64(50 * time.Microsecond))
+	// A run of 1 s at a target of 1000 msgs/s: 1000 sent, p50 rtt 50µs.
+	base := func() *Run {
+		run := NewRun("ping", "127.0.0.1:1", 1)
+		run.TargetRate, run.Elapsed, run.Sent = 1000, time.Second, 1000
+		for range 100 {
+			run.RTT.RecordValue(int64(50 * time.Microsecond))
+		}
+		run.Generator = &Generator{SendLag: &SendLag{P50: 1000, P99: int64(40 * time.Microsecond)}}
+		return run
 	}
-	run.Generator = &Generator{SendLag: &SendLag{P50: 1000, P99: int64(40 * time.Microsecond)}}
-	if w := GeneratorWarning(run); w != "" {
-		t.Errorf("lag p99 below the p50 rtt warns: %s", w)
+	tests := []struct {
+		name   string
+		change func(*Run)
+		want   []string // parts of the warning; none: no warning
+	}{
+		{"on schedule", func(*Run) {}, nil},
+		{"closed loop", func(r *Run) { r.TargetRate = 0; r.Generator.SendLag.P99 = int64(time.Second) }, nil},
+		{"just above the short rate", func(r *Run) { r.Sent = 950 }, nil},
+		{"short", func(r *Run) { r.Sent = 949 }, []string{"it sent 949 msgs/s, 94.9% of the target 1000 msgs/s"}},
+		{"just below the late share", func(r *Run) { r.LateSends = 9 }, nil},
+		{"late", func(r *Run) { r.LateSends, r.MaxSendLag = 10, 3*time.Millisecond },
+			[]string{"10 sends (1.0%) left more than 1ms behind schedule, the worst 3.0 ms behind"}},
+		{"lag above the p50 rtt", func(r *Run) { r.Generator.SendLag.P99 = int64(2 * time.Millisecond) },
+			[]string{"send lag p99 (2ms) exceeds the measured p50 rtt (50.02µs)"}},
+		{"all three", func(r *Run) { r.Sent, r.LateSends = 500, 400; r.Generator.SendLag.P99 = int64(2 * time.Millisecond) },
+			[]string{"50.0% of the target", "; 400 sends (80.0%)", "; its send lag p99"}},
 	}
-	run.Generator.SendLag.P99 = int64(2 * time.Millisecond)
-	if w := GeneratorWarning(run); !strings.Contains(w, "send lag p99 (2ms) exceeds the measured p50 rtt (50.02µs)") {
-		t.Errorf("warning %q", w)
-	}
-	run.TargetRate = 0 // closed loop: no schedule to lag behind
-	if w := GeneratorWarning(run); w != "" {
-		t.Errorf("closed loop warns: %s", w)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := base()
+			tt.change(run)
+			w := GeneratorWarning(run, "")
+			if len(tt.want) == 0 {
+				if w != "" {
+					t.Errorf("got %q, want no warning", w)
+				}
+				return
+			}
+			if !strings.HasPrefix(w, "WARNING: the load generator could not keep to its schedule: ") || !strings.HasSuffix(w, ". Corrected latencies include this lag.") {
+				t.Errorf("got %q", w)
+			}
+			for _, part := range tt.want {
+				if !strings.Contains(w, part) {
+					t.Errorf("got %q, want it to contain %q", w, part)
+				}
+			}
+			if w := GeneratorWarning(run, "fewer ideas"); !strings.HasSuffix(w, "this lag: use fewer ideas, or another machine for the generator.") {
+				t.Errorf("with advice: got %q", w)
+			}
+		})
 	}
 }
 

@@ -38,8 +38,8 @@ type jsonRun struct {
 	ReconnectGapS        float64           `json:"reconnect_gap_s"`
 	Thresholds           []jsonThreshold   `json:"thresholds,omitempty"`
 	Warmup               jsonWarmup        `json:"warmup"`
-	Latency              jsonLatency       `json:"latency_ns"`
-	UncorrectedLatency   *jsonLatency      `json:"uncorrected_latency_ns,omitempty"`
+	Latency              Summary           `json:"latency_ns"`
+	UncorrectedLatency   *Summary          `json:"uncorrected_latency_ns,omitempty"`
 	Histogram            string            `json:"histogram"`
 	UncorrectedHistogram string            `json:"uncorrected_histogram,omitempty"`
 	PerConnection        []jsonConn        `json:"per_connection"`
@@ -72,19 +72,6 @@ type jsonWarmup struct {
 	Sent      int64   `json:"sent"`
 	Received  int64   `json:"received"`
 	DurationS float64 `json:"duration_s"`
-}
-
-type jsonLatency struct {
-	Min    int64   `json:"min"`
-	Mean   float64 `json:"mean"`
-	StdDev float64 `json:"stddev"`
-	P50    int64   `json:"p50"`
-	P90    int64   `json:"p90"`
-	P99    int64   `json:"p99"`
-	P999   int64   `json:"p99_9"`
-	P9999  int64   `json:"p99_99"`
-	Max    int64   `json:"max"`
-	Count  int64   `json:"count"`
 }
 
 type jsonConn struct {
@@ -156,7 +143,7 @@ func toJSON(r *Run) (*jsonRun, error) {
 		Reconnects:    r.Reconnects,
 		ReconnectGapS: r.ReconnectGap.Seconds(),
 		Warmup:        jsonWarmup{Sent: r.WarmupSent, Received: r.WarmupReceived, DurationS: r.WarmupElapsed.Seconds()},
-		Latency:       latencyOf(r.RTT),
+		Latency:       Summarize(r.RTT),
 		PerConnection: make([]jsonConn, 0, len(r.PerConn)),
 		Intervals:     make([]jsonInterval, 0, len(r.Intervals)),
 		ErrorSamples:  r.ErrorSamples,
@@ -185,7 +172,7 @@ func toJSON(r *Run) (*jsonRun, error) {
 		return nil, err
 	}
 	if r.Uncorrected != nil {
-		u := latencyOf(r.Uncorrected)
+		u := Summarize(r.Uncorrected)
 		doc.UncorrectedLatency = &u
 		if doc.UncorrectedHistogram, err = encodeHist(r.Uncorrected); err != nil {
 			return nil, err
@@ -244,16 +231,16 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 		Errors:         doc.Errors,
 		BytesSent:      doc.BytesSent,
 		BytesReceived:  doc.BytesReceived,
-		Elapsed:        seconds(doc.DurationS),
+		Elapsed:        Seconds(doc.DurationS),
 		WarmupSent:     doc.Warmup.Sent,
 		WarmupReceived: doc.Warmup.Received,
-		WarmupElapsed:  seconds(doc.Warmup.DurationS),
+		WarmupElapsed:  Seconds(doc.Warmup.DurationS),
 		TargetRate:     doc.TargetRate,
 		Interrupted:    doc.Interrupted,
 		LateSends:      doc.LateSends,
-		MaxSendLag:     time.Duration(math.Round(doc.MaxSendLagMs * 1e6)),
+		MaxSendLag:     Milliseconds(doc.MaxSendLagMs),
 		Reconnects:     doc.Reconnects,
-		ReconnectGap:   seconds(doc.ReconnectGapS),
+		ReconnectGap:   Seconds(doc.ReconnectGapS),
 		ErrorSamples:   doc.ErrorSamples,
 		Tags:           doc.Tags,
 		Env:            doc.Env,
@@ -314,19 +301,14 @@ func outcomesFromConfig(r *Run) {
 		r.LateSends = int64(v)
 	}
 	if v, ok := num("max_send_lag_ms"); ok && r.MaxSendLag == 0 {
-		r.MaxSendLag = time.Duration(math.Round(v * 1e6))
+		r.MaxSendLag = Milliseconds(v)
 	}
 	if v, ok := num("reconnects"); ok && r.Reconnects == 0 {
 		r.Reconnects = int64(v)
 	}
 	if v, ok := num("reconnect_gap_s"); ok && r.ReconnectGap == 0 {
-		r.ReconnectGap = seconds(v)
+		r.ReconnectGap = Seconds(v)
 	}
-}
-
-// seconds converts float seconds to a Duration, rounding to the nanosecond.
-func seconds(s float64) time.Duration {
-	return time.Duration(math.Round(s * 1e9))
 }
 
 func encodeHist(h *hdrhistogram.Histogram) (string, error) {
@@ -359,24 +341,6 @@ func decodeHist(s, field string) (*hdrhistogram.Histogram, error) {
 		return nil, fmt.Errorf("report: read json: %s: %w", field, err)
 	}
 	return h, nil
-}
-
-func latencyOf(h *hdrhistogram.Histogram) jsonLatency {
-	if h == nil || h.TotalCount() == 0 {
-		return jsonLatency{}
-	}
-	return jsonLatency{
-		Min:    h.Min(),
-		Mean:   h.Mean(),
-		StdDev: h.StdDev(),
-		P50:    h.ValueAtQuantile(50),
-		P90:    h.ValueAtQuantile(90),
-		P99:    h.ValueAtQuantile(99),
-		P999:   h.ValueAtQuantile(99.9),
-		P9999:  h.ValueAtQuantile(99.99),
-		Max:    h.Max(),
-		Count:  h.TotalCount(),
-	}
 }
 
 // Spread is the range of per-connection figures of a run.

@@ -281,6 +281,12 @@ func capacityOutputs(c *cli.Context, res *capacity.Result) error {
 // writeCapacityTable prints one row per step, the verdict line and the
 // generator's line.
 func writeCapacityTable(w io.Writer, res *capacity.Result) error {
+	return writeCapacityTableWith(w, res, renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}))
+}
+
+// writeCapacityTableWith is writeCapacityTable with the table drawn by r
+// (ASCII, or Markdown for CI job summaries).
+func writeCapacityTableWith(w io.Writer, res *capacity.Result, r tw.Renderer) error {
 	header := []string{"step", "target (msgs/s)", "achieved (msgs/s)", "rtt p50", "rtt p99", "rtt p99.9", "rtt max", "errors", "result", "failed"}
 	rows := make([][]string, 0, len(res.Steps))
 	for i := range res.Steps {
@@ -309,7 +315,7 @@ func writeCapacityTable(w io.Writer, res *capacity.Result) error {
 	}
 	align[len(align)-2], align[len(align)-1] = tw.AlignLeft, tw.AlignLeft
 	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithRenderer(r),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -49,37 +46,18 @@ func plotCapacity(w io.Writer, format string, res *capacity.Result) error {
 
 // reportPlotCapacity is report plot's path for capacity results: when the
 // inputs hold a gigadex.capacity/v1 document it plots that one and reports
-// true. "-" is read from stdin; if it is not a capacity result, the
-// command's reader is reset so that the caller reads the same bytes.
-func reportPlotCapacity(c *cli.Context, paths []string, out string) (bool, error) {
+// true.
+func reportPlotCapacity(c *cli.Context, ins []reportInput, out string) (bool, error) {
 	var found []*capacity.Result
-	for _, path := range paths {
-		var data []byte
-		var err error
-		if path == "-" {
-			if data, err = io.ReadAll(c.App.Reader); err != nil {
-				return true, reportFail("plot", err)
-			}
-			c.App.Reader = bytes.NewReader(data)
-		} else if data, err = os.ReadFile(path); err != nil {
-			return true, reportFail("plot", err)
+	for _, in := range ins {
+		if in.capacity != nil {
+			found = append(found, in.capacity)
 		}
-		var head struct {
-			Schema string `json:"schema"`
-		}
-		if json.Unmarshal(data, &head) != nil || head.Schema != capacity.Schema {
-			continue
-		}
-		res, err := capacity.ReadJSON(bytes.NewReader(data))
-		if err != nil {
-			return true, reportFail("plot", fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "capacity: ")))
-		}
-		found = append(found, res)
 	}
 	switch {
 	case len(found) == 0:
 		return false, nil
-	case len(paths) > 1:
+	case len(ins) > 1:
 		return true, usagef("report plot: a capacity result is plotted on its own: give one RESULT")
 	case c.Bool("over-time"):
 		return true, usagef("report plot: --over-time does not apply to a capacity result")

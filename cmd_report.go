@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 	"github.com/urfave/cli/v2"
 
+	"github.com/gigadex/gigadex/capacity"
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/report/plot"
 	"github.com/gigadex/gigadex/report/table"
@@ -22,6 +28,7 @@ var reportCommand = &cli.Command{
 	Name:  "report",
 	Usage: "re-print, convert, plot, merge and compare saved results",
 	Description: "RESULT is a JSON result written by ping or flood, or an HdrHistogram interval log (.hlog);\n" +
+		"a capacity result is printed whole by table and plot, and read as the step at its capacity by the others;\n" +
 		"\"-\" reads a JSON result from stdin. Of a log, the untagged stream (all message types together) is read,\n" +
 		"or with --tag TYPE the stream of that message type; a last line cut short is skipped with a warning.",
 	Subcommands: []*cli.Command{
@@ -84,10 +91,21 @@ var reportTableCommand = &cli.Command{
 	Flags:        []cli.Flag{reportMarkdownFlag, reportTagFlag},
 	OnUsageError: reportUsageError,
 	Action: reportAction(func(c *cli.Context, args []string) error {
-		r, err := reportOneInput(c, "table", args)
-		if err != nil {
-			return err
+		if len(args) != 1 {
+			return usagef("report table: want one RESULT, got %d arguments", len(args))
 		}
+		in, err := reportReadInput(c, args[0])
+		if err != nil {
+			return reportFail("table", err)
+		}
+		if in.capacity != nil {
+			var rend tw.Renderer = renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})
+			if c.Bool("markdown") {
+				rend = renderer.NewMarkdown()
+			}
+			return reportFail("table", writeCapacityTableWith(c.App.Writer, in.capacity, rend))
+		}
+		r := in.run
 		write := table.Write
 		if c.Bool("markdown") {
 			write = table.WriteMarkdown
@@ -156,12 +174,16 @@ var reportPlotCommand = &cli.Command{
 		if ext := strings.ToLower(filepath.Ext(out)); ext != ".png" && ext != ".svg" {
 			return usagef("report plot: -o %s: want a .png or .svg file name", out)
 		}
-		if done, err := reportPlotCapacity(c, paths, out); done {
-			return err
-		}
-		runs, err := reportReadAll(c, "plot", paths)
+		ins, err := reportReadInputs(c, "plot", paths)
 		if err != nil {
 			return err
+		}
+		if done, err := reportPlotCapacity(c, ins, out); done {
+			return err
+		}
+		runs := make([]*report.Run, len(ins))
+		for i, in := range ins {
+			runs[i] = in.run
 		}
 		if c.Bool("over-time") {
 			var ivs []report.Interval
@@ -384,37 +406,91 @@ func reportReadAll(c *cli.Context, name string, paths []string) ([]*report.Run, 
 	return runs, nil
 }
 
-// reportRead reads a JSON result, an interval log (.hlog), or a JSON
-// result from stdin ("-").
-func reportRead(c *cli.Context, path string) (*report.Run, error) {
-	if path == "-" {
-		return report.ReadJSON(c.App.Reader)
+func reportReadInputs(c *cli.Context, name string, paths []string) ([]reportInput, error) {
+	ins := make([]reportInput, 0, len(paths))
+	for _, p := range paths {
+		in, err := reportReadInput(c, p)
+		if err != nil {
+			return nil, reportFail(name, err)
+		}
+		ins = append(ins, in)
 	}
+	return ins, nil
+}
+
+// reportInput is one RESULT given to report: a run (ping, flood, merged,
+// or read from an interval log) or a capacity search.
+type reportInput struct {
+	path     string
+	run      *report.Run      // nil for a capacity search
+	capacity *capacity.Result // nil for a run
+}
+
+// reportRead reads a run: a JSON result, an interval log (.hlog), or a
+// JSON result from stdin ("-"). A capacity result stands for the step at
+// its capacity (see [capacity.Result.RunAtCapacity]).
+func reportRead(c *cli.Context, path string) (*report.Run, error) {
+	in, err := reportReadInput(c, path)
+	if err != nil || in.run != nil {
+		return in.run, err
+	}
+	if r := in.capacity.RunAtCapacity(); r != nil {
+		return r, nil
+	}
+	return nil, fmt.Errorf("%s: a capacity result in which no step passed has no figures at its capacity (%s)", path, in.capacity.Line())
+}
+
+// reportReadInput reads a JSON result or a capacity result (told apart by
+// their "schema"), an interval log (.hlog), or either JSON document from
+// stdin ("-").
+func reportReadInput(c *cli.Context, path string) (reportInput, error) {
+	in := reportInput{path: path}
+	var data []byte
+	var err error
+	switch {
+	case path == "-":
+		data, err = io.ReadAll(c.App.Reader)
+	case strings.EqualFold(filepath.Ext(path), ".hlog"):
+		in.run, err = reportReadHlog(c, path)
+	default:
+		data, err = os.ReadFile(path)
+	}
+	if err == nil && in.run == nil {
+		var head struct {
+			Schema string `json:"schema"`
+		}
+		if json.Unmarshal(data, &head) == nil && head.Schema == capacity.Schema {
+			in.capacity, err = capacity.ReadJSON(bytes.NewReader(data))
+		} else if in.run, err = report.ReadJSON(bytes.NewReader(data)); err == nil && c.String("tag") != "" {
+			// One message type of a result: its per-second histograms.
+			var ivs []report.Interval
+			if ivs, err = report.SelectStream(in.run.Intervals, c.String("tag")); err == nil {
+				in.run, err = report.FromIntervals(ivs)
+			}
+		}
+	}
+	var pathErr *fs.PathError
+	if err != nil && !errors.As(err, &pathErr) { // a PathError names the file already
+		err = fmt.Errorf("%s: %s", path, strings.TrimPrefix(strings.TrimPrefix(err.Error(), "report: "), "capacity: "))
+	}
+	return in, err
+}
+
+func reportReadHlog(c *cli.Context, path string) (*report.Run, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var r *report.Run
-	if strings.EqualFold(filepath.Ext(path), ".hlog") {
-		warn := report.WithWarnings(func(msg string) { fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", path, msg) })
-		var ivs []report.Interval
-		if ivs, err = report.ReadHistogramLog(f, warn); err == nil {
-			if ivs, err = report.SelectStream(ivs, c.String("tag")); err == nil {
-				r, err = report.FromIntervals(ivs)
-			}
-		}
-	} else if r, err = report.ReadJSON(f); err == nil && c.String("tag") != "" {
-		// One message type of a result: its per-second histograms.
-		var ivs []report.Interval
-		if ivs, err = report.SelectStream(r.Intervals, c.String("tag")); err == nil {
-			r, err = report.FromIntervals(ivs)
-		}
+	warn := report.WithWarnings(func(msg string) { fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", path, msg) })
+	ivs, err := report.ReadHistogramLog(f, warn)
+	if err == nil {
+		ivs, err = report.SelectStream(ivs, c.String("tag"))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "report: "))
+		return nil, err
 	}
-	return r, nil
+	return report.FromIntervals(ivs)
 }
 
 // reportWrite runs write against the --output file, or stdout. A regular

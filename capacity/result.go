@@ -3,6 +3,7 @@ package capacity
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"time"
 
@@ -140,6 +141,26 @@ func (r *Result) Best() *Step {
 		}
 	}
 	return nil
+}
+
+// RunAtCapacity returns what the step at Capacity measured, as a result
+// of command "capacity" with the search's settings in its Config, so that
+// two searches can be compared by the figures at their capacity (its
+// msgs_per_sec is the capacity the peer sustained). It returns nil when no
+// step passed. The Run is shared with the step; its Config is a copy.
+func (r *Result) RunAtCapacity() *report.Run {
+	b := r.Best()
+	if b == nil || b.Run == nil {
+		return nil
+	}
+	run := *b.Run
+	run.Command = "capacity"
+	run.Config = maps.Clone(r.Config)
+	if run.Config == nil {
+		run.Config = map[string]any{}
+	}
+	run.Config["slo"] = r.SLO.String()
+	return &run
 }
 
 // Line returns the verdict, one line that starts with "capacity: ", such as

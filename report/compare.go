@@ -328,9 +328,10 @@ func CheckThresholds(r *Run, ths []Threshold) (lines []string, ok bool) {
 }
 
 // ModeDifferences lists how cur was run differently from base in what
-// changes the figures: the command (ping or flood), closed or open loop,
-// the target rate, the number of connections, and the message mix, window
-// and expected reply of its settings. Each entry reads like
+// changes the figures: the command (ping, flood or capacity), closed or
+// open loop, the target rate (not between two capacity searches, whose
+// rates are what they found), the number of connections, and the message
+// mix, window, expected reply and SLO of its settings. Each entry reads like
 // "connections: 4 vs 8" (base first). It is empty when both ran alike, or
 // when a setting is unknown for either.
 func ModeDifferences(base, cur *Run) []string {
@@ -348,11 +349,12 @@ func ModeDifferences(base, cur *Run) []string {
 		return "closed loop"
 	}
 	diff("loop", loop(base), loop(cur))
-	if base.TargetRate > 0 && cur.TargetRate > 0 {
+	// Two capacity searches differ in the rate they found, not in a setting.
+	if base.TargetRate > 0 && cur.TargetRate > 0 && (base.Command != "capacity" || cur.Command != "capacity") {
 		diff("rate (msgs/s)", strconv.FormatFloat(base.TargetRate, 'g', -1, 64), strconv.FormatFloat(cur.TargetRate, 'g', -1, 64))
 	}
 	diff("connections", base.Connections, cur.Connections)
-	for _, key := range []string{"mix", "window", "expect"} {
+	for _, key := range []string{"mix", "window", "expect", "slo"} {
 		a, okA := base.Config[key]
 		b, okB := cur.Config[key]
 		if okA && okB {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -383,6 +382,9 @@ func reportFail(name string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, errInputInterrupted) {
+		return inputFail("report "+name, err)
+	}
 	return cli.Exit(fmt.Sprintf("report %s: %v", name, strings.TrimPrefix(err.Error(), "report: ")), exitRunError)
 }
 
@@ -449,11 +451,11 @@ func reportReadInput(c *cli.Context, path string) (reportInput, error) {
 	var err error
 	switch {
 	case path == "-":
-		data, err = io.ReadAll(c.App.Reader)
+		data, err = io.ReadAll(interruptible(c.Context, c.App.Reader))
 	case strings.EqualFold(filepath.Ext(path), ".hlog"):
 		in.run, err = reportReadHlog(c, path)
 	default:
-		data, err = os.ReadFile(path)
+		data, err = readInput(c.Context, path)
 	}
 	if err == nil && in.run == nil {
 		var head struct {
@@ -470,6 +472,9 @@ func reportReadInput(c *cli.Context, path string) (reportInput, error) {
 		}
 	}
 	var pathErr *fs.PathError
+	if errors.Is(err, errInputInterrupted) {
+		return in, errInputInterrupted
+	}
 	if err != nil && !errors.As(err, &pathErr) { // a PathError names the file already
 		err = fmt.Errorf("%s: %s", path, strings.TrimPrefix(strings.TrimPrefix(err.Error(), "report: "), "capacity: "))
 	}
@@ -477,7 +482,7 @@ func reportReadInput(c *cli.Context, path string) (reportInput, error) {
 }
 
 func reportReadHlog(c *cli.Context, path string) (*report.Run, error) {
-	f, err := os.Open(path)
+	f, err := openInput(c.Context, path)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ var decodeCommand = &cli.Command{
 	UsageText: "gigadex decode [--hex] < capture.bin",
 	Flags:     []cli.Flag{hexFlag},
 	Action: func(c *cli.Context) error {
-		in := c.App.Reader
+		in := interruptible(c.Context, c.App.Reader)
 		if c.Bool("hex") {
 			in = newHexReader(in)
 		}
@@ -32,7 +32,7 @@ var decodeCommand = &cli.Command{
 			err = ferr
 		}
 		if err != nil {
-			return cli.Exit("decode: "+err.Error(), exitRunError)
+			return inputFail("decode", err)
 		}
 		return nil
 	},
@@ -126,12 +126,12 @@ var encodeCommand = &cli.Command{
 	Flags:     []cli.Flag{hexFlag},
 	Action: func(c *cli.Context) error {
 		out := bufio.NewWriter(c.App.Writer)
-		err := encodeStream(c.App.Reader, out, c.Bool("hex"))
+		err := encodeStream(interruptible(c.Context, c.App.Reader), out, c.Bool("hex"))
 		if ferr := out.Flush(); err == nil {
 			err = ferr
 		}
 		if err != nil {
-			return cli.Exit("encode: "+err.Error(), exitRunError)
+			return inputFail("encode", err)
 		}
 		return nil
 	},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -289,7 +290,7 @@ type logLines struct {
 
 func (l *logLines) Read(p []byte) (int, error) {
 	if len(l.cur) == 0 {
-		line, err := l.br.ReadBytes('\n')
+		line, err := l.readLine()
 		if err != nil && err != io.EOF {
 			l.err = err
 			return 0, err
@@ -304,12 +305,74 @@ func (l *logLines) Read(p []byte) (int, error) {
 		l.n++
 		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' && t[0] != '"' {
 			l.data = append(l.data, l.n)
+		} else if err := checkLogTime(t); err != nil {
+			l.err = fmt.Errorf("line %d: %w", l.n, err)
+			return 0, l.err
 		}
 		l.cur = line
 	}
 	k := copy(p, l.cur)
 	l.cur = l.cur[k:]
 	return k, nil
+}
+
+// MaxLogLine is the longest line [ReadHistogramLog] reads, in bytes: an
+// interval line of a histogram with 4 significant digits over the whole
+// int64 range (the largest encoding there is at those settings: 800 Ki
+// counts of at most 9 bytes each, base64) fits in it, and so does any
+// comment a writer would put in a log. A longer line is an error naming
+// the line, not a reason to grow without bound.
+const MaxLogLine = 16 << 20
+
+// readLine returns the next line, its line break included, or what is
+// left before the end of the input with io.EOF. A line longer than
+// MaxLogLine is an error naming it.
+func (l *logLines) readLine() ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := l.br.ReadSlice('\n')
+		if len(line)+len(frag) > MaxLogLine {
+			return nil, fmt.Errorf("line %d is longer than %d MiB", l.n+1, MaxLogLine>>20)
+		}
+		line = append(line, frag...)
+		if err != bufio.ErrBufferFull {
+			return line, err
+		}
+	}
+}
+
+// maxLogSeconds is the latest time a log's StartTime or BaseTime may
+// name: the end of year 9999, in seconds since 1970.
+const maxLogSeconds = 253402300799
+
+// checkLogTime checks the time of a #[StartTime: ...] or #[BaseTime: ...]
+// comment: the reader takes the digits and dots it starts with and reads
+// "1e300" as 1 s, and a number too large for int64 milliseconds as 1970.
+func checkLogTime(line []byte) error {
+	for _, key := range []string{"StartTime", "BaseTime"} {
+		rest, ok := bytes.CutPrefix(line, []byte("#["+key+":"))
+		if !ok {
+			continue
+		}
+		rest = bytes.TrimLeft(rest, " ")
+		end := bytes.IndexAny(rest, " ]")
+		if end < 0 {
+			end = len(rest)
+		}
+		v, err := strconv.ParseFloat(string(rest[:end]), 64)
+		if err != nil || !(v >= 0 && v <= maxLogSeconds) || strings.ContainsAny(string(rest[:end]), "eEnNiIxX+-_") {
+			return fmt.Errorf("%s %q is not a time in seconds since 1970 (0 to %d, digits and a dot)", key, snippet(rest[:end]), maxLogSeconds)
+		}
+	}
+	return nil
+}
+
+// snippet is b, cut to a length an error message can quote.
+func snippet(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
+	}
+	return string(b)
 }
 
 // wholeLine reports whether line, the last of a log and without a line

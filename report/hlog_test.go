@@ -3,9 +3,13 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 func TestHistogramLogRoundTrip(t *testing.T) {
@@ -207,5 +211,99 @@ func TestSelectStream(t *testing.T) {
 		if err != nil || len(got) != tt.want {
 			t.Errorf("SelectStream(%d intervals, %q) = %d intervals, %v; want %d", len(tt.ivs), tt.tag, len(got), err, tt.want)
 		}
+	}
+}
+
+// endless is a reader of prefix followed by an endless run of fill bytes;
+// it counts what was read.
+type endless struct {
+	prefix string
+	fill   byte
+	n      int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	k := copy(p, e.prefix)
+	e.prefix = e.prefix[k:]
+	for i := k; i < len(p); i++ {
+		p[i] = e.fill
+	}
+	e.n += int64(len(p))
+	return len(p), nil
+}
+
+func TestReadHistogramLogLongLine(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHistogramLog(&b, fixtureRun(2, 0)); err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(b.String(), "\n")
+	for _, tt := range []struct {
+		name string
+		in   *endless
+	}{
+		{"comment", &endless{prefix: header + "\n#", fill: '0'}},
+		{"interval", &endless{prefix: header + "\n0.000,1.000,0.5,HISTF", fill: 'A'}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadHistogramLog(tt.in)
+			if err == nil || !strings.Contains(err.Error(), "line 2 is longer than 16 MiB") {
+				t.Errorf("error %v, want one saying line 2 is longer than 16 MiB", err)
+			}
+			if tt.in.n > MaxLogLine+1<<20 {
+				t.Errorf("read %d bytes of an endless line, want at most %d", tt.in.n, MaxLogLine+1<<20)
+			}
+		})
+	}
+}
+
+// TestMaxLogLineFitsHistograms writes the longest interval line there is
+// for 4 significant digits over the whole int64 range (every count
+// non-zero and large) and checks that MaxLogLine holds it.
+func TestMaxLogLineFitsHistograms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: encodes 800 Ki counts")
+	}
+	snap := hdrhistogram.New(1, math.MaxInt64, 4).Export()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range snap.Counts {
+		snap.Counts[i] = 1<<40 + rng.Int64N(1<<40)
+	}
+	h := hdrhistogram.Import(snap)
+	var b bytes.Buffer
+	lw := hdrhistogram.NewHistogramLogWriter(&b)
+	if err := lw.OutputIntervalHistogram(h); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() > MaxLogLine {
+		t.Errorf("the longest interval line is %d bytes, more than MaxLogLine (%d)", b.Len(), MaxLogLine)
+	}
+	t.Logf("longest interval line at 4 significant digits: %d bytes", b.Len())
+}
+
+func TestReadHistogramLogBadTime(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHistogramLog(&b, fixtureRun(2, 0)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(b.String(), "\n")
+	base := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "#[BaseTime:") {
+			base = i
+		}
+	}
+	if base < 0 {
+		t.Fatal("no BaseTime line")
+	}
+	for _, v := range []string{"1e300", "99999999999999999999", "-5", "NaN", "Inf", "1.5e9"} {
+		log := strings.Join(lines[:base], "") + "#[BaseTime: " + v + " (seconds since epoch)]\n" + strings.Join(lines[base+1:], "")
+		_, err := ReadHistogramLog(strings.NewReader(log))
+		if want := fmt.Sprintf("line %d: BaseTime %q", base+1, v); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("BaseTime %s: error %v, want one naming %s", v, err, want)
+		}
+	}
+	if _, err := ReadHistogramLog(bytes.NewReader(b.Bytes())); err != nil {
+		t.Errorf("the log as written: %v", err)
 	}
 }

@@ -220,6 +220,12 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 	if doc.Schema != Schema {
 		return nil, fmt.Errorf("report: read json: schema %q, want %q", doc.Schema, Schema)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("report: read json: data after the result (at byte %d): one result per file", dec.InputOffset())
+	}
+	if err := doc.checkCounts(); err != nil {
+		return nil, fmt.Errorf("report: read json: %w", err)
+	}
 	r := &Run{
 		Schema:         doc.Schema,
 		Command:        doc.Command,
@@ -368,4 +374,31 @@ func spreadOf(conns []ConnStats) (Spread, bool) {
 		s.MaxP99 = max(s.MaxP99, c.P99Ns)
 	}
 	return s, true
+}
+
+// checkCounts refuses counters and durations below zero, which no run
+// writes and which would make every rate and comparison wrong.
+func (doc *jsonRun) checkCounts() error {
+	counts := []struct {
+		name string
+		v    float64
+	}{
+		{"sent", float64(doc.Sent)}, {"received", float64(doc.Received)}, {"errors", float64(doc.Errors)},
+		{"bytes_sent", float64(doc.BytesSent)}, {"bytes_received", float64(doc.BytesReceived)},
+		{"duration_s", doc.DurationS}, {"warmup.sent", float64(doc.Warmup.Sent)},
+		{"warmup.received", float64(doc.Warmup.Received)}, {"warmup.duration_s", doc.Warmup.DurationS},
+		{"late_sends", float64(doc.LateSends)}, {"reconnects", float64(doc.Reconnects)},
+		{"reconnect_gap_s", doc.ReconnectGapS}, {"connections", float64(doc.Connections)},
+	}
+	for _, c := range counts {
+		if c.v < 0 || math.IsNaN(c.v) {
+			return fmt.Errorf("%s is %v: a count or duration is never negative", c.name, c.v)
+		}
+	}
+	for i, c := range doc.PerConnection {
+		if c.Sent < 0 || c.Received < 0 || c.Errors < 0 {
+			return fmt.Errorf("per_connection[%d]: negative count (sent %d, received %d, errors %d)", i, c.Sent, c.Received, c.Errors)
+		}
+	}
+	return nil
 }

@@ -116,3 +116,27 @@ func TestReadJSONErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestReadJSONRefusesTrailingDataAndNegativeCounts(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, fixtureRun(2, 0)); err != nil {
+		t.Fatal(err)
+	}
+	doc := b.String()
+	if _, err := ReadJSON(strings.NewReader(doc + "\n\n")); err != nil {
+		t.Fatalf("one result and blank lines: %v", err)
+	}
+	for _, tt := range []struct{ name, in, want string }{
+		{"two results", doc + doc, "data after the result"},
+		{"trailing garbage", doc + "}", "data after the result"},
+		{"negative sent", strings.Replace(doc, `"sent": `, `"sent": -`, 1), "sent is -"},
+		{"negative errors", strings.Replace(doc, `"errors": 0`, `"errors": -3`, 1), "errors is -3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadJSON(strings.NewReader(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/olekukonko/tablewriter"
@@ -123,7 +125,7 @@ func Title(r *report.Run) string {
 	if r.Merged != nil {
 		parts = append(parts, fmt.Sprintf("merged from %d results", r.Merged.Inputs))
 	}
-	s := strings.TrimSpace(r.Command+" "+r.Addr) + ": " + strings.Join(parts, ", ")
+	s := Printable(strings.TrimSpace(r.Command+" "+r.Addr)) + ": " + strings.Join(parts, ", ")
 	if r.Interrupted {
 		s += " (interrupted)"
 	}
@@ -194,13 +196,44 @@ func summaryTable(r *report.Run) [][]string {
 func footer(r *report.Run) string {
 	var lines []string
 	if r.Env != (report.Env{}) { // a run read from an interval log has none
-		lines = append(lines, "env: "+r.Env.String())
+		lines = append(lines, "env: "+Printable(r.Env.String()))
 	}
 	if r.Generator != nil {
-		lines = append(lines, "generator: "+r.Generator.String())
+		lines = append(lines, "generator: "+Printable(r.Generator.String()))
 	}
 	for _, e := range r.ErrorSamples {
-		lines = append(lines, "error: "+e)
+		lines = append(lines, "error: "+Printable(e))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Printable returns s with its control characters (C0, C1, DEL),
+// bidirectional overrides and bytes that are not UTF-8 escaped as \xNN or
+// \uNNNN, so that text read
+// from a result file (a command, an address, an error sample) cannot move
+// the cursor, recolour or rewrite the terminal it is printed on.
+func Printable(s string) string {
+	if strings.IndexFunc(s, unprintable) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, n := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && n == 1: // not UTF-8: the byte
+			fmt.Fprintf(&b, "\\x%02x", s[0])
+		case !unprintable(r):
+			b.WriteString(s[:n])
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+		s = s[n:]
+	}
+	return b.String()
+}
+
+func unprintable(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == utf8.RuneError
 }

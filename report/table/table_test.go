@@ -90,3 +90,23 @@ func TestNoDuplicateRows(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteTableEscapesControlCharacters(t *testing.T) {
+	r := fixture.Run(1, 0)
+	r.Command = "ping\x1b[2J\x1b]0;owned\x07"
+	r.Addr = "127.0.0.1:7000\r\u202e"
+	r.ErrorSamples = []string{"conn 0: \x1b[31mred\x1b[0m\x9b"}
+	var b bytes.Buffer
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && unprintable(r) }); i >= 0 {
+		t.Errorf("output holds control character %q at byte %d:\n%s", out[i:i+1], i, out)
+	}
+	for _, want := range []string{`ping\x1b[2J\x1b]0;owned\x07`, `127.0.0.1:7000\x0d\u202e`, `\x1b[31mred\x1b[0m\x9b`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+}

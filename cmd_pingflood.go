@@ -53,7 +53,7 @@ var (
 	outFlag       = &cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE` (\"-\": stdout, and the table goes to stderr); a regular file is replaced atomically, a FIFO or device is written in place"}
 	hlogFlag      = &cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log to `FILE` while the run goes: per second of the measured window, an untagged line with all message types and a tagged line per type"}
 	hgrmFlag      = &cli.StringFlag{Name: "hgrm", Usage: "write the percentile spectrum (.hgrm) to `FILE`"}
-	thresholdFlag = &cli.StringSliceFlag{Name: "threshold", Usage: "absolute check at the end, e.g. 'p99<50us' or 'msgs_per_sec>100000'; verdicts go to stderr and into the JSON; exit 3 on failure"}
+	thresholdFlag = &cli.StringSliceFlag{Name: "threshold", Usage: "absolute check at the end, e.g. 'p99.9<50us', 'msgs_per_sec>100000' or 'error_rate<0.1%'; verdicts go to stderr and into the JSON; exit 3 on failure"}
 	tagFlag       = &cli.StringSliceFlag{Name: "tag", Usage: "label the result, `KEY=VALUE` (e.g. agent=a1)"}
 	startAtFlag   = &cli.StringFlag{Name: "start-at", Usage: "wait until `TIME` (RFC 3339, or Unix seconds) before starting, so several agents start together"}
 	progressFlag  = &cli.BoolFlag{Name: "progress", Usage: "print a progress line every second on stderr even when it is not a terminal"}
@@ -221,7 +221,7 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 	}
 	for _, t := range c.StringSlice("threshold") {
 		if _, err := report.ParseThreshold(t); err != nil {
-			return cfg, usagef("--threshold %q: %v", t, strings.TrimPrefix(err.Error(), "report: "))
+			return cfg, usagef("--threshold %s", exprReason(err))
 		}
 	}
 	for _, t := range c.StringSlice("tag") {

@@ -67,6 +67,9 @@ func TestLoadUsageErrors(t *testing.T) {
 		{"ping", "--msg", "trade"},
 		{"ping", "--warmup", "soon"},
 		{"ping", "--threshold", "p99<50"},
+		{"ping", "--threshold", "msgs_per_sec>NaN"},
+		{"capacity", "--slo", "msgs_per_sec>1"},
+		{"capacity", "--slo", "p99<NaNms"},
 		{"ping", "--reply", "sometimes"},
 	}
 	for _, args := range tests {

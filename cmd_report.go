@@ -67,7 +67,7 @@ var (
 	}
 	reportMaxRegressFlag = &cli.StringFlag{
 		Name: "max-regress", Value: report.DefaultLimits,
-		Usage: "largest allowed changes: `METRIC=PCT,...`; a rise for latency metrics, a drop for msgs_per_sec and bytes_per_sec",
+		Usage: "largest allowed changes: `METRIC=PCT,...` (e.g. p50=5%,p99.99=20%,errors=0%), or none; a rise for latencies and errors, a drop for msgs_per_sec and bytes_per_sec",
 	}
 	reportFloorFlag = &cli.DurationFlag{
 		Name:  "floor",
@@ -79,7 +79,7 @@ var (
 	}
 	reportThresholdFlag = &cli.StringSliceFlag{
 		Name:  "threshold",
-		Usage: "absolute bound on the current result, e.g. p99<50us or msgs_per_sec>100000 (repeatable)",
+		Usage: "absolute bound on the current result, e.g. p99.9<50us, msgs_per_sec>100000 or error_rate<0.1% (repeatable)",
 	}
 )
 
@@ -240,8 +240,9 @@ var reportMergeCommand = &cli.Command{
 var reportCompareCommand = &cli.Command{
 	Name:  "compare",
 	Usage: "compare a result against a baseline; exit 3 on a regression",
-	Description: "Latency metrics (p50 p90 p99 p99.9 p99.99 max mean) regress when they rise by more than their\n" +
-		"limit and by more than --floor; msgs_per_sec and bytes_per_sec regress when they drop by more than theirs.\n" +
+	Description: "Latency metrics (any percentile such as p50 or p99.999, max, mean) regress when they rise by more than\n" +
+		"their limit and by more than --floor; errors and error_rate when they rise by more than theirs;\n" +
+		"msgs_per_sec and bytes_per_sec when they drop by more than theirs. A result that measured nothing is an error.\n" +
 		"A warning on stderr names what differs when the two were run differently (command, loop, rate, connections, mix).",
 	ArgsUsage: "--baseline BASE CURRENT",
 	Flags: []cli.Flag{
@@ -260,13 +261,13 @@ func reportCompare(c *cli.Context, args []string) error {
 	}
 	limits, err := report.ParseLimits(c.String("max-regress"))
 	if err != nil {
-		return usagef("report compare: --max-regress: %v", err)
+		return usagef("report compare: --max-regress %s", exprReason(err))
 	}
 	var ths []report.Threshold
 	for _, s := range c.StringSlice("threshold") {
 		th, err := report.ParseThreshold(s)
 		if err != nil {
-			return usagef("report compare: --threshold: %v", err)
+			return usagef("report compare: --threshold %s", exprReason(err))
 		}
 		ths = append(ths, th)
 	}
@@ -277,6 +278,14 @@ func reportCompare(c *cli.Context, args []string) error {
 	cur, err := reportRead(c, args[0])
 	if err != nil {
 		return reportFail("compare", err)
+	}
+	for _, r := range []struct {
+		path string
+		run  *report.Run
+	}{{c.String("baseline"), base}, {args[0], cur}} {
+		if !r.run.Measured() {
+			return reportFail("compare", fmt.Errorf("%s measured nothing (no round trip recorded): there is nothing to compare", r.path))
+		}
 	}
 	if diffs := report.ModeDifferences(base, cur); len(diffs) > 0 {
 		fmt.Fprintf(c.App.ErrWriter, "warning: the baseline and the current result were run differently (%s): their figures may not be comparable\n",
@@ -307,6 +316,14 @@ func reportCompare(c *cli.Context, args []string) error {
 		return cli.Exit("report compare: regression: "+strings.Join(failed, ", "), exitRegression)
 	}
 	return nil
+}
+
+// exprReason formats a refused threshold or limit as `"EXPR": REASON`.
+func exprReason(err error) string {
+	if ee, ok := errors.AsType[*report.ExprError](err); ok {
+		return fmt.Sprintf("%q: %s", ee.Expr, ee.Reason)
+	}
+	return err.Error()
 }
 
 // reportAction lets flags follow the arguments, as in

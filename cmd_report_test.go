@@ -96,6 +96,8 @@ func TestReportCompareExitCodes(t *testing.T) {
 	slow := writeResult(t, dir, "slow.json", 1000, 20*time.Microsecond, 60*time.Microsecond, nil)
 	// Slightly slower: +1 µs at p99, a 3% rise, under a 2 µs floor.
 	slight := writeResult(t, dir, "slight.json", 1000, 11*time.Microsecond, 31*time.Microsecond, nil)
+	// Measured nothing: a failed run's result.
+	empty := writeResult(t, dir, "empty.json", 0, 0, 0, func(r *report.Run) { r.Sent, r.Errors = 0, 1 })
 	tests := []struct {
 		name     string
 		args     []string
@@ -114,7 +116,15 @@ func TestReportCompareExitCodes(t *testing.T) {
 		{"markdown", []string{"--markdown", "--baseline", base, same}, exitOK, "| p99.9  ", "", false},
 		{"no baseline", []string{same}, exitUsage, "", "need --baseline FILE", true},
 		{"two results", []string{"--baseline", base, same, slow}, exitUsage, "", "want one CURRENT result, got 2", true},
-		{"bad limit", []string{"--baseline", base, "--max-regress", "p42=5%", same}, exitUsage, "", `unknown metric "p42"`, true},
+		{"bad limit", []string{"--baseline", base, "--max-regress", "p0=5%", same}, exitUsage, "", `unknown metric "p0"`, true},
+		{"NaN limit", []string{"--baseline", base, "--max-regress", "p99=NaN%", slow}, exitUsage, "", `--max-regress "p99=NaN%": the percent must be a finite number`, true},
+		{"empty limits", []string{"--baseline", base, "--max-regress", "", slow}, exitUsage, "", `--max-regress "": no limit`, true},
+		{"no limits", []string{"--baseline", base, "--max-regress", "none", slow}, exitOK, "result: no regression", "", false},
+		{"any percentile", []string{"--baseline", base, "--max-regress", "p95=10%,p99.999=10%", slow}, exitRegression, "p99.999", "p95 +100.0% (limit 10%), p99.999 +100.0%", false},
+		{"NaN threshold", []string{"--baseline", base, "--threshold", "msgs_per_sec>NaN", same}, exitUsage, "", `--threshold "msgs_per_sec>NaN": "NaN" is not a number`, true},
+		{"error threshold", []string{"--baseline", base, "--threshold", "error_rate<0.1%", "--threshold", "errors<=0", same}, exitOK, "pass: error_rate 0% < 0.1%", "", false},
+		{"empty current", []string{"--baseline", base, empty}, exitRunError, "", "empty.json measured nothing", true},
+		{"empty baseline", []string{"--baseline", empty, same}, exitRunError, "", "empty.json measured nothing", true},
 		{"bad threshold", []string{"--baseline", base, "--threshold", "p99<50", same}, exitUsage, "", "is not a duration with a unit", true},
 		{"unknown flag", []string{"--baseline", base, "--frobnicate", same}, exitUsage, "", "unknown flag --frobnicate", true},
 		{"missing file", []string{"--baseline", filepath.Join(dir, "nope.json"), same}, exitRunError, "", "nope.json: no such file", true},

@@ -49,7 +49,7 @@ func achieved(run *report.Run, length time.Duration) float64 {
 	return float64(run.Sent) / length.Seconds()
 }
 
-// Latency returns metric (p50, p90, p99, p99.9, p99.99, max, mean) of the
+// Latency returns metric (any percentile such as p99.999, max or mean) of the
 // step's RTT, corrected for coordinated omission; 0 if nothing was measured.
 func (s *Step) Latency(metric string) time.Duration {
 	if s.Run == nil {

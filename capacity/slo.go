@@ -22,16 +22,14 @@ type Term struct {
 // SLO is a service level objective: latency bounds that must all hold.
 type SLO []Term
 
-// latencyMetrics are the metrics an SLO term may bound, with the quantile
-// each stands for (0 for max and mean, which are not quantiles).
-var latencyMetrics = map[string]float64{
-	"p50": 50, "p90": 90, "p99": 99, "p99.9": 99.9, "p99.99": 99.99, "max": 0, "mean": 0,
-}
+// SLOMetrics describes the metrics an SLO term may bound.
+const SLOMetrics = "a percentile of the RTT (p50, p99, p99.99, p99.999, ...), max or mean"
 
 // ParseSLO parses a comma-separated list of latency bounds, such as
 // "p99<50us,p99.9<200us". Each bound is METRIC<VALUE or METRIC<=VALUE, where
-// METRIC is p50, p90, p99, p99.9, p99.99, max or mean, and VALUE is a
-// duration with a unit (ns, us, µs, ms, s).
+// METRIC is any percentile of the round-trip time (p50, p95, p99.999, ...),
+// max or mean, and VALUE is a duration with a unit (ns, us, µs, ms, s)
+// above zero.
 func ParseSLO(s string) (SLO, error) {
 	var slo SLO
 	for part := range strings.SplitSeq(s, ",") {
@@ -39,25 +37,39 @@ func ParseSLO(s string) (SLO, error) {
 		if part == "" {
 			continue
 		}
-		th, err := report.ParseThreshold(part)
+		term, err := parseTerm(part)
 		if err != nil {
-			return nil, fmt.Errorf("%w %s", ErrSLO, strings.TrimPrefix(err.Error(), "report: threshold "))
+			return nil, err
 		}
-		if _, ok := latencyMetrics[th.Metric]; !ok {
-			return nil, fmt.Errorf("%w %q: %s is not a latency; want p50, p90, p99, p99.9, p99.99, max or mean", ErrSLO, part, th.Metric)
-		}
-		if th.Op != "<" && th.Op != "<=" {
-			return nil, fmt.Errorf("%w %q: an SLO bounds latency from above: use < or <=", ErrSLO, part)
-		}
-		if th.Value <= 0 {
-			return nil, fmt.Errorf("%w %q: the bound must be above zero", ErrSLO, part)
-		}
-		slo = append(slo, Term{Expr: part, Threshold: th})
+		slo = append(slo, term)
 	}
 	if len(slo) == 0 {
 		return nil, fmt.Errorf("%w %q: no term; want e.g. p99<50us,p99.9<200us", ErrSLO, s)
 	}
 	return slo, nil
+}
+
+func parseTerm(part string) (Term, error) {
+	name := part
+	if i := strings.IndexAny(part, "<>"); i >= 0 {
+		name = part[:i]
+	}
+	if m, err := report.ParseMetric(name); err != nil || m.Kind != report.MetricLatency || m.Histogram != "" {
+		return Term{}, fmt.Errorf("%w %q: %q is not a latency an SLO can bound; want %s", ErrSLO, part, strings.TrimSpace(name), SLOMetrics)
+	}
+	th, err := report.ParseThreshold(part)
+	if err != nil {
+		var ee *report.ExprError
+		errors.As(err, &ee)
+		return Term{}, fmt.Errorf("%w %q: %s", ErrSLO, part, ee.Reason)
+	}
+	if th.Op != "<" && th.Op != "<=" {
+		return Term{}, fmt.Errorf("%w %q: an SLO bounds latency from above: use < or <=", ErrSLO, part)
+	}
+	if th.Value <= 0 {
+		return Term{}, fmt.Errorf("%w %q: the bound must be above zero", ErrSLO, part)
+	}
+	return Term{Expr: part, Threshold: th}, nil
 }
 
 // String returns the terms as given, joined by ", ": "p99<50us, p99.9<200us".
@@ -75,17 +87,14 @@ func (t Term) Value(h *hdrhistogram.Histogram) int64 {
 	return metricValue(h, t.Threshold.Metric)
 }
 
-func metricValue(h *hdrhistogram.Histogram, metric string) int64 {
-	if h == nil || h.TotalCount() == 0 {
+// metricValue returns the latency metric called name of h in nanoseconds;
+// 0 for an empty histogram or a name that is not a latency.
+func metricValue(h *hdrhistogram.Histogram, name string) int64 {
+	m, err := report.ParseMetric(name)
+	if err != nil || m.Kind != report.MetricLatency {
 		return 0
 	}
-	switch metric {
-	case "max":
-		return h.Max()
-	case "mean":
-		return int64(h.Mean())
-	}
-	return h.ValueAtQuantile(latencyMetrics[metric])
+	return int64(m.OfHistogram(h))
 }
 
 // Holds reports whether h meets the term. An empty histogram meets no term.

@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ func TestParseSLO(t *testing.T) {
 	if slo.Tightest() != float64(50*time.Microsecond) || slo.Loosest() != float64(200*time.Microsecond) {
 		t.Errorf("tightest %v, loosest %v", slo.Tightest(), slo.Loosest())
 	}
-	for _, bad := range []string{"", ",", "p99", "p99>50us", "msgs_per_sec<100", "p98<1ms", "p99<50", "p99<0s", "p99<-1ms"} {
+	for _, bad := range []string{"", ",", "p99", "p99>50us", "msgs_per_sec<100", "p0<1ms", "p99<50", "p99<0s", "p99<-1ms"} {
 		if _, err := ParseSLO(bad); !errors.Is(err, ErrSLO) {
 			t.Errorf("ParseSLO(%q) = %v, want an ErrSLO", bad, err)
 		}
@@ -64,5 +65,31 @@ func TestSLOFailed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestParseSLOAnyPercentile(t *testing.T) {
+	slo, err := ParseSLO("p95<1ms, p99.999<=2ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := histOf(1, 10_000)
+	for v := int64(1); v <= 100_000; v++ {
+		h.RecordValue(v * 10) // 10 ns to 1 ms
+	}
+	if got := slo[0].Value(h); got < 949_000 || got > 951_000 {
+		t.Errorf("p95 = %d ns, want about 950 µs", got)
+	}
+	if got := slo.Failed(h); len(got) != 0 {
+		t.Errorf("failed %v, want none", got)
+	}
+	if _, err := ParseSLO("p99<NaNms"); !errors.Is(err, ErrSLO) {
+		t.Errorf("NaN bound: got %v, want an ErrSLO", err)
+	}
+	for _, bad := range []string{"msgs_per_sec<100", "errors<1", "error_rate<1%", "p0<1ms"} {
+		_, err := ParseSLO(bad)
+		if !errors.Is(err, ErrSLO) || !strings.Contains(err.Error(), "p99.999") || strings.Contains(err.Error(), "msgs_per_sec,") {
+			t.Errorf("ParseSLO(%q) = %v, want an ErrSLO that lists only latencies", bad, err)
+		}
 	}
 }

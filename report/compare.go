@@ -7,65 +7,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// metric is one figure of a Run that can be compared or checked.
-type metric struct {
-	name    string
-	latency bool   // nanoseconds, lower is better; otherwise a rate, higher is better
-	unit    string // unit of a rate
-	value   func(r *Run) float64
-}
-
-func latencyMetric(name string, q float64) metric {
-	return metric{name, true, "", func(r *Run) float64 { return float64(rttOf(r).ValueAtQuantile(q)) }}
-}
-
-// metrics lists the figures Compare reports, in order.
-var metrics = []metric{
-	latencyMetric("p50", 50),
-	latencyMetric("p90", 90),
-	latencyMetric("p99", 99),
-	latencyMetric("p99.9", 99.9),
-	latencyMetric("p99.99", 99.99),
-	{"max", true, "", func(r *Run) float64 { return float64(rttOf(r).Max()) }},
-	{"mean", true, "", func(r *Run) float64 { return rttOf(r).Mean() }},
-	{"msgs_per_sec", false, "msgs/s", (*Run).MsgsPerSec},
-	{"bytes_per_sec", false, "B/s", (*Run).BytesPerSec},
-}
-
-func rttOf(r *Run) *hdrhistogram.Histogram {
-	if r.RTT == nil {
-		return NewHistogram()
-	}
-	return r.RTT
-}
-
-func findMetric(name string) (metric, bool) {
-	for _, m := range metrics {
-		if m.name == name {
-			return m, true
-		}
-	}
-	return metric{}, false
-}
-
-func metricNames() string {
-	names := make([]string, len(metrics))
-	for i, m := range metrics {
-		names[i] = m.name
-	}
-	return strings.Join(names, ", ")
-}
+// CompareMetrics are the metrics [Compare] reports, in order, besides
+// those its limits name.
+var CompareMetrics = []string{"p50", "p90", "p99", "p99.9", "p99.99", "max", "mean", "msgs_per_sec", "bytes_per_sec"}
 
 // Limit is the largest change of one metric that is not a regression, in
-// percent of the baseline: a rise for latency metrics (p50, p90, p99,
-// p99.9, p99.99, max, mean), a drop for throughput metrics (msgs_per_sec,
+// percent of the baseline: a rise for metrics where lower is better
+// (latencies, errors, error_rate), a drop for rates (msgs_per_sec,
 // bytes_per_sec).
 type Limit struct {
-	Metric  string
+	Metric  string // canonical metric name, see [ParseMetric]
 	Percent float64
 }
 
@@ -75,9 +28,21 @@ type Limits []Limit
 // DefaultLimits are the limits used when none are given.
 const DefaultLimits = "p99=10%,p99.9=20%,msgs_per_sec=5%"
 
-// ParseLimits parses a comma-separated list of metric=percent pairs, such
-// as "p99=10%,p99.9=20%,msgs_per_sec=5%". The % sign is optional.
+// NoLimits is what [ParseLimits] reads as "no limit at all".
+const NoLimits = "none"
+
+// ErrLimit is wrapped by the errors of [ParseLimits].
+var ErrLimit = errors.New("report: limit")
+
+// ParseLimits parses a comma-separated list of METRIC=PERCENT pairs, such
+// as "p99=10%,p99.9=20%,msgs_per_sec=5%", with metrics as [ParseMetric]
+// names them. The % sign is optional; a percent is a finite number >= 0.
+// An empty list is refused, so that a missing value does not silently
+// remove every limit: [NoLimits] ("none") says so explicitly.
 func ParseLimits(s string) (Limits, error) {
+	if strings.TrimSpace(s) == NoLimits {
+		return Limits{}, nil
+	}
 	var out Limits
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
@@ -86,17 +51,20 @@ func ParseLimits(s string) (Limits, error) {
 		}
 		name, val, ok := strings.Cut(part, "=")
 		if !ok {
-			return nil, fmt.Errorf("report: limit %q: want metric=percent", part)
+			return nil, exprError(ErrLimit, part, "want METRIC=PERCENT, e.g. p99=10%%")
 		}
-		name = strings.TrimSpace(name)
-		if _, ok := findMetric(name); !ok {
-			return nil, fmt.Errorf("report: limit %q: unknown metric %q (known: %s)", part, name, metricNames())
+		m, err := ParseMetric(name)
+		if err != nil {
+			return nil, exprError(ErrLimit, part, "%s", err.(*MetricError).Reason())
 		}
-		pct, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(val), "%"), 64)
-		if err != nil || pct < 0 || math.IsInf(pct, 0) {
-			return nil, fmt.Errorf("report: limit %q: percent must be a number >= 0", part)
+		pct, err := parseNumber(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(val), "%")))
+		if err != nil {
+			return nil, exprError(ErrLimit, part, "the percent must be a finite number >= 0")
 		}
-		out = append(out, Limit{Metric: name, Percent: pct})
+		out = append(out, Limit{Metric: m.Name, Percent: pct})
+	}
+	if len(out) == 0 {
+		return nil, exprError(ErrLimit, s, "no limit; want METRIC=PERCENT,... (e.g. %s), or %s", DefaultLimits, NoLimits)
 	}
 	return out, nil
 }
@@ -115,8 +83,9 @@ const (
 // Delta compares one metric of two runs.
 type Delta struct {
 	Metric   string
-	Latency  bool    // Base and Current are nanoseconds; otherwise per second
-	Unit     string  // "ns", or the unit of a rate: "msgs/s" or "B/s"
+	Kind     MetricKind
+	Latency  bool    // Kind is MetricLatency: Base and Current are nanoseconds
+	Unit     string  // the metric's unit: "ns", "msgs/s", "B/s", "errors" or "" (a ratio)
 	Base     float64 // baseline value
 	Current  float64 // current value
 	Change   float64 // (Current-Base)/Base in percent; NaN if Base is 0 and Current is not
@@ -142,30 +111,49 @@ func (c Comparison) Regressed() bool {
 	return false
 }
 
-// Compare compares cur against the baseline base. A latency metric
+// Compare compares cur against the baseline base, metric by metric: those
+// of [CompareMetrics], then any other that limits name. A latency metric
 // regresses when it rises by more than its limit percent AND by more than
-// floor in absolute terms, so that noise on tiny values is ignored. A
-// throughput metric regresses when it drops by more than its limit
+// floor in absolute terms, so that noise on tiny values is ignored; errors
+// and error_rate when they rise by more than their limit (any rise from
+// zero is beyond every limit); a rate when it drops by more than its limit
 // percent. Metrics without a limit are reported but never regress.
 func Compare(base, cur *Run, limits Limits, floor time.Duration) Comparison {
 	c := Comparison{Base: base, Current: cur, Floor: floor}
-	for _, m := range metrics {
-		d := Delta{Metric: m.name, Latency: m.latency, Unit: m.unit, Base: m.value(base), Current: m.value(cur)}
-		if m.latency {
-			d.Unit = "ns"
-		}
+	for _, m := range comparedMetrics(limits) {
+		d := Delta{Metric: m.Name, Kind: m.Kind, Latency: m.Kind == MetricLatency, Unit: m.Unit, Base: m.Of(base), Current: m.Of(cur)}
 		d.Change = change(d.Base, d.Current)
 		for _, l := range limits {
-			if l.Metric == m.name {
+			if l.Metric == m.Name {
 				d.Limit, d.HasLimit = l.Percent, true
 			}
 		}
 		if d.HasLimit {
-			d.Verdict = verdict(d, floor)
+			d.Verdict = verdict(d, m.LowerIsBetter(), floor)
 		}
 		c.Deltas = append(c.Deltas, d)
 	}
 	return c
+}
+
+// comparedMetrics returns the metrics of CompareMetrics followed by those
+// only limits name.
+func comparedMetrics(limits Limits) []Metric {
+	var out []Metric
+	seen := map[string]bool{}
+	add := func(name string) {
+		if m, err := ParseMetric(name); err == nil && !seen[m.Name] {
+			seen[m.Name] = true
+			out = append(out, m)
+		}
+	}
+	for _, name := range CompareMetrics {
+		add(name)
+	}
+	for _, l := range limits {
+		add(l.Metric)
+	}
+	return out
 }
 
 func change(base, cur float64) float64 {
@@ -178,153 +166,20 @@ func change(base, cur float64) float64 {
 	return (cur - base) / base * 100
 }
 
-func verdict(d Delta, floor time.Duration) Verdict {
-	if d.Latency {
-		over := d.Current > d.Base*(1+d.Limit/100)
-		switch {
-		case !over:
-			return VerdictOK
-		case d.Current-d.Base <= float64(floor):
-			return VerdictBelowFloor
+func verdict(d Delta, lowerIsBetter bool, floor time.Duration) Verdict {
+	if !lowerIsBetter {
+		if d.Current < d.Base*(1-d.Limit/100) {
+			return VerdictRegressed
 		}
-		return VerdictRegressed
+		return VerdictOK
 	}
-	if d.Current < d.Base*(1-d.Limit/100) {
-		return VerdictRegressed
+	switch {
+	case d.Current <= d.Base*(1+d.Limit/100):
+		return VerdictOK
+	case d.Latency && d.Current-d.Base <= float64(floor):
+		return VerdictBelowFloor
 	}
-	return VerdictOK
-}
-
-// Threshold is an absolute bound on one metric of a run, such as
-// "p99<50us" or "msgs_per_sec>100000".
-type Threshold struct {
-	Metric string
-	Op     string  // "<", "<=", ">" or ">="
-	Value  float64 // nanoseconds for latency metrics, per second for throughput
-}
-
-// String formats t as ParseThreshold accepts it, with latency in the units
-// of [time.Duration.String].
-func (t Threshold) String() string {
-	m, _ := findMetric(t.Metric)
-	return t.Metric + t.Op + formatThresholdValue(m.latency, t.Value)
-}
-
-func formatThresholdValue(latency bool, v float64) string {
-	if latency {
-		return time.Duration(math.Round(v)).String()
-	}
-	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
-}
-
-var errThreshold = errors.New("report: threshold")
-
-// ParseThreshold parses "METRIC OP VALUE" with OP one of <, <=, >, >=. For
-// latency metrics (p50, p90, p99, p99.9, p99.99, max, mean) VALUE needs a
-// unit: ns, us, µs, ms or s ("p99<50us"). For throughput metrics
-// (msgs_per_sec, bytes_per_sec) it is a plain number ("msgs_per_sec>100000").
-func ParseThreshold(s string) (Threshold, error) {
-	s = strings.TrimSpace(s)
-	i := strings.IndexAny(s, "<>")
-	if i <= 0 {
-		return Threshold{}, fmt.Errorf("%w %q: want metric<value or metric>value", errThreshold, s)
-	}
-	t := Threshold{Metric: strings.TrimSpace(s[:i]), Op: s[i : i+1]}
-	rest := s[i+1:]
-	if strings.HasPrefix(rest, "=") {
-		t.Op += "="
-		rest = rest[1:]
-	}
-	rest = strings.TrimSpace(rest)
-	m, ok := findMetric(t.Metric)
-	if !ok {
-		return Threshold{}, fmt.Errorf("%w %q: unknown metric %q (known: %s)", errThreshold, s, t.Metric, metricNames())
-	}
-	if m.latency {
-		d, err := time.ParseDuration(rest)
-		if err != nil || d < 0 {
-			return Threshold{}, fmt.Errorf("%w %q: %q is not a duration with a unit (ns, us, µs, ms, s)", errThreshold, s, rest)
-		}
-		t.Value = float64(d)
-		return t, nil
-	}
-	v, err := strconv.ParseFloat(rest, 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) {
-		return Threshold{}, fmt.Errorf("%w %q: %q is not a number >= 0", errThreshold, s, rest)
-	}
-	t.Value = v
-	return t, nil
-}
-
-// ThresholdResult is the verdict of one [Threshold] on a run.
-type ThresholdResult struct {
-	Expr    string  // the threshold as given, e.g. "p99<50us"
-	Latency bool    // Value is a latency in nanoseconds (else a rate per second)
-	Value   float64 // the run's value of the metric
-	Pass    bool
-	Line    string // "pass: p99 12.3µs < 50µs", "FAIL: ...", for people
-}
-
-// String returns the verdict line.
-func (t ThresholdResult) String() string { return t.Line }
-
-// ApplyThresholds checks r against each threshold, stores the verdicts in
-// r.Thresholds and reports whether all passed. A threshold on a run that
-// measured no round trip fails: there is nothing to vouch for.
-func (r *Run) ApplyThresholds(ths []Threshold) bool {
-	r.Thresholds = r.Thresholds[:0]
-	ok := true
-	for _, t := range ths {
-		res := checkThreshold(r, t)
-		ok = ok && res.Pass
-		r.Thresholds = append(r.Thresholds, res)
-	}
-	return ok
-}
-
-func checkThreshold(r *Run, t Threshold) ThresholdResult {
-	expr := t.String()
-	m, known := findMetric(t.Metric)
-	if !known {
-		return ThresholdResult{Expr: expr, Line: fmt.Sprintf("FAIL: unknown metric %q", t.Metric)}
-	}
-	res := ThresholdResult{Expr: expr, Latency: m.latency}
-	if r.RTT == nil || r.RTT.TotalCount() == 0 {
-		res.Line = fmt.Sprintf("FAIL: %s: no round trip was measured", expr)
-		return res
-	}
-	v := m.value(r)
-	res.Value = v
-	switch t.Op {
-	case "<":
-		res.Pass = v < t.Value
-	case "<=":
-		res.Pass = v <= t.Value
-	case ">":
-		res.Pass = v > t.Value
-	case ">=":
-		res.Pass = v >= t.Value
-	}
-	verdict := "pass"
-	if !res.Pass {
-		verdict = "FAIL"
-	}
-	res.Line = fmt.Sprintf("%s: %s %s %s %s", verdict, t.Metric,
-		formatThresholdValue(m.latency, v), t.Op, formatThresholdValue(m.latency, t.Value))
-	return res
-}
-
-// CheckThresholds checks r against each threshold and returns one line per
-// threshold, "pass: p99 12.3µs < 50µs" or "FAIL: p99 61.2µs < 50µs", and
-// whether all passed. It does not modify r; see [Run.ApplyThresholds].
-func CheckThresholds(r *Run, ths []Threshold) (lines []string, ok bool) {
-	ok = true
-	for _, t := range ths {
-		res := checkThreshold(r, t)
-		ok = ok && res.Pass
-		lines = append(lines, res.Line)
-	}
-	return lines, ok
+	return VerdictRegressed
 }
 
 // ModeDifferences lists how cur was run differently from base in what

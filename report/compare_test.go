@@ -3,7 +3,6 @@ package report
 import (
 	"maps"
 	"math"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,97 +84,6 @@ func TestCompareChange(t *testing.T) {
 	zero := &Run{RTT: NewHistogram()}
 	if d := deltaOf(t, Compare(zero, constRun(1000, 1), nil, 0), "p99"); !math.IsNaN(d.Change) {
 		t.Errorf("change from 0 = %v, want NaN", d.Change)
-	}
-}
-
-func TestParseLimits(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    Limits
-		wantErr string
-	}{
-		{"p99=10%,p99.9=20%,msgs_per_sec=5%", Limits{{"p99", 10}, {"p99.9", 20}, {"msgs_per_sec", 5}}, ""},
-		{" p50 = 2.5 , max=100% ", Limits{{"p50", 2.5}, {"max", 100}}, ""},
-		{"", nil, ""},
-		{"p98=10%", nil, "unknown metric"},
-		{"p99", nil, "metric=percent"},
-		{"p99=ten%", nil, "percent"},
-		{"p99=-1%", nil, "percent"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseLimits(tt.in)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got error %v, want one mentioning %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got %v, %v; want %v", got, err, tt.want)
-			}
-		})
-	}
-}
-
-func TestParseThreshold(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    Threshold
-		wantErr bool
-	}{
-		{"p99<50us", Threshold{"p99", "<", 50_000}, false},
-		{"p99.9<=1.5ms", Threshold{"p99.9", "<=", 1_500_000}, false},
-		{"max < 2s", Threshold{"max", "<", 2e9}, false},
-		{"p50<800ns", Threshold{"p50", "<", 800}, false},
-		{"mean<12µs", Threshold{"mean", "<", 12_000}, false},
-		{"msgs_per_sec>100000", Threshold{"msgs_per_sec", ">", 100000}, false},
-		{"bytes_per_sec>=5e6", Threshold{"bytes_per_sec", ">=", 5e6}, false},
-		{"p99<50", Threshold{}, true},            // latency needs a unit
-		{"p99<fast", Threshold{}, true},          // not a duration
-		{"p97<50us", Threshold{}, true},          // unknown metric
-		{"p99=50us", Threshold{}, true},          // no comparison
-		{"<50us", Threshold{}, true},             // no metric
-		{"msgs_per_sec>lots", Threshold{}, true}, // not a number
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParseThreshold(tt.in)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("got error %v, want error %v", err, tt.wantErr)
-			}
-			if !tt.wantErr && got != tt.want {
-				t.Errorf("got %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestCheckThresholds(t *testing.T) {
-	h := NewHistogram()
-	_ = h.RecordValues(12_300, 1000)
-	r := &Run{RTT: h, Received: 250_000, Elapsed: time.Second}
-	var ths []Threshold
-	for _, s := range []string{"p99<50us", "p99<10us", "msgs_per_sec>100000", "msgs_per_sec>=300000"} {
-		th, err := ParseThreshold(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ths = append(ths, th)
-	}
-	lines, ok := CheckThresholds(r, ths)
-	p99 := time.Duration(h.ValueAtQuantile(99)).String()
-	want := []string{
-		"pass: p99 " + p99 + " < 50µs",
-		"FAIL: p99 " + p99 + " < 10µs",
-		"pass: msgs_per_sec 250000 > 100000",
-		"FAIL: msgs_per_sec 250000 >= 300000",
-	}
-	if ok || !reflect.DeepEqual(lines, want) {
-		t.Errorf("got %q, %v\nwant %q, false", lines, ok, want)
-	}
-	if lines, ok := CheckThresholds(r, ths[:1]); !ok || len(lines) != 1 {
-		t.Errorf("passing threshold: got %q, %v", lines, ok)
 	}
 }
 

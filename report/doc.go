@@ -44,7 +44,9 @@
 // generators; [MergeIntervals] and [FromIntervals] do the same for interval
 // logs. [Compare] checks a run against a baseline with per-metric [Limits]
 // and an absolute latency floor, and [CheckThresholds] checks absolute
-// bounds such as "p99<50us".
+// bounds such as "p99<50us". All three name metrics through [ParseMetric]:
+// any percentile (p50, p99.999), max, mean, msgs_per_sec, bytes_per_sec,
+// errors and error_rate.
 //
 // Package report depends only on the standard library and hdrhistogram-go,
 // so that the load drivers in package client, which produce its Runs, stay

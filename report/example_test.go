@@ -79,3 +79,18 @@ func ExampleCheckThresholds() {
 	// pass: msgs_per_sec 1000 > 500
 	// ok: false
 }
+
+func ExampleParseMetric() {
+	for _, name := range []string{"p99.999", "error_rate", "p101"} {
+		m, err := report.ParseMetric(name)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(m.Name, m.LowerIsBetter(), m.Format(m.Of(&report.Run{Sent: 1000, Errors: 1})))
+	}
+	// Output:
+	// p99.999 true 0s
+	// error_rate true 0.1%
+	// report: unknown metric "p101" (known: any percentile (p50, p95, p99.9, p99.999, ...), max, mean, msgs_per_sec, bytes_per_sec, errors, error_rate)
+}

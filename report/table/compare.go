@@ -67,6 +67,8 @@ func formatMetric(d report.Delta, v float64) string {
 		return latencyWithUnit(v)
 	case d.Unit == "B/s":
 		return byteRate(v)
+	case d.Kind == report.MetricRatio:
+		return sig(v*100) + "%"
 	}
 	return si(v, " ", d.Unit)
 }

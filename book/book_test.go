@@ -25,7 +25,9 @@ func sell(o Owner, id, price, qty uint64) Order {
 	return Order{Owner: o, ID: id, Side: wire.Sell, Price: price, Quantity: qty}
 }
 
-func cancel(o Owner, id uint64, ok bool) op { return op{o: Order{Owner: o, ID: id}, cancel: true, ok: ok} }
+func cancel(o Owner, id uint64, ok bool) op {
+	return op{o: Order{Owner: o, ID: id}, cancel: true, ok: ok}
+}
 
 func fill(maker Owner, makerID uint64, taker Owner, takerID, price, qty uint64) Fill {
 	return Fill{Maker: maker, Taker: taker, MakerID: makerID, TakerID: takerID, Price: price, Quantity: qty}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gigadex/gigadex/book"
 	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -82,6 +83,11 @@ type conn struct {
 	// pio reads and writes a plain TCP socket of the poller with raw
 	// non-blocking system calls (Linux; nil otherwise).
 	pio *sock.PollerIO
+
+	// out queues the replies of a connection that does not write them in
+	// place (see Server.queues); owner is its name in the order book.
+	out   *outbox
+	owner book.Owner
 
 	messages atomic.Int64
 	replies  atomic.Int64
@@ -217,6 +223,9 @@ func next(stalled int, progress bool) int {
 // reports false if the connection must close: a write failed, or a frame is
 // malformed (the replies of the frames before it are written first).
 func (c *conn) answer(end int) (int, bool) {
+	if c.out != nil {
+		return c.answerQueued(end)
+	}
 	b := c.buf[:end]
 	var now uint64
 	if c.srv.reply == ReplyExchange {

@@ -2,6 +2,7 @@ package echo
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log"
 	"time"
 
@@ -129,10 +130,53 @@ const (
 	// the same id, and every other frame (Heartbeat, Trade, OrderAck,
 	// CancelAck) is sent back unchanged.
 	ReplyExchange = wire.ReplyExchange
+	// ReplyBook runs a price-time priority limit order book (package book)
+	// shared by all connections: an Order is acked as with ReplyExchange,
+	// then matched, and every match sends a Trade to the maker's and the
+	// taker's connections (once when they are the same); a CancelOrder is
+	// acked and removes that connection's resting order with that id; a
+	// connection that closes has its resting orders removed; every other
+	// frame is sent back unchanged. See the package documentation.
+	ReplyBook = wire.ReplyBook
 )
 
-// ParseReply parses "echo" or "exchange"; it is [wire.ParseReply].
-func ParseReply(s string) (Reply, error) { return wire.ParseReply(s) }
+// ParseReply parses "echo", "exchange" or "book".
+func ParseReply(s string) (Reply, error) {
+	if s == "book" {
+		return ReplyBook, nil
+	}
+	r, err := wire.ParseReply(s)
+	if err != nil {
+		return 0, fmt.Errorf("echo: unknown reply mode %q (want echo, exchange or book)", s)
+	}
+	return r, nil
+}
+
+// WithHeartbeat makes the server send every connection a Heartbeat
+// carrying its clock (Unix ns) every d, whatever the reply mode, as
+// exchanges do. Zero, the default, sends none; positive values below
+// [MinTimeout] are raised to it.
+func WithHeartbeat(d time.Duration) Option {
+	return func(s *Server) { s.heartbeat = clampTimeout(d) }
+}
+
+// WithServiceTime gives the server a known capacity of 1/d messages a
+// second, whatever the reply mode: the replies to each message received
+// leave at max(its arrival, the previous message's departure) + d, one
+// message after the other across all connections, like a single server
+// queue. A connection with [MaxPendingReplies] replies waiting reads no
+// more until they have left. Replies wait in a timer, so they leave at
+// their time or a little after (up to a millisecond when the server is
+// idle, in batches), never before. Zero, the default, answers at once.
+func WithServiceTime(d time.Duration) Option {
+	return func(s *Server) { s.serviceTime = max(d, 0) }
+}
+
+// WithBookMaxOrders bounds the order book of [ReplyBook] to n resting
+// orders (default 1,000,000, book.DefaultMaxOrders): past it, a new order still
+// trades what crosses but its remainder is dropped and counted, so memory
+// stays bounded whatever clients send.
+func WithBookMaxOrders(n int) Option { return func(s *Server) { s.bookMaxOrders = n } }
 
 // Option configures a [Server]; pass options to [NewServer] or [Start].
 type Option func(*Server)

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gigadex/gigadex/book"
 	"github.com/gigadex/gigadex/internal/sock"
 )
 
@@ -36,6 +37,12 @@ type Server struct {
 	rawConns         int          // connections in blocking or busy-poll mode now; guarded by mu
 	open             atomic.Int64 // len(conns), for raw connections to read without the lock
 	procs            atomic.Int64 // GOMAXPROCS when the last connection was accepted
+	heartbeat        time.Duration
+	serviceTime      time.Duration
+	bookMaxOrders    int
+	engine           *engine // the order book of ReplyBook
+	pacer            pacer   // departures under a service time
+	epoch            time.Time
 
 	inShutdown atomic.Bool
 	wg         sync.WaitGroup // Serve loops and connection goroutines
@@ -76,6 +83,11 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.epoch = time.Now()
+	s.pacer.d = int64(s.serviceTime)
+	if s.reply == ReplyBook {
+		s.engine = newEngine(s.bookMaxOrders)
+	}
 	return s
 }
 
@@ -97,6 +109,9 @@ type Stats struct {
 	// HandshakeFailures counts TLS connections closed because their
 	// handshake failed or did not complete within the handshake timeout.
 	HandshakeFailures int64
+	// Book holds the order book's counters with [ReplyBook], and zeros
+	// otherwise.
+	Book book.Stats
 }
 
 // Stats returns the current counters. It is cheap enough to call once a
@@ -116,6 +131,9 @@ func (s *Server) Stats() Stats {
 	st.BadFrames = s.badFrames.Load()
 	st.Timeouts = s.timeouts.Load()
 	st.HandshakeFailures = s.handshakes.Load()
+	if s.engine != nil {
+		st.Book = s.engine.stats()
+	}
 	return st
 }
 
@@ -273,6 +291,7 @@ func (s *Server) handle(nc net.Conn) {
 	c := &conn{srv: s, nc: nc, tls: tc, mode: mode, blocking: mode == IOBlocking, fd: fd, pio: sock.NewPollerIO(nc)}
 	s.conns[c] = struct{}{}
 	s.open.Store(int64(len(s.conns)))
+	s.attach(c)
 	s.wg.Add(1)
 	s.mu.Unlock()
 	s.connections.Add(1)
@@ -291,6 +310,7 @@ func (s *Server) buffer() *[]byte {
 // finish unregisters a connection whose goroutine is ending.
 func (s *Server) finish(c *conn) {
 	c.close()
+	s.detach(c)
 	s.mu.Lock()
 	if c.mode == IOBlocking || c.mode == IOBusyPoll {
 		s.rawConns--
@@ -394,7 +414,7 @@ func (s *Server) connMode(nc net.Conn) (IOMode, int) {
 	// GOMAXPROCS as of this connection, for this decision and crowded's:
 	// the runtime changes it when a container's CPU limit changes.
 	s.procs.Store(int64(runtime.GOMAXPROCS(0)))
-	if s.io == IOPoller || s.tls != nil || s.rawConns >= s.maxRaw() ||
+	if s.io == IOPoller || s.tls != nil || s.queues() || s.rawConns >= s.maxRaw() ||
 		(s.io == IOAuto && len(s.conns) >= s.maxRaw()) {
 		return IOPoller, -1
 	}

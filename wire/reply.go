@@ -16,15 +16,23 @@ const (
 	// a CancelOrder gets a CancelAck with the same id, and every other frame
 	// (Heartbeat, Trade, OrderAck, CancelAck) is sent back unchanged.
 	ReplyExchange
+	// ReplyBook is a peer with a real order book (gigadex echo --reply
+	// book): it answers as ReplyExchange does and also sends Trades, to
+	// the maker's and the taker's connections, when orders match. A
+	// client checks its replies as for ReplyExchange, with Trades as
+	// unsolicited messages, so [ParseReply] does not accept it.
+	ReplyBook
 )
 
-// String returns "echo" or "exchange".
+// String returns "echo", "exchange" or "book".
 func (r Reply) String() string {
 	switch r {
 	case ReplyEcho:
 		return "echo"
 	case ReplyExchange:
 		return "exchange"
+	case ReplyBook:
+		return "book"
 	}
 	return fmt.Sprintf("Reply(%d)", int(r))
 }

@@ -15,6 +15,7 @@ func TestParseReply(t *testing.T) {
 		{"echo", wire.ReplyEcho, false},
 		{"exchange", wire.ReplyExchange, false},
 		{"pong", 0, true},
+		{"book", 0, true}, // a peer's mode only: clients check it as exchange
 		{"", 0, true},
 	}
 	for _, tt := range tests {
@@ -25,6 +26,12 @@ func TestParseReply(t *testing.T) {
 		if err == nil && got.String() != tt.in {
 			t.Errorf("%v.String() = %q, want %q", got, got.String(), tt.in)
 		}
+	}
+}
+
+func TestReplyBookString(t *testing.T) {
+	if got := wire.ReplyBook.String(); got != "book" {
+		t.Errorf("got %q, want book", got)
 	}
 }
 

@@ -262,9 +262,9 @@ func TestBookTradesReachBothSides(t *testing.T) {
 	if testing.Short() {
 		steps = 200
 	}
-	owner := map[uint64]int{}     // order id -> connection (ids unique across connections)
-	qty := map[uint64]uint64{}    // order id -> quantity
-	filled := map[uint64]uint64{} // order id -> quantity traded
+	owner := map[uint64]int{}        // order id -> connection (ids unique across connections)
+	qty := map[uint64]uint64{}       // order id -> quantity
+	filled := map[uint64]uint64{}    // order id -> quantity traded
 	var taken, made [nc][]wire.Trade // Trades each connection got as taker, as maker only
 	var sent int64
 	rng := rand.New(rand.NewPCG(7, 7))

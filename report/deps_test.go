@@ -19,7 +19,7 @@ func goListDeps(t *testing.T, pkgs ...string) []string {
 }
 
 // TestLibraryDepsLight checks that the library packages (wire, client,
-// echo) import no plotting, table or command-line package: a program that
+// echo, book) import no plotting, table or command-line package: a program that
 // only sends messages must not carry gonum/plot, fonts, LaTeX, PDF,
 // tablewriter or urfave/cli.
 func TestLibraryDepsLight(t *testing.T) {
@@ -33,10 +33,10 @@ func TestLibraryDepsLight(t *testing.T) {
 		"github.com/gigadex/gigadex/report/plot", "github.com/gigadex/gigadex/report/table",
 	}
 	const mod = "github.com/gigadex/gigadex/"
-	for _, dep := range goListDeps(t, mod+"wire", mod+"client", mod+"echo") {
+	for _, dep := range goListDeps(t, mod+"wire", mod+"client", mod+"echo", mod+"book") {
 		for _, f := range forbidden {
 			if strings.HasPrefix(dep, f) {
-				t.Errorf("wire, client or echo depend on %s", dep)
+				t.Errorf("wire, client, echo or book depend on %s", dep)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -418,4 +419,39 @@ func TestStalledPeer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRateModeSlowPeerWindow: against a peer that serves 100 msgs/s, a
+// --rate 1000 run falls behind in its warmup. The measured window is still
+// the window: what was sent in it is measured, with latencies from the
+// intended times from the window's start on.
+func TestRateModeSlowPeerWindow(t *testing.T) {
+	const service = 10 * time.Millisecond
+	addr := fakePeer(t, func(i int, f []byte) ([]byte, bool) {
+		time.Sleep(service)
+		return f, true
+	})
+	const window = time.Second
+	run, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Rate: 1000, Duration: window, WarmupCount: 30})
+	if err != nil {
+		t.Fatalf("%v; errors %q", err, run.ErrorSamples)
+	}
+	// About window/service messages go out in the window.
+	if want := int64(window / service / 2); run.Sent < want || run.RTT.TotalCount() < want {
+		t.Errorf("measured %d sent, %d round trips in the window, want at least %d", run.Sent, run.RTT.TotalCount(), want)
+	}
+	if run.Elapsed < 9*window/10 {
+		t.Errorf("window %v, want about %v", run.Elapsed, window)
+	}
+	// The last messages sent in the window were due near its start: their
+	// corrected latency is most of the window, not the warmup's backlog.
+	if max := time.Duration(run.RTT.Max()); max < window/2 || max > 2*window {
+		t.Errorf("corrected max %v, want between %v and %v", max, window/2, 2*window)
+	}
+	// The warning says that the peer set the pace, not the generator.
+	if w := report.GeneratorWarning(run, ""); !strings.Contains(w, "the peer set the pace") {
+		t.Errorf("warning %q, want one that the peer set the pace", w)
+	}
+	t.Logf("sent %d, received %d in %v; corrected p50 %v, max %v; uncorrected p50 %v", run.Sent, run.Received, run.Elapsed,
+		time.Duration(run.RTT.ValueAtQuantile(50)), time.Duration(run.RTT.Max()), time.Duration(run.Uncorrected.ValueAtQuantile(50)))
 }

@@ -12,6 +12,7 @@ type schedule struct {
 	rate  float64 // messages/s over all connections; 0: closed loop
 	id    float64 // this connection's index
 	conns float64 // number of connections
+	skip  uint64  // slots passed over: message seq takes slot seq+skip
 
 	late   int64 // sends more than LateSend behind their time
 	maxLag int64 // the largest lag seen, ns
@@ -25,27 +26,48 @@ func newSchedule(rate float64, id, conns int) schedule {
 func (s *schedule) paced() bool { return s.rate > 0 }
 
 // at returns the intended send time of message seq, in ns since the base.
-func (s *schedule) at(seq uint64) int64 {
-	return int64((s.id + float64(seq)*s.conns) * 1e9 / s.rate)
+func (s *schedule) at(seq uint64) int64 { return s.slotAt(seq + s.skip) }
+
+// slotAt returns the time of slot k of this connection's share.
+func (s *schedule) slotAt(k uint64) int64 {
+	return int64((s.id + float64(k)*s.conns) * 1e9 / s.rate)
 }
 
 // due returns how many messages are due by time t (ns since the base): the
 // number of sequence numbers whose intended time is at or before t.
 func (s *schedule) due(t int64) uint64 {
+	return max(s.slotsBy(t), s.skip) - s.skip
+}
+
+// slotsBy returns the number of slots whose time is at or before t.
+func (s *schedule) slotsBy(t int64) uint64 {
 	k := (float64(t)*s.rate/1e9 - s.id) / s.conns
 	var n uint64
 	if k >= 0 {
 		n = uint64(k) + 1
 	}
 	// The estimate can be one off where rounding meets truncation: make it
-	// agree with at exactly.
-	for n > 0 && s.at(n-1) > t {
+	// agree with slotAt exactly.
+	for n > 0 && s.slotAt(n-1) > t {
 		n--
 	}
-	for s.at(n) <= t {
+	for s.slotAt(n) <= t {
 		n++
 	}
 	return n
+}
+
+// skipTo moves message seq, if it is due before from, to the first slot
+// at or after from, and the messages after it along with it. The measured
+// window starts at from: messages of the warmup that a slow peer kept
+// from going out are dropped from the schedule rather than sent inside
+// the window with intended times before it, where they would count as
+// warmup and fill the window, so that nothing sent in it is measured.
+func (s *schedule) skipTo(seq uint64, from int64) {
+	if s.at(seq) >= from {
+		return
+	}
+	s.skip = s.slotsBy(from-1) - seq
 }
 
 // lag returns how far behind its intended time message seq is when sent at

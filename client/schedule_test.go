@@ -109,3 +109,34 @@ func TestScheduleWait(t *testing.T) {
 		t.Error("the zero schedule is paced")
 	}
 }
+
+func TestScheduleSkipTo(t *testing.T) {
+	ms := int64(time.Millisecond)
+	tests := []struct {
+		name      string
+		id, conns int
+		seq       uint64
+		from      int64
+		wantAt    int64 // of seq after skipTo
+	}{
+		{"behind: moves to the window's start", 0, 1, 10, 500 * ms, 500 * ms},
+		{"behind, between slots: the next slot", 0, 1, 10, 500*ms + 1, 501 * ms},
+		{"on time: stays", 0, 1, 600, 500 * ms, 600 * ms},
+		{"4 conns, conn 3", 3, 4, 5, 500 * ms, 503 * ms},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSchedule(1000, tt.id, tt.conns)
+			s.skipTo(tt.seq, tt.from)
+			if got := s.at(tt.seq); got != tt.wantAt {
+				t.Errorf("at(%d) = %d after skipTo(%d), want %d", tt.seq, got, tt.from, tt.wantAt)
+			}
+			if got := s.due(s.at(tt.seq) - 1); got != tt.seq {
+				t.Errorf("due just before seq's time = %d, want %d", got, tt.seq)
+			}
+			if got := s.due(s.at(tt.seq + 1)); got != tt.seq+2 {
+				t.Errorf("due at seq+1's time = %d, want %d", got, tt.seq+2)
+			}
+		})
+	}
+}

@@ -287,6 +287,10 @@ func (w *worker) armDeadlines() {
 	}
 }
 
+// catchUp is how long into the measured window a rate-limited connection
+// may still send warmup messages it is behind on.
+const catchUp = 50 * time.Millisecond
+
 // armEvery is how often the deadlines of a connection are moved on.
 const armEvery = 100 * time.Millisecond
 
@@ -357,10 +361,17 @@ func (w *worker) sendBatch() error {
 		return nil
 	}
 	now := w.now()
+	p := &w.phase
 	if w.sched.paced() {
+		// Warmup still unsent catchUp into the window: the peer keeps it
+		// back (a connection that merely started late has caught up by
+		// then), and sending it would fill the window with messages due
+		// before it, none of them measured. Drop it.
+		if p.known && p.warmupLeft == 0 && now >= p.from+int64(catchUp) {
+			w.sched.skipTo(w.sent, p.from)
+		}
 		room = min(room, int64(w.sched.due(now))-int64(w.sent))
 	}
-	p := &w.phase
 	switch {
 	case p.warmupLeft > 0:
 	case !p.known:

@@ -77,8 +77,49 @@ func Short(achieved, target float64) bool {
 	return target > 0 && achieved < ShortRate*target
 }
 
+// PeerPaceWarning returns a warning, starting with "WARNING: ", when a
+// rate-limited run fell short of its target because the peer answered no
+// faster: every connection keeps at most its window of messages in
+// flight, so a round trip of R (the uncorrected mean) allows at most
+// connections × window / R msgs/s, and the run sent at least
+// [PeerPaceShare] of that. The generator then did what it could; the
+// corrected latencies include the wait for the peer, which is what a
+// client offering the target rate would see. It returns "" otherwise,
+// and for a run whose config does not give its window.
+func PeerPaceWarning(r *Run) string {
+	achieved := r.AchievedRate()
+	if r.TargetRate <= 0 || r.Elapsed <= 0 || !Short(achieved, r.TargetRate) || r.Uncorrected == nil || r.Uncorrected.TotalCount() == 0 {
+		return ""
+	}
+	var window float64
+	switch v := r.Config["window"].(type) {
+	case int:
+		window = float64(v)
+	case float64:
+		window = v
+	}
+	rtt := r.Uncorrected.Mean()
+	if window <= 0 || rtt <= 0 || r.Connections <= 0 {
+		return ""
+	}
+	bound := float64(r.Connections) * window * 1e9 / rtt
+	if achieved < PeerPaceShare*bound {
+		return ""
+	}
+	return fmt.Sprintf("WARNING: the peer set the pace, not the load generator: with %s and %s in flight on each, "+
+		"its round trip of %v (uncorrected mean) allows at most %.0f msgs/s; the run sent %.0f msgs/s of the target %.0f msgs/s. "+
+		"Corrected latencies include the wait for the peer's replies; to offer the target rate, use more connections or more messages in flight.",
+		plural(int64(r.Connections), "connection"), plural(int64(window), "message"), sig4(time.Duration(rtt)), bound, achieved, r.TargetRate)
+}
+
+// PeerPaceShare is the share of the rate its round trips allow from which
+// a run short of its target is said to be paced by the peer (see
+// [PeerPaceWarning]).
+const PeerPaceShare = 0.8
+
 // GeneratorWarning returns one warning, starting with "WARNING: ", when a
-// rate-limited run's generator did not keep to its schedule, so that its
+// rate-limited run's generator did not keep to its schedule (or
+// [PeerPaceWarning]'s, when the peer's round trips set the pace), so that its
 // corrected latencies include the generator's own lag: it sent less than
 // [ShortRate] of the target, at least [LateShare] of its sends left more
 // than [LateSend] late, or its send lag p99 exceeds the measured p50 round
@@ -88,6 +129,9 @@ func Short(achieved, target float64) bool {
 func GeneratorWarning(r *Run, advice string) string {
 	if r.TargetRate <= 0 {
 		return ""
+	}
+	if w := PeerPaceWarning(r); w != "" {
+		return w
 	}
 	var what []string
 	if achieved := r.AchievedRate(); r.Elapsed > 0 && Short(achieved, r.TargetRate) {
@@ -112,4 +156,12 @@ func GeneratorWarning(r *Run, advice string) string {
 		return w + ": use " + advice + ", or another machine for the generator."
 	}
 	return w + "."
+}
+
+// plural is "1 connection" or "3 connections".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 func TestGeneratorString(t *testing.T) {
@@ -100,5 +102,43 @@ func TestGeneratorJSON(t *testing.T) {
 	}
 	if g := back.Generator; g == nil || *g.SendLag != *run.Generator.SendLag || g.IOMode != "busy-poll" || g.GCCycles != 3 {
 		t.Errorf("read back %+v", back.Generator)
+	}
+}
+
+// TestPeerPaceWarning: a run short of its target because its window of
+// messages waited on the peer's round trips blames the peer, not the
+// generator.
+func TestPeerPaceWarning(t *testing.T) {
+	run := func(conns, window int, rtt time.Duration, sent int64) *Run {
+		r := NewRun("ping", "127.0.0.1:1", conns)
+		r.TargetRate, r.Elapsed, r.Sent = 1000, time.Second, sent
+		r.Config = map[string]any{"window": window}
+		r.Uncorrected = hdrhistogram.New(1, int64(time.Hour), 3)
+		for range 100 {
+			r.RTT.RecordValue(int64(500 * time.Millisecond))
+			r.Uncorrected.RecordValue(int64(rtt))
+		}
+		r.LateSends, r.MaxSendLag = sent, 900*time.Millisecond
+		return r
+	}
+	tests := []struct {
+		name string
+		r    *Run
+		peer bool
+	}{
+		{"one connection, 10 ms round trips, 97 msgs/s", run(1, 1, 10*time.Millisecond, 97), true},
+		{"4 connections, window 2, 10 ms, 790 msgs/s", run(4, 2, 10*time.Millisecond, 790), true},
+		{"round trips allow 1000, sent 300: the generator", run(1, 10, 10*time.Millisecond, 300), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := GeneratorWarning(tt.r, "a lower --rate")
+			if got := strings.HasPrefix(w, "WARNING: the peer set the pace, not the load generator"); got != tt.peer {
+				t.Errorf("got %q, want the peer blamed: %v", w, tt.peer)
+			}
+			if !tt.peer && !strings.Contains(w, "the load generator could not keep to its schedule") {
+				t.Errorf("got %q, want the generator blamed", w)
+			}
+		})
 	}
 }

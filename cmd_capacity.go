@@ -148,7 +148,7 @@ func capacityConfig(c *cli.Context) (capacity.Config, float64, error) {
 	if lc.Mix, err = client.ParseMix(c.String("mix")); err != nil {
 		return cfg, 0, usagef("--mix: %v", err)
 	}
-	if lc.Expect, err = wire.ParseReply(c.String("reply")); err != nil {
+	if lc.Reply, err = wire.ParseReply(c.String("reply")); err != nil {
 		return cfg, 0, usagef("--reply: %v", err)
 	}
 	io, err := clientIOOptions(c, "capacity", lc.Addr, lc.Conns)
@@ -174,7 +174,7 @@ func runCapacity(c *cli.Context) error {
 	quiet := c.Bool("quiet")
 	ctx := c.Context
 	if cfg.Load.Addr == "" {
-		addr, stop, err := startInProcessEcho(c, cfg.Load.Expect)
+		addr, stop, err := startInProcessEcho(c, cfg.Load.Reply)
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/wire"
 )
 
 var echoCommand = &cli.Command{
@@ -170,7 +171,7 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 	if err := echoCheckAddr(c.String("addr")); err != nil {
 		return nil, err
 	}
-	reply, err := echo.ParseReply(c.String("reply"))
+	reply, err := wire.ParseReply(c.String("reply"))
 	if err != nil {
 		return nil, usagef("echo: --reply %q: want echo or exchange", c.String("reply"))
 	}

@@ -216,7 +216,7 @@ func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
 		return cfg, err
 	}
 	cfg.Options = append(cfg.Options, io...)
-	if cfg.Expect, err = wire.ParseReply(c.String("reply")); err != nil || c.String("reply") == "" {
+	if cfg.Reply, err = wire.ParseReply(c.String("reply")); err != nil || c.String("reply") == "" {
 		return cfg, usagef("--reply %q: want echo or exchange", c.String("reply"))
 	}
 	for _, t := range c.StringSlice("threshold") {
@@ -313,7 +313,7 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	defer stopProfile()
 	ctx := c.Context
 	if cfg.Addr == "" {
-		addr, stop, err := startInProcessEcho(c, cfg.Expect)
+		addr, stop, err := startInProcessEcho(c, cfg.Reply)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ type Driver func(ctx context.Context, cfg client.LoadConfig) (*report.Run, error
 // defaults.
 type Config struct {
 	// Load holds the peer and the traffic of every step: Addr, Conns, Mix,
-	// Expect, Options and so on. Measure sets Command, Rate, Duration,
+	// Reply, Options and so on. Measure sets Command, Rate, Duration,
 	// Warmup and Window (unless Window is set here) for each step and
 	// clears Count and WarmupCount.
 	Load client.LoadConfig
@@ -243,7 +243,7 @@ func (c *Config) configMap() map[string]any {
 		"connections": c.Load.Conns,
 		"window":      c.Load.Window, // 0: sized for each rate
 		"mix":         c.Load.Mix.String(),
-		"reply":       c.Load.Expect.String(),
+		"reply":       c.Load.Reply.String(),
 	}
 	return m
 }

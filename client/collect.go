@@ -181,7 +181,7 @@ func (cfg *LoadConfig) configMap() map[string]any {
 		"rate":     cfg.Rate,
 		"mix":      cfg.Mix.String(),
 		"seed":     cfg.Seed,
-		"expect":   cfg.Expect.String(),
+		"expect":   cfg.Reply.String(),
 	}
 	switch {
 	case cfg.WarmupCount > 0 && cfg.Warmup > 0:

@@ -509,6 +509,26 @@ func (s *Sender) CloseWrite() error {
 // Buffered returns the number of bytes waiting for Flush.
 func (s *Sender) Buffered() int { return len(s.buf) }
 
+// Reserve returns the free room at the end of the send buffer, at most n
+// bytes, for frames encoded in place (with [wire.PutFrame], say) and then
+// handed over with [Sender.Commit]: the way load drivers send without a
+// call per message. It returns fewer than n bytes, or none, when the buffer
+// has less room: Flush makes room. It never allocates. The room is valid
+// until the next call on the Sender.
+func (s *Sender) Reserve(n int) []byte {
+	return s.buf[len(s.buf):min(len(s.buf)+n, cap(s.buf))]
+}
+
+// Commit appends the first n bytes of the room [Sender.Reserve] returned to
+// the frames waiting for Flush, and counts n/[wire.FrameLen] frames sent.
+// n must be a multiple of wire.FrameLen no larger than that room. Commit
+// does not validate: the bytes must be valid frames (the wire Put and
+// Append functions write valid frames for valid messages).
+func (s *Sender) Commit(n int) {
+	s.buf = s.buf[:len(s.buf)+n]
+	s.sent += int64(n / wire.FrameLen)
+}
+
 // Sent returns the number of frames given to the Sender.
 func (s *Sender) Sent() int64 { return s.sent }
 
@@ -565,9 +585,7 @@ func (r *Receiver) Recv() (wire.View, error) {
 		if r.w-r.r >= wire.LengthPrefixSize {
 			v, n, err := wire.ParseFrame(r.buf[r.r:r.w])
 			if err == nil {
-				r.r += n
-				r.off += int64(n)
-				r.recv++
+				r.Consume(n)
 				return v, nil
 			}
 			if err != io.ErrUnexpectedEOF {
@@ -832,18 +850,43 @@ func (r *Receiver) RecvBuffered(fn func(wire.View)) (int, error) {
 		if err != nil {
 			return n, r.fail(err)
 		}
-		r.r += k
-		r.off += int64(k)
-		r.recv++
+		r.Consume(k)
 		n++
 		fn(v)
 	}
-	if n == 0 && r.w-r.r >= wire.LengthPrefixSize {
-		if _, _, err := wire.ParseFrame(r.buf[r.r:r.w]); err != io.ErrUnexpectedEOF {
-			return 0, r.fail(err)
-		}
+	if n == 0 {
+		return 0, r.checkPartial()
 	}
 	return n, nil
+}
+
+// checkPartial returns the error of a malformed frame at the start of the
+// unread bytes when they hold less than a whole frame (a length prefix
+// that can never be valid), and nil while it may still complete.
+func (r *Receiver) checkPartial() error {
+	if r.w-r.r >= wire.LengthPrefixSize {
+		if _, _, err := wire.ParseFrame(r.buf[r.r:r.w]); err != io.ErrUnexpectedEOF {
+			return r.fail(err)
+		}
+	}
+	return nil
+}
+
+// Peek returns the received bytes not yet consumed: whole frames, then
+// maybe the start of the next one. Nothing in them is validated yet
+// ([wire.ParseFrame] does that). With [Receiver.Consume] it lets a load
+// driver check replies in place without a call per frame. The slice is
+// valid until the next read (Recv, RecvBatch, Poll, Ping) and must not be
+// written to.
+func (r *Receiver) Peek() []byte { return r.buf[r.r:r.w] }
+
+// Consume marks the first n bytes of Peek's as read: n must be a multiple
+// of [wire.FrameLen], whole frames the caller has handled. They count in
+// Received and BytesRead.
+func (r *Receiver) Consume(n int) {
+	r.r += n
+	r.off += int64(n)
+	r.recv += int64(n / wire.FrameLen)
 }
 
 // Unread returns the number of received bytes not yet returned by

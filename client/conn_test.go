@@ -58,7 +58,7 @@ func TestEveryMessageTypeEchoed(t *testing.T) {
 }
 
 func TestExchangeReplies(t *testing.T) {
-	addr := startEcho(t, echo.WithReply(echo.ReplyExchange))
+	addr := startEcho(t, echo.WithReply(wire.ReplyExchange))
 	c := dial(t, addr)
 	c.Send(wire.Order{ID: 5, Price: 1, Quantity: 1})
 	c.Send(wire.CancelOrder{ID: 6})

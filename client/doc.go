@@ -24,6 +24,12 @@
 // sending direction (over TLS too); the Receiver then reads the peer's
 // remaining replies and io.EOF.
 //
+// For code that encodes and checks frames in place, as the load drivers
+// do, the buffers have a small API of their own: [Sender.Reserve] lends the
+// free end of the send buffer and [Sender.Commit] hands frames written there
+// (with [wire.PutFrame]) over to Flush; [Receiver.Peek] shows the bytes
+// received and not yet consumed and [Receiver.Consume] marks frames read.
+//
 // Sending validates: a message that no peer could decode (an Order whose
 // side is neither Buy nor Sell, a nil message) is refused with the error a
 // decoder would give, and nothing is written.

@@ -47,7 +47,7 @@ func Example() {
 func ExampleConn_Split() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithReply(echo.ReplyExchange))
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithReply(wire.ReplyExchange))
 	if err != nil {
 		panic(err)
 	}
@@ -91,7 +91,7 @@ func ExampleConn_Split() {
 func ExampleConn_Ping() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithReply(echo.ReplyExchange))
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithReply(wire.ReplyExchange))
 	if err != nil {
 		panic(err)
 	}
@@ -127,7 +127,7 @@ func ExampleConn_Ping() {
 func ExampleDial() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(echo.ReplyExchange))
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(wire.ReplyExchange))
 	if err != nil {
 		panic(err)
 	}

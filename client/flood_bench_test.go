@@ -30,7 +30,7 @@ func (loopConn) SetWriteDeadline(time.Time) error { return nil }
 // loopWorker returns a closed-loop worker, in its measured window, whose
 // connection echoes every write at once.
 func loopWorker(window int, mix Mix, mode wire.Reply) *worker {
-	cfg := &LoadConfig{Window: window, Mix: mix, Expect: mode}
+	cfg := &LoadConfig{Window: window, Mix: mix, Reply: mode}
 	rs := &runState{cfg: cfg, base: time.Now(), tags: mix.Tags()}
 	c := &Conn{
 		Sender:   Sender{buf: make([]byte, 0, 64<<10), fd: -1},

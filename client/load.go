@@ -41,9 +41,9 @@ type LoadConfig struct {
 	Rate float64 // messages/s across all connections; 0: closed loop
 	Mix  Mix     // message types (default: heartbeats only)
 	Seed uint64  // seeds the mix
-	// Expect is what the peer answers (default: echo); replies are checked
+	// Reply is what the peer answers (default: echo); replies are checked
 	// against it.
-	Expect wire.Reply
+	Reply wire.Reply
 
 	Drain time.Duration // how long to wait for replies in flight at the end (default 2s)
 	// ReplyTimeout ends a connection that gets no reply, or cannot write, for

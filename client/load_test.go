@@ -38,14 +38,14 @@ func TestPingCountsAddUp(t *testing.T) {
 }
 
 func TestFloodExchangeMix(t *testing.T) {
-	addr := startEcho(t, echo.WithReply(echo.ReplyExchange))
+	addr := startEcho(t, echo.WithReply(wire.ReplyExchange))
 	mix, err := client.ParseMix("order=90,cancel=10")
 	if err != nil {
 		t.Fatal(err)
 	}
 	run, err := client.Run(testCtx(t), client.LoadConfig{
 		Command: "flood", Addr: addr, Conns: 2, Window: 64, Duration: 400 * time.Millisecond,
-		Warmup: 100 * time.Millisecond, Mix: mix, Expect: wire.ReplyExchange,
+		Warmup: 100 * time.Millisecond, Mix: mix, Reply: wire.ReplyExchange,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +66,7 @@ func TestFloodExchangeMix(t *testing.T) {
 func TestMismatchedRepliesAreErrors(t *testing.T) {
 	addr := startEcho(t) // echoes orders instead of acknowledging them
 	run, err := client.Run(testCtx(t), client.LoadConfig{
-		Command: "flood", Addr: addr, Window: 8, Count: 100, Mix: client.MixOf(wire.KindOrder), Expect: wire.ReplyExchange,
+		Command: "flood", Addr: addr, Window: 8, Count: 100, Mix: client.MixOf(wire.KindOrder), Reply: wire.ReplyExchange,
 	})
 	if !errors.Is(err, client.ErrMismatch) || errors.Is(err, client.ErrPeer) {
 		t.Fatalf("err %v, want ErrMismatch only", err)

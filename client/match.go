@@ -1,8 +1,6 @@
 package client
 
 import (
-	"fmt"
-
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -77,7 +75,7 @@ func requestSeq(v wire.View) uint64 { return v.FirstField() }
 
 // checkReply reports whether v is the right answer to message seq of kind k.
 func checkReply(v wire.View, k wire.Kind, seq uint64, mode wire.Reply) bool {
-	if mode == wire.ReplyExchange {
+	if mode != wire.ReplyEcho {
 		switch k {
 		case wire.KindOrder:
 			a, ok := v.OrderAck()
@@ -116,35 +114,4 @@ func isEcho(v wire.View, k wire.Kind, seq uint64) bool {
 // describe renders a frame for an error sample; it allocates.
 func describe(v wire.View) string {
 	return string(wire.AppendJSON(nil, v.Message()))
-}
-
-// Expect is what a load driver expects the peer to answer.
-//
-// Deprecated: use [wire.Reply], the same type.
-type Expect = wire.Reply
-
-const (
-	// ExpectEcho expects every message back unchanged.
-	//
-	// Deprecated: use [wire.ReplyEcho].
-	ExpectEcho = wire.ReplyEcho
-	// ExpectExchange expects an OrderAck for an Order, a CancelAck for a
-	// CancelOrder and anything else back unchanged.
-	//
-	// Deprecated: use [wire.ReplyExchange].
-	ExpectExchange = wire.ReplyExchange
-)
-
-// ParseExpect parses "echo" (or "") and "exchange".
-//
-// Deprecated: use [wire.ParseReply].
-func ParseExpect(s string) (wire.Reply, error) {
-	if s == "" {
-		return wire.ReplyEcho, nil
-	}
-	r, err := wire.ParseReply(s)
-	if err != nil {
-		return 0, fmt.Errorf("reply mode %q: want echo or exchange", s)
-	}
-	return r, nil
 }

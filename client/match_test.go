@@ -94,17 +94,6 @@ func TestRingSize(t *testing.T) {
 	}
 }
 
-func TestParseExpectIsParseReply(t *testing.T) {
-	for in, want := range map[string]wire.Reply{"": wire.ReplyEcho, "echo": wire.ReplyEcho, "exchange": wire.ReplyExchange} {
-		if got, err := ParseExpect(in); err != nil || got != want {
-			t.Errorf("ParseExpect(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	if _, err := ParseExpect("pong"); err == nil {
-		t.Error(`ParseExpect("pong"): no error`)
-	}
-}
-
 // TestPutMessageMatchesWire: the flood's encoder writes the frames wire's
 // encoders write.
 func TestPutMessageMatchesWire(t *testing.T) {

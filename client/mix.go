@@ -20,22 +20,6 @@ type Mix struct {
 	tag   [wire.NumKinds]int
 }
 
-var mixNames = map[string]wire.Kind{
-	"heartbeat":    wire.KindHeartbeat,
-	"order":        wire.KindOrder,
-	"order_ack":    wire.KindOrderAck,
-	"trade":        wire.KindTrade,
-	"cancel":       wire.KindCancelOrder,
-	"cancel_order": wire.KindCancelOrder,
-	"cancel_ack":   wire.KindCancelAck,
-}
-
-// TagName returns the name of a message type in results and logs:
-// "heartbeat", "order", "order_ack", "trade", "cancel", "cancel_ack".
-func TagName(k wire.Kind) string {
-	return [wire.NumKinds]string{"heartbeat", "order", "order_ack", "trade", "cancel", "cancel_ack"}[k]
-}
-
 // ParseMix parses "order=90,cancel=10": percentages that add up to 100,
 // over the names heartbeat, order, order_ack, trade, cancel (or
 // cancel_order) and cancel_ack. A single name ("order") means 100%.
@@ -45,8 +29,8 @@ func ParseMix(s string) (Mix, error) {
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		name, pct, hasPct := strings.Cut(part, "=")
-		k, ok := mixNames[strings.ToLower(strings.TrimSpace(name))]
-		if !ok {
+		k, err := wire.ParseKind(strings.TrimSpace(name))
+		if err != nil {
 			return Mix{}, fmt.Errorf("mix %q: unknown message type %q (want heartbeat, order, order_ack, trade, cancel, cancel_ack)", s, name)
 		}
 		w := 100
@@ -92,7 +76,7 @@ func newMix(weights map[wire.Kind]int) Mix {
 func (m Mix) Tags() []string {
 	out := make([]string, len(m.kinds))
 	for i, k := range m.kinds {
-		out[i] = TagName(k)
+		out[i] = k.Label()
 	}
 	return out
 }
@@ -110,7 +94,7 @@ func (m Mix) String() string {
 		if b.Len() > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, "%s=%d", TagName(k), n)
+		fmt.Fprintf(&b, "%s=%d", k.Label(), n)
 	}
 	return b.String()
 }
@@ -148,7 +132,9 @@ func (m *Mix) kindTable(key uint64) *[kindPeriod]wire.Kind {
 
 // appendMessage appends message seq of kind k. Every variant carries seq in
 // its first field (a Heartbeat's timestamp, an Order's id, a Trade's
-// maker_id), so a reply, echoed or acknowledged, names its request.
+// maker_id), so a reply, echoed or acknowledged, names its request. The
+// load drivers write a frame in place the same way: fieldsOf, then
+// wire.PutFrame.
 func appendMessage(b []byte, k wire.Kind, seq uint64) []byte {
 	n := len(b)
 	if cap(b)-n < wire.FrameLen {
@@ -156,23 +142,12 @@ func appendMessage(b []byte, k wire.Kind, seq uint64) []byte {
 	} else {
 		b = b[:n+wire.FrameLen]
 	}
-	putMessage((*[wire.FrameLen]byte)(b[n:]), k, seq)
+	f2, f3, f4, f5 := fieldsOf(k, seq)
+	wire.PutFrame((*[wire.FrameLen]byte)(b[n:]), k, seq, f2, f3, f4, f5)
 	return b
 }
 
-// Payload offsets of the fields, as in package wire (TestPutMessage checks
-// the frames against wire's encoders).
-const (
-	offTag  = 0
-	offF1   = 8
-	offF2   = 16
-	offF3   = 24
-	offF4   = 32
-	offF5   = 40
-	offSide = 32
-)
-
-// fieldsOf returns the payload words at offF2 to offF5 of message seq of
+// fieldsOf returns the payload words in field slots 2 to 5 of message seq of
 // kind k (its first field is seq, and its tag k): zero where the variant
 // has no field, and an Order's side in the low byte of its word.
 func fieldsOf(k wire.Kind, seq uint64) (f2, f3, f4, f5 uint64) {
@@ -187,64 +162,30 @@ func fieldsOf(k wire.Kind, seq uint64) (f2, f3, f4, f5 uint64) {
 	return 0, 0, 0, 0
 }
 
-// putMessage writes the frame of message seq of kind k to f: what
-// appendMessage appends, without the growth check. (*worker).appendRun
-// has a copy inlined.
-func putMessage(f *[wire.FrameLen]byte, k wire.Kind, seq uint64) {
-	f2, f3, f4, f5 := fieldsOf(k, seq)
-	le := binary.LittleEndian
-	le.PutUint32(f[:], wire.PayloadSize)
-	p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
-	le.PutUint64(p[offTag:], uint64(k)) // the tag, then padding
-	le.PutUint64(p[offF1:], seq)
-	le.PutUint64(p[offF2:], f2)
-	le.PutUint64(p[offF3:], f3)
-	le.PutUint64(p[offF4:], f4)
-	le.PutUint64(p[offF5:], f5)
-}
-
-// echoMasks are, by kind, the bits of the payload words at offF2 to offF5
-// that an echo must keep: the fields, not the padding or unused bytes.
-var echoMasks = [wire.NumKinds][4]uint64{
-	wire.KindOrder:    {^uint64(0), ^uint64(0), 0xff},
-	wire.KindOrderAck: {^uint64(0)},
-	wire.KindTrade:    {^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)},
-}
-
-// echoDiff is zero when payload p, whose first field is seq, is message
-// seq of kind k sent back unchanged, padding aside. (*worker).recvBuffered
-// has a copy inlined.
-func echoDiff(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64) uint64 {
-	f2, f3, f4, f5 := fieldsOf(k, seq)
-	m := &echoMasks[k]
-	le := binary.LittleEndian
-	return uint64(p[offTag]^byte(k)) | (le.Uint64(p[offF2:])^f2)&m[0] | (le.Uint64(p[offF3:])^f3)&m[1] |
-		(le.Uint64(p[offF4:])^f4)&m[2] | (le.Uint64(p[offF5:])^f5)&m[3]
-}
-
 // isEchoPayload reports whether payload p is message seq of kind k sent
 // back unchanged (padding aside): isEcho on the raw bytes. A payload it
 // accepts is a valid one.
 func isEchoPayload(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64) bool {
-	return binary.LittleEndian.Uint64(p[offF1:]) == seq && echoDiff(p, k, seq) == 0
+	f2, f3, f4, f5 := fieldsOf(k, seq)
+	return wire.PayloadDiff(p, k, seq, f2, f3, f4, f5) == 0
 }
 
 // answeredByAck reports whether, under mode, message kind k is answered by
 // an acknowledgement rather than an echo.
 func answeredByAck(k wire.Kind, mode wire.Reply) bool {
-	return mode == wire.ReplyExchange && (k == wire.KindOrder || k == wire.KindCancelOrder)
+	return mode != wire.ReplyEcho && (k == wire.KindOrder || k == wire.KindCancelOrder)
 }
 
 // isReplyPayload reports whether payload p is the right answer under mode
 // to message seq of kind k: checkReply on the raw bytes. A payload it
 // accepts is a valid one.
 func isReplyPayload(p *[wire.PayloadSize]byte, k wire.Kind, seq uint64, mode wire.Reply) bool {
-	if mode == wire.ReplyExchange {
+	if mode != wire.ReplyEcho {
 		switch k {
 		case wire.KindOrder:
-			return p[offTag] == byte(wire.KindOrderAck) && binary.LittleEndian.Uint64(p[offF1:]) == seq
+			return p[wire.TagOffset] == byte(wire.KindOrderAck) && binary.LittleEndian.Uint64(p[wire.Field1Offset:]) == seq
 		case wire.KindCancelOrder:
-			return p[offTag] == byte(wire.KindCancelAck) && binary.LittleEndian.Uint64(p[offF1:]) == seq
+			return p[wire.TagOffset] == byte(wire.KindCancelAck) && binary.LittleEndian.Uint64(p[wire.Field1Offset:]) == seq
 		}
 	}
 	return isEchoPayload(p, k, seq)

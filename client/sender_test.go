@@ -126,3 +126,41 @@ func TestSendValidates(t *testing.T) {
 		}
 	}
 }
+
+// TestBufferAPI: frames written in place with Reserve and Commit go out at
+// Flush, and come back through Peek and Consume, counted like Send's and
+// Recv's.
+func TestBufferAPI(t *testing.T) {
+	c := dial(t, startEcho(t), client.WithRecvTimeout(10*time.Second), client.WithWriteBufferSize(4*wire.FrameLen))
+	if got := len(c.Reserve(10 * wire.FrameLen)); got != 4*wire.FrameLen {
+		t.Fatalf("Reserve beyond the buffer: got %d bytes, want %d", got, 4*wire.FrameLen)
+	}
+	const n = 3
+	buf := c.Reserve(n * wire.FrameLen)
+	for i := range n {
+		wire.PutFrame((*[wire.FrameLen]byte)(buf[i*wire.FrameLen:]), wire.KindCancelOrder, uint64(i), 0, 0, 0, 0)
+	}
+	c.Commit(n * wire.FrameLen)
+	if c.Sent() != n || c.Buffered() != n*wire.FrameLen {
+		t.Fatalf("after Commit: sent %d, buffered %d; want %d, %d", c.Sent(), c.Buffered(), n, n*wire.FrameLen)
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(10 * time.Second); len(c.Peek()) < n*wire.FrameLen; {
+		if _, err := c.Poll(); err != nil || time.Now().After(end) {
+			t.Fatalf("%d bytes back, want %d: %v", len(c.Peek()), n*wire.FrameLen, err)
+		}
+	}
+	got := c.Peek()
+	for i := range n {
+		v, _, err := wire.ParseFrame(got[i*wire.FrameLen:])
+		if a, ok := v.CancelOrder(); err != nil || !ok || a.ID() != uint64(i) {
+			t.Fatalf("frame %d: %v, %v", i, v.Message(), err)
+		}
+	}
+	c.Consume(n * wire.FrameLen)
+	if c.Received() != n || c.BytesRead() != n*wire.FrameLen || len(c.Peek()) != 0 {
+		t.Fatalf("after Consume: received %d, read %d bytes, %d unread", c.Received(), c.BytesRead(), len(c.Peek()))
+	}
+}

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
+
 	"os"
 	"sync"
 	"sync/atomic"
@@ -176,7 +176,7 @@ func (w *worker) afterSendError(err error) bool {
 	if errors.Is(err, os.ErrDeadlineExceeded) || w.rs.stop.Load() {
 		if lim := w.phase.limit(); w.rs.stop.Load() || (lim > 0 && w.now() >= lim) {
 			why := "not sent or not answered by the end of the drain (the peer does not read)"
-			if n, err := sock.Pending(w.c.nc); err == nil && n > 0 {
+			if n, err := sock.Pending(w.c.NetConn()); err == nil && n > 0 {
 				// The peer did read and answer: its replies waited here
 				// while this connection was still writing its window.
 				why = fmt.Sprintf("not sent by the end of the drain: replies were waiting unread while the window (%d messages, %d bytes in flight) was being written, more than the socket buffers hold; use a smaller window", w.cfg.Window, int64(w.cfg.Window)*wire.FrameLen)
@@ -327,7 +327,7 @@ func (w *worker) beginDrain() {
 	if w.rs.stop.Load() {
 		d = min(d, interruptDrain)
 	}
-	w.c.nc.SetWriteDeadline(time.Now().Add(d))
+	w.c.NetConn().SetWriteDeadline(time.Now().Add(d))
 	w.c.Flush()
 	w.c.setDrainTimeout(d)
 }
@@ -453,38 +453,26 @@ func (w *worker) appendRun(n int64, measured bool, batch uint32) (int64, error) 
 	kinds := w.kinds
 	done := int64(0)
 	for done < n {
-		free := int64(cap(s.buf)-len(s.buf)) / wire.FrameLen
-		if free == 0 {
+		buf := s.Reserve(int(n-done) * wire.FrameLen)
+		m := len(buf) / wire.FrameLen
+		if m == 0 {
 			if err := s.Flush(); err != nil {
 				return done, err
 			}
 			continue
 		}
-		m := min(free, n-done)
-		at := len(s.buf)
-		s.buf = s.buf[:at+int(m)*wire.FrameLen]
-		buf := s.buf[at:]
 		seq := w.sent
 		slots, mask := w.ring.slots, w.ring.mask
-		for i := range int(m) {
+		for i := range m {
 			k := kinds[seq%kindPeriod]
-			// putMessage, inlined.
-			f := (*[wire.FrameLen]byte)(buf[i*wire.FrameLen:])
 			f2, f3, f4, f5 := fieldsOf(k, seq)
-			binary.LittleEndian.PutUint32(f[:], wire.PayloadSize)
-			p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
-			binary.LittleEndian.PutUint64(p[offTag:], uint64(k))
-			binary.LittleEndian.PutUint64(p[offF1:], seq)
-			binary.LittleEndian.PutUint64(p[offF2:], f2)
-			binary.LittleEndian.PutUint64(p[offF3:], f3)
-			binary.LittleEndian.PutUint64(p[offF4:], f4)
-			binary.LittleEndian.PutUint64(p[offF5:], f5)
+			wire.PutFrame((*[wire.FrameLen]byte)(buf[i*wire.FrameLen:]), k, seq, f2, f3, f4, f5)
 			slots[seq&mask] = slot{pending: true, kind: k, batch: batch, measured: measured}
 			seq++
 		}
+		s.Commit(m * wire.FrameLen)
 		w.sent = seq
-		s.sent += m
-		done += m
+		done += int64(m)
 	}
 	return done, nil
 }
@@ -519,14 +507,17 @@ fill:
 				p.quota--
 			}
 		}
-		if cap(s.buf)-len(s.buf) < wire.FrameLen {
+		buf := s.Reserve(wire.FrameLen)
+		if len(buf) < wire.FrameLen {
 			if err = s.Flush(); err != nil {
 				break
 			}
+			buf = s.Reserve(wire.FrameLen)
 		}
 		k := w.kinds[seq%kindPeriod]
-		s.buf = appendMessage(s.buf, k, seq)
-		s.sent++
+		f2, f3, f4, f5 := fieldsOf(k, seq)
+		wire.PutFrame((*[wire.FrameLen]byte)(buf), k, seq, f2, f3, f4, f5)
+		s.Commit(wire.FrameLen)
 		*w.ring.at(seq) = slot{pending: true, kind: k, batch: batch, measured: measured}
 		w.ring.intended[seq&w.ring.mask] = t
 		w.sent++
@@ -576,46 +567,40 @@ func (w *worker) recvBatch() error {
 // that answers a message in flight rightly (which makes it a valid frame)
 // is accounted for here; any other goes through ParseFrame and handle.
 func (w *worker) recvBuffered() (int, error) {
-	if w.sched.paced() {
-		return w.c.Receiver.RecvBuffered(w.handleFn)
-	}
 	r := &w.c.Receiver
+	if w.sched.paced() {
+		return r.RecvBuffered(w.handleFn)
+	}
 	ring := &w.ring
-	mode := w.cfg.Expect
+	mode := w.cfg.Reply
 	tags := &w.cfg.Mix.tag
 	b := &w.batch
-	start := r.r
-	n := 0
-	for r.w-r.r >= wire.FrameLen {
-		f := (*[wire.FrameLen]byte)(r.buf[r.r:])
+	buf := r.Peek()
+	i, n := 0, 0
+	for ; len(buf)-i >= wire.FrameLen; n++ {
+		f := (*[wire.FrameLen]byte)(buf[i:])
 		p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
-		seq := binary.LittleEndian.Uint64(p[offF1:])
+		seq := binary.LittleEndian.Uint64(p[wire.Field1Offset:])
 		sl := ring.at(seq)
 		k := sl.kind
 		var bad bool
 		if answeredByAck(k, mode) {
 			bad = !isReplyPayload(p, k, seq, mode)
 		} else {
-			// echoDiff, inlined.
 			f2, f3, f4, f5 := fieldsOf(k, seq)
-			m := &echoMasks[k]
-			le := binary.LittleEndian
-			bad = uint64(p[offTag]^byte(k))|(le.Uint64(p[offF2:])^f2)&m[0]|(le.Uint64(p[offF3:])^f3)&m[1]|
-				(le.Uint64(p[offF4:])^f4)&m[2]|(le.Uint64(p[offF5:])^f5)&m[3] != 0
+			bad = wire.PayloadDiff(p, k, seq, f2, f3, f4, f5) != 0
 		}
 		if bad || binary.LittleEndian.Uint32(f[:]) != wire.PayloadSize || !ring.holds(seq, w.sent) || !sl.pending {
-			v, k, err := wire.ParseFrame(r.buf[r.r:r.w])
+			v, k, err := wire.ParseFrame(buf[i:])
 			if err != nil {
-				w.consumed(r.r-start, n)
+				r.Consume(i)
 				return n, r.fail(err)
 			}
-			r.r += k
-			n++
+			i += k
 			w.handle(v)
 			continue
 		}
-		r.r += wire.FrameLen
-		n++
+		i += wire.FrameLen
 		if b.t == 0 {
 			b.t = w.now()
 		}
@@ -634,19 +619,11 @@ func (w *worker) recvBuffered() (int, error) {
 		}
 		b.n[tags[k]]++
 	}
-	w.consumed(r.r-start, n)
-	if n == 0 && r.w-r.r >= wire.LengthPrefixSize {
-		if _, _, err := wire.ParseFrame(r.buf[r.r:r.w]); err != io.ErrUnexpectedEOF {
-			return 0, r.fail(err)
-		}
+	r.Consume(i)
+	if n == 0 {
+		return 0, r.checkPartial()
 	}
 	return n, nil
-}
-
-// consumed accounts for n frames, k bytes, taken from the receive buffer.
-func (w *worker) consumed(k, n int) {
-	w.c.Receiver.off += int64(k)
-	w.c.Receiver.recv += int64(n)
 }
 
 // handle checks and records one reply.
@@ -654,7 +631,7 @@ func (w *worker) handle(v wire.View) {
 	if w.batch.t == 0 {
 		w.batch.t = w.now()
 	}
-	sl, ok := w.ring.match(v, w.sent, w.cfg.Expect)
+	sl, ok := w.ring.match(v, w.sent, w.cfg.Reply)
 	if sl == nil {
 		w.tally.errors++
 		w.tally.mismatched++

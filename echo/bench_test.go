@@ -14,7 +14,7 @@ import (
 // BenchmarkHandleBatch measures the CPU cost of answering a full 64 KiB
 // batch (1260 frames of every kind), without sockets. One op is one batch.
 func BenchmarkHandleBatch(b *testing.B) {
-	for _, r := range []Reply{ReplyEcho, ReplyExchange} {
+	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
 		b.Run(r.String(), func(b *testing.B) {
 			src := mixedFrames(DefaultReadBufferSize / wire.FrameLen)
 			buf := make([]byte, len(src))
@@ -38,7 +38,7 @@ func BenchmarkHandleBatch(b *testing.B) {
 // server. It uses b.N rather than b.Loop because the work is spread over
 // goroutines.
 func BenchmarkEcho(b *testing.B) {
-	for _, r := range []Reply{ReplyEcho, ReplyExchange} {
+	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
 		b.Run(r.String(), func(b *testing.B) { benchFlood(b, 4, 1024, 256, WithReply(r)) })
 	}
 }
@@ -104,7 +104,7 @@ func benchFlood(b *testing.B, conns, window, batch int, opts ...Option) {
 // neither validates nor counts, so the difference is what the server adds.
 func BenchmarkPingPong(b *testing.B) {
 	b.Run("echo", func(b *testing.B) { benchPingPong(b, startServer(b).addr) })
-	b.Run("exchange", func(b *testing.B) { benchPingPong(b, startServer(b, WithReply(ReplyExchange)).addr) })
+	b.Run("exchange", func(b *testing.B) { benchPingPong(b, startServer(b, WithReply(wire.ReplyExchange)).addr) })
 	b.Run("baseline", func(b *testing.B) { benchPingPong(b, startBareEcho(b)) })
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/gigadex/gigadex/wire"
 )
 
-// bookClient is a test client of a server with [ReplyBook].
+// bookClient is a test client of a server with [wire.ReplyBook].
 type bookClient struct {
 	tb   testing.TB
 	name string
@@ -203,7 +203,7 @@ func TestBookScenarios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := startServer(t, WithReply(ReplyBook))
+			ts := startServer(t, WithReply(wire.ReplyBook))
 			a, b, c := ts.bookClient(t, "a"), ts.bookClient(t, "b"), ts.bookClient(t, "c")
 			tt.run(t, ts, a, b, c)
 			if tt.want != nil {
@@ -217,7 +217,7 @@ func TestBookScenarios(t *testing.T) {
 }
 
 func TestHeartbeats(t *testing.T) {
-	for _, r := range []Reply{ReplyEcho, ReplyExchange, ReplyBook} {
+	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange, wire.ReplyBook} {
 		t.Run(r.String(), func(t *testing.T) {
 			ts := startServer(t, WithReply(r), WithHeartbeat(20*time.Millisecond))
 			a := ts.bookClient(t, "a")
@@ -252,7 +252,7 @@ func TestHeartbeats(t *testing.T) {
 // once when both are the same; that no order trades more than its
 // quantity; and that the book's counters agree with what the clients saw.
 func TestBookTradesReachBothSides(t *testing.T) {
-	ts := startServer(t, WithReply(ReplyBook), WithBookMaxOrders(50))
+	ts := startServer(t, WithReply(wire.ReplyBook), WithBookMaxOrders(50))
 	const nc = 4
 	cs := make([]*bookClient, nc)
 	for i := range cs {

@@ -228,7 +228,7 @@ func (c *conn) answer(end int) (int, bool) {
 	}
 	b := c.buf[:end]
 	var now uint64
-	if c.srv.reply == ReplyExchange {
+	if c.srv.reply == wire.ReplyExchange {
 		now = uint64(time.Now().UnixNano())
 	}
 	n, err := handleBatch(b, c.srv.reply, now)
@@ -245,16 +245,16 @@ func (c *conn) answer(end int) (int, bool) {
 }
 
 // handleBatch validates the frames of b and rewrites each whole one into its
-// reply, in place: for [ReplyEcho] it leaves b as it is; for [ReplyExchange]
+// reply, in place: for [wire.ReplyEcho] it leaves b as it is; for [wire.ReplyExchange]
 // it overwrites Orders and CancelOrders with their acknowledgements, stamped
 // with now (Unix ns). Every reply is one frame, as long as its request. It
 // returns the number of bytes of whole valid frames at the start of b (the
 // replies to write), and the error of a malformed frame right after them, or
 // of an incomplete last frame whose length prefix is already wrong. It
 // allocates nothing unless a frame is malformed.
-func handleBatch(b []byte, r Reply, now uint64) (int, error) {
+func handleBatch(b []byte, r wire.Reply, now uint64) (int, error) {
 	n := 0
-	if r == ReplyEcho {
+	if r == wire.ReplyEcho {
 		n = wire.ValidFrames(b)
 	}
 	for len(b)-n >= wire.FrameLen {
@@ -262,7 +262,7 @@ func handleBatch(b []byte, r Reply, now uint64) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if r == ReplyExchange {
+		if r == wire.ReplyExchange {
 			exchange(b[:n], v, now)
 		}
 		n += wire.FrameLen

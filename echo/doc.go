@@ -6,8 +6,8 @@
 //
 // # Replies
 //
-// With [ReplyEcho] (the default) every frame is sent back byte for byte.
-// With [ReplyExchange] an Order is answered with an OrderAck (the order's id
+// With [wire.ReplyEcho] (the default) every frame is sent back byte for byte.
+// With [wire.ReplyExchange] an Order is answered with an OrderAck (the order's id
 // and the server's clock in Unix nanoseconds), a CancelOrder with a
 // CancelAck, and every other frame is sent back unchanged. The clock is read
 // once per batch, so the frames of one batch share a timestamp.

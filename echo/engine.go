@@ -8,7 +8,7 @@ import (
 	"github.com/gigadex/gigadex/wire"
 )
 
-// engine is the matching engine of [ReplyBook]: one order book shared by
+// engine is the matching engine of [wire.ReplyBook]: one order book shared by
 // all connections, each of which is an owner in it. One lock guards the
 // book and the owners' connections; a connection holds it for a whole
 // batch of frames.

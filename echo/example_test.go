@@ -16,7 +16,7 @@ import (
 func ExampleServer() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(echo.ReplyExchange))
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(wire.ReplyExchange))
 	if err != nil {
 		fmt.Println(err)
 		return

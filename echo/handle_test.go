@@ -30,7 +30,7 @@ func TestHandleBatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := bytes.Clone(tt.in)
-			n, err := handleBatch(in, ReplyEcho, 0)
+			n, err := handleBatch(in, wire.ReplyEcho, 0)
 			if n != tt.want || !errors.Is(err, tt.wantErr) {
 				t.Errorf("got %d, %v; want %d, %v", n, err, tt.want, tt.wantErr)
 			}
@@ -56,7 +56,7 @@ func TestHandleBatchExchangeInPlace(t *testing.T) {
 	want = wire.AppendCancelAck(want, 10)
 	want = wire.AppendTrade(want, &wire.Trade{MakerID: 11})
 	want = append(want, 48, 0)
-	n, err := handleBatch(in, ReplyExchange, 12345)
+	n, err := handleBatch(in, wire.ReplyExchange, 12345)
 	if err != nil || n != 4*wire.FrameLen {
 		t.Fatalf("got %d, %v; want %d, nil", n, err, 4*wire.FrameLen)
 	}
@@ -72,7 +72,7 @@ func TestHandleBatchDoesNotAllocate(t *testing.T) {
 	src := mixedFrames(DefaultReadBufferSize / wire.FrameLen)
 	src = append(src, 48, 0, 0) // and an incomplete frame
 	buf := bytes.Clone(src)
-	for _, r := range []Reply{ReplyEcho, ReplyExchange} {
+	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
 		allocs := testing.AllocsPerRun(100, func() {
 			copy(buf, src)
 			if _, err := handleBatch(buf, r, 1); err != nil {
@@ -91,7 +91,7 @@ func TestServeDoesNotAllocatePerBatch(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates; run without -race")
 	}
-	for _, r := range []Reply{ReplyEcho, ReplyExchange} {
+	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
 		ts := startServer(t, WithReply(r))
 		c := ts.dial(t)
 		buf := make([]byte, 2*wire.FrameLen)

@@ -2,7 +2,6 @@ package echo
 
 import (
 	"crypto/tls"
-	"fmt"
 	"log"
 	"time"
 
@@ -116,42 +115,6 @@ func WithBlockingIO(on bool) Option {
 	return WithIOMode(IOPoller)
 }
 
-// Reply says how the server answers each frame it receives: the same
-// type as [wire.Reply], which the load drivers check replies against.
-type Reply = wire.Reply
-
-const (
-	// ReplyEcho sends every frame back unchanged, byte for byte (padding
-	// included).
-	ReplyEcho = wire.ReplyEcho
-	// ReplyExchange answers like a matching engine's gateway: an Order gets
-	// an OrderAck carrying the order's id and the server's clock (Unix ns,
-	// read once per batch of frames), a CancelOrder gets a CancelAck with
-	// the same id, and every other frame (Heartbeat, Trade, OrderAck,
-	// CancelAck) is sent back unchanged.
-	ReplyExchange = wire.ReplyExchange
-	// ReplyBook runs a price-time priority limit order book (package book)
-	// shared by all connections: an Order is acked as with ReplyExchange,
-	// then matched, and every match sends a Trade to the maker's and the
-	// taker's connections (once when they are the same); a CancelOrder is
-	// acked and removes that connection's resting order with that id; a
-	// connection that closes has its resting orders removed; every other
-	// frame is sent back unchanged. See the package documentation.
-	ReplyBook = wire.ReplyBook
-)
-
-// ParseReply parses "echo", "exchange" or "book".
-func ParseReply(s string) (Reply, error) {
-	if s == "book" {
-		return ReplyBook, nil
-	}
-	r, err := wire.ParseReply(s)
-	if err != nil {
-		return 0, fmt.Errorf("echo: unknown reply mode %q (want echo, exchange or book)", s)
-	}
-	return r, nil
-}
-
 // WithHeartbeat makes the server send every connection a Heartbeat
 // carrying its clock (Unix ns) every d, whatever the reply mode, as
 // exchanges do. Zero, the default, sends none; positive values below
@@ -172,7 +135,7 @@ func WithServiceTime(d time.Duration) Option {
 	return func(s *Server) { s.serviceTime = max(d, 0) }
 }
 
-// WithBookMaxOrders bounds the order book of [ReplyBook] to n resting
+// WithBookMaxOrders bounds the order book of [wire.ReplyBook] to n resting
 // orders (default 1,000,000, book.DefaultMaxOrders): past it, a new order still
 // trades what crosses but its remainder is dropped and counted, so memory
 // stays bounded whatever clients send.
@@ -181,8 +144,17 @@ func WithBookMaxOrders(n int) Option { return func(s *Server) { s.bookMaxOrders 
 // Option configures a [Server]; pass options to [NewServer] or [Start].
 type Option func(*Server)
 
-// WithReply sets how frames are answered. The default is [ReplyEcho].
-func WithReply(r Reply) Option { return func(s *Server) { s.reply = r } }
+// WithReply sets how frames are answered. The default is [wire.ReplyEcho].
+// [wire.ReplyExchange] acks an Order with an OrderAck carrying its id and
+// the server's clock (Unix ns, read once per batch of frames) and a
+// CancelOrder with a CancelAck. [wire.ReplyBook] runs a price-time priority
+// limit order book (package book) shared by all connections: an Order is
+// acked as with ReplyExchange, then matched, and every match sends a Trade
+// to the maker's and the taker's connections (once when they are the
+// same); a CancelOrder is acked and removes that connection's resting order
+// with that id; a connection that closes has its resting orders removed.
+// Every other frame is sent back unchanged. See the package documentation.
+func WithReply(r wire.Reply) Option { return func(s *Server) { s.reply = r } }
 
 // WithIdleTimeout drops a client that sends nothing for d. Silence is
 // checked every quarter of d or every second, whichever is shorter, with no

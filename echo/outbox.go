@@ -19,7 +19,7 @@ const MaxPendingReplies = 4096
 const maxQueued = 16 << 20
 
 // outbox holds the frames waiting to be written to one connection when its
-// replies are not written in place: with [ReplyBook] (other connections'
+// replies are not written in place: with [wire.ReplyBook] (other connections'
 // orders send it Trades), [WithHeartbeat] or [WithServiceTime]. The
 // connection's reader writes what is due after each batch itself; a writer
 // goroutine writes what others queue and what becomes due later.
@@ -151,7 +151,7 @@ func (s *Server) clock() int64 { return int64(time.Since(s.epoch)) }
 // queues reports whether connections queue their replies in an outbox
 // rather than writing them in place.
 func (s *Server) queues() bool {
-	return s.reply == ReplyBook || s.heartbeat > 0 || s.serviceTime > 0
+	return s.reply == wire.ReplyBook || s.heartbeat > 0 || s.serviceTime > 0
 }
 
 // attach prepares a connection that queues its replies: it joins the book

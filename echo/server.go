@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/gigadex/gigadex/wire"
 	"log"
 	"net"
 	"runtime"
@@ -25,7 +26,7 @@ var ErrServerClosed = errors.New("echo: server closed")
 // connection. Create it with [NewServer]; its methods are safe for
 // concurrent use. A Server cannot be restarted after Shutdown or Close.
 type Server struct {
-	reply            Reply
+	reply            wire.Reply
 	idleTimeout      time.Duration
 	writeTimeout     time.Duration
 	handshakeTimeout time.Duration
@@ -40,7 +41,7 @@ type Server struct {
 	heartbeat        time.Duration
 	serviceTime      time.Duration
 	bookMaxOrders    int
-	engine           *engine // the order book of ReplyBook
+	engine           *engine // the order book of wire.ReplyBook
 	pacer            pacer   // departures under a service time
 	epoch            time.Time
 
@@ -85,7 +86,7 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.epoch = time.Now()
 	s.pacer.d = int64(s.serviceTime)
-	if s.reply == ReplyBook {
+	if s.reply == wire.ReplyBook {
 		s.engine = newEngine(s.bookMaxOrders)
 	}
 	return s
@@ -109,7 +110,7 @@ type Stats struct {
 	// HandshakeFailures counts TLS connections closed because their
 	// handshake failed or did not complete within the handshake timeout.
 	HandshakeFailures int64
-	// Book holds the order book's counters with [ReplyBook], and zeros
+	// Book holds the order book's counters with [wire.ReplyBook], and zeros
 	// otherwise.
 	Book book.Stats
 }

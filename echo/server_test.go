@@ -63,7 +63,7 @@ func TestEchoEveryKind(t *testing.T) {
 }
 
 func TestExchange(t *testing.T) {
-	ts := startServer(t, WithReply(ReplyExchange))
+	ts := startServer(t, WithReply(wire.ReplyExchange))
 	c := ts.dial(t)
 	trade := wire.AppendTrade(nil, &wire.Trade{MakerID: 1, TakerID: 2, Price: 3, Quantity: 4, Timestamp: 5})
 	heartbeat := wire.AppendHeartbeat(nil, 77)
@@ -636,13 +636,13 @@ func TestServeReturnsPermanentAcceptError(t *testing.T) {
 }
 
 func TestParseReply(t *testing.T) {
-	for _, r := range []Reply{ReplyEcho, ReplyExchange} {
-		got, err := ParseReply(r.String())
+	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
+		got, err := wire.ParseReply(r.String())
 		if err != nil || got != r {
-			t.Errorf("ParseReply(%q) = %v, %v; want %v", r.String(), got, err, r)
+			t.Errorf("wire.ParseReply(%q) = %v, %v; want %v", r.String(), got, err, r)
 		}
 	}
-	if _, err := ParseReply("pong"); err == nil {
-		t.Error(`ParseReply("pong"): no error`)
+	if _, err := wire.ParseReply("pong"); err == nil {
+		t.Error(`wire.ParseReply("pong"): no error`)
 	}
 }

@@ -21,7 +21,7 @@ import (
 func TestServiceTimeCapacity(t *testing.T) {
 	const d = 200 * time.Microsecond
 	const perConn = 500
-	for _, r := range []Reply{ReplyEcho, ReplyExchange, ReplyBook} {
+	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange, wire.ReplyBook} {
 		t.Run(r.String(), func(t *testing.T) {
 			ts := startServer(t, WithReply(r), WithServiceTime(d))
 			cs := []net.Conn{ts.dial(t), ts.dial(t)}

@@ -24,8 +24,8 @@ func grow(b []byte) ([]byte, *[PayloadSize]byte) {
 // allocates only when b lacks room for [FrameLen] more bytes.
 func AppendHeartbeat(b []byte, ts uint64) []byte {
 	b, p := grow(b)
-	p[offTag] = byte(KindHeartbeat)
-	le.PutUint64(p[offF1:], ts)
+	p[TagOffset] = byte(KindHeartbeat)
+	le.PutUint64(p[Field1Offset:], ts)
 	return b
 }
 
@@ -34,48 +34,48 @@ func AppendHeartbeat(b []byte, ts uint64) []byte {
 // Buy or Sell makes a frame that decoders reject ([Validate] checks it).
 func AppendOrder(b []byte, o *Order) []byte {
 	b, p := grow(b)
-	p[offTag] = byte(KindOrder)
-	le.PutUint64(p[offF1:], o.ID)
-	le.PutUint64(p[offF2:], o.Price)
-	le.PutUint64(p[offF3:], o.Quantity)
-	p[offSide] = byte(o.Side)
+	p[TagOffset] = byte(KindOrder)
+	le.PutUint64(p[Field1Offset:], o.ID)
+	le.PutUint64(p[Field2Offset:], o.Price)
+	le.PutUint64(p[Field3Offset:], o.Quantity)
+	p[SideOffset] = byte(o.Side)
 	return b
 }
 
 // AppendOrderAck appends an OrderAck frame to b.
 func AppendOrderAck(b []byte, id, ts uint64) []byte {
 	b, p := grow(b)
-	p[offTag] = byte(KindOrderAck)
-	le.PutUint64(p[offF1:], id)
-	le.PutUint64(p[offF2:], ts)
+	p[TagOffset] = byte(KindOrderAck)
+	le.PutUint64(p[Field1Offset:], id)
+	le.PutUint64(p[Field2Offset:], ts)
 	return b
 }
 
 // AppendTrade appends a Trade frame to b.
 func AppendTrade(b []byte, t *Trade) []byte {
 	b, p := grow(b)
-	p[offTag] = byte(KindTrade)
-	le.PutUint64(p[offF1:], t.MakerID)
-	le.PutUint64(p[offF2:], t.TakerID)
-	le.PutUint64(p[offF3:], t.Price)
-	le.PutUint64(p[offF4:], t.Quantity)
-	le.PutUint64(p[offF5:], t.Timestamp)
+	p[TagOffset] = byte(KindTrade)
+	le.PutUint64(p[Field1Offset:], t.MakerID)
+	le.PutUint64(p[Field2Offset:], t.TakerID)
+	le.PutUint64(p[Field3Offset:], t.Price)
+	le.PutUint64(p[Field4Offset:], t.Quantity)
+	le.PutUint64(p[Field5Offset:], t.Timestamp)
 	return b
 }
 
 // AppendCancelOrder appends a CancelOrder frame to b.
 func AppendCancelOrder(b []byte, id uint64) []byte {
 	b, p := grow(b)
-	p[offTag] = byte(KindCancelOrder)
-	le.PutUint64(p[offF1:], id)
+	p[TagOffset] = byte(KindCancelOrder)
+	le.PutUint64(p[Field1Offset:], id)
 	return b
 }
 
 // AppendCancelAck appends a CancelAck frame to b.
 func AppendCancelAck(b []byte, id uint64) []byte {
 	b, p := grow(b)
-	p[offTag] = byte(KindCancelAck)
-	le.PutUint64(p[offF1:], id)
+	p[TagOffset] = byte(KindCancelAck)
+	le.PutUint64(p[Field1Offset:], id)
 	return b
 }
 

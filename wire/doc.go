@@ -34,6 +34,13 @@
 // [Decode] does both at once, like the crate's decode: it returns a copy of
 // the first frame's message and the bytes it took.
 //
+// The layout is exported for code that encodes or checks frames in place:
+// [TagOffset], [Field1Offset] to [Field5Offset] and [SideOffset] name the
+// bytes, [PutFrame] and [PutPayload] write a frame from its field slots,
+// [PayloadDiff] compares a payload with one, and [FieldMasks] says which
+// bits of each slot carry a field. [Kind.Label] and [ParseKind] give the
+// lower-case names gigadex's flags and results use.
+//
 // Incomplete input is not a malformed frame: ParseFrame and Decode return
 // [io.ErrUnexpectedEOF] when the buffer ends inside a frame that is valid so
 // far (read more and try again), and [Decoder.Close] returns it when a stream

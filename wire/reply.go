@@ -20,7 +20,7 @@ const (
 	// book): it answers as ReplyExchange does and also sends Trades, to
 	// the maker's and the taker's connections, when orders match. A
 	// client checks its replies as for ReplyExchange, with Trades as
-	// unsolicited messages, so [ParseReply] does not accept it.
+	// unsolicited messages.
 	ReplyBook
 )
 
@@ -37,13 +37,15 @@ func (r Reply) String() string {
 	return fmt.Sprintf("Reply(%d)", int(r))
 }
 
-// ParseReply parses "echo" or "exchange".
+// ParseReply parses "echo", "exchange" or "book".
 func ParseReply(s string) (Reply, error) {
 	switch s {
 	case "echo":
 		return ReplyEcho, nil
 	case "exchange":
 		return ReplyExchange, nil
+	case "book":
+		return ReplyBook, nil
 	}
-	return 0, fmt.Errorf("wire: unknown reply mode %q (want echo or exchange)", s)
+	return 0, fmt.Errorf("wire: unknown reply mode %q (want echo, exchange or book)", s)
 }

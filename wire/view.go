@@ -66,9 +66,9 @@ func ValidFrames(b []byte) int {
 	n := 0
 	for len(b)-n >= FrameLen {
 		f := (*[FrameLen]byte)(b[n:])
-		t := f[LengthPrefixSize+offTag]
+		t := f[LengthPrefixSize+TagOffset]
 		if le.Uint32(f[:]) != PayloadSize || t >= NumKinds ||
-			(t == byte(KindOrder) && f[LengthPrefixSize+offSide] > byte(Sell)) {
+			(t == byte(KindOrder) && f[LengthPrefixSize+SideOffset] > byte(Sell)) {
 			break
 		}
 		n += FrameLen
@@ -101,26 +101,26 @@ func ParsePayload(p []byte) (View, error) {
 
 // validate applies rkyv's checks to a payload whose frame starts at off.
 func validate(p *[PayloadSize]byte, off int64) error {
-	t := p[offTag]
-	if t >= NumKinds || (t == byte(KindOrder) && p[offSide] > byte(Sell)) {
+	t := p[TagOffset]
+	if t >= NumKinds || (t == byte(KindOrder) && p[SideOffset] > byte(Sell)) {
 		return validateAt(p, off)
 	}
 	return nil
 }
 
 func validateAt(p *[PayloadSize]byte, off int64) error {
-	t := p[offTag]
+	t := p[TagOffset]
 	if t >= NumKinds {
 		return frameError(off, "tag", uint64(t), ErrTag)
 	}
-	if t == byte(KindOrder) && p[offSide] > byte(Sell) {
-		return frameError(off, "side", uint64(p[offSide]), ErrSide)
+	if t == byte(KindOrder) && p[SideOffset] > byte(Sell) {
+		return frameError(off, "side", uint64(p[SideOffset]), ErrSide)
 	}
 	return nil
 }
 
 // Kind returns the variant tag.
-func (v View) Kind() Kind { return Kind(v.p[offTag]) }
+func (v View) Kind() Kind { return Kind(v.p[TagOffset]) }
 
 // Payload returns the 48 payload bytes the view reads. The slice aliases the
 // parsed buffer.
@@ -159,68 +159,68 @@ func (v View) CancelAck() (CancelAckView, bool) {
 type HeartbeatView struct{ p *[PayloadSize]byte }
 
 // Timestamp returns the heartbeat's timestamp (ns).
-func (v HeartbeatView) Timestamp() uint64 { return le.Uint64(v.p[offF1:]) }
+func (v HeartbeatView) Timestamp() uint64 { return le.Uint64(v.p[Field1Offset:]) }
 
 // OrderView reads an Order in place; valid as long as its [View].
 type OrderView struct{ p *[PayloadSize]byte }
 
 // ID returns the order id.
-func (v OrderView) ID() uint64 { return le.Uint64(v.p[offF1:]) }
+func (v OrderView) ID() uint64 { return le.Uint64(v.p[Field1Offset:]) }
 
 // Price returns the order price.
-func (v OrderView) Price() uint64 { return le.Uint64(v.p[offF2:]) }
+func (v OrderView) Price() uint64 { return le.Uint64(v.p[Field2Offset:]) }
 
 // Quantity returns the order quantity.
-func (v OrderView) Quantity() uint64 { return le.Uint64(v.p[offF3:]) }
+func (v OrderView) Quantity() uint64 { return le.Uint64(v.p[Field3Offset:]) }
 
 // Side returns the order side.
-func (v OrderView) Side() Side { return Side(v.p[offSide]) }
+func (v OrderView) Side() Side { return Side(v.p[SideOffset]) }
 
 // OrderAckView reads an OrderAck in place; valid as long as its [View].
 type OrderAckView struct{ p *[PayloadSize]byte }
 
 // ID returns the acknowledged order id.
-func (v OrderAckView) ID() uint64 { return le.Uint64(v.p[offF1:]) }
+func (v OrderAckView) ID() uint64 { return le.Uint64(v.p[Field1Offset:]) }
 
 // Timestamp returns the acknowledgement's timestamp (ns).
-func (v OrderAckView) Timestamp() uint64 { return le.Uint64(v.p[offF2:]) }
+func (v OrderAckView) Timestamp() uint64 { return le.Uint64(v.p[Field2Offset:]) }
 
 // TradeView reads a Trade in place; valid as long as its [View].
 type TradeView struct{ p *[PayloadSize]byte }
 
 // MakerID returns the maker order id.
-func (v TradeView) MakerID() uint64 { return le.Uint64(v.p[offF1:]) }
+func (v TradeView) MakerID() uint64 { return le.Uint64(v.p[Field1Offset:]) }
 
 // TakerID returns the taker order id.
-func (v TradeView) TakerID() uint64 { return le.Uint64(v.p[offF2:]) }
+func (v TradeView) TakerID() uint64 { return le.Uint64(v.p[Field2Offset:]) }
 
 // Price returns the trade price.
-func (v TradeView) Price() uint64 { return le.Uint64(v.p[offF3:]) }
+func (v TradeView) Price() uint64 { return le.Uint64(v.p[Field3Offset:]) }
 
 // Quantity returns the trade quantity.
-func (v TradeView) Quantity() uint64 { return le.Uint64(v.p[offF4:]) }
+func (v TradeView) Quantity() uint64 { return le.Uint64(v.p[Field4Offset:]) }
 
 // Timestamp returns the trade timestamp (ns).
-func (v TradeView) Timestamp() uint64 { return le.Uint64(v.p[offF5:]) }
+func (v TradeView) Timestamp() uint64 { return le.Uint64(v.p[Field5Offset:]) }
 
 // CancelOrderView reads a CancelOrder in place; valid as long as its [View].
 type CancelOrderView struct{ p *[PayloadSize]byte }
 
 // ID returns the id of the order to cancel.
-func (v CancelOrderView) ID() uint64 { return le.Uint64(v.p[offF1:]) }
+func (v CancelOrderView) ID() uint64 { return le.Uint64(v.p[Field1Offset:]) }
 
 // CancelAckView reads a CancelAck in place; valid as long as its [View].
 type CancelAckView struct{ p *[PayloadSize]byte }
 
 // ID returns the id of the cancelled order.
-func (v CancelAckView) ID() uint64 { return le.Uint64(v.p[offF1:]) }
+func (v CancelAckView) ID() uint64 { return le.Uint64(v.p[Field1Offset:]) }
 
 // Message copies the view out into a Message value (one of the six variant
 // types, not a pointer). It may allocate.
 func (v View) Message() Message {
 	switch v.Kind() {
 	case KindHeartbeat:
-		return Heartbeat{Timestamp: le.Uint64(v.p[offF1:])}
+		return Heartbeat{Timestamp: le.Uint64(v.p[Field1Offset:])}
 	case KindOrder:
 		o, _ := v.Order()
 		return Order{ID: o.ID(), Price: o.Price(), Quantity: o.Quantity(), Side: o.Side()}
@@ -231,9 +231,9 @@ func (v View) Message() Message {
 		t, _ := v.Trade()
 		return Trade{MakerID: t.MakerID(), TakerID: t.TakerID(), Price: t.Price(), Quantity: t.Quantity(), Timestamp: t.Timestamp()}
 	case KindCancelOrder:
-		return CancelOrder{ID: le.Uint64(v.p[offF1:])}
+		return CancelOrder{ID: le.Uint64(v.p[Field1Offset:])}
 	case KindCancelAck:
-		return CancelAck{ID: le.Uint64(v.p[offF1:])}
+		return CancelAck{ID: le.Uint64(v.p[Field1Offset:])}
 	}
 	panic("wire: Message of an unvalidated View")
 }
@@ -250,11 +250,11 @@ func (v View) CopyOrder(o *Order) bool {
 // Equal reports whether two views hold the same message: the same tag and
 // the same field values, ignoring padding and unused bytes as rkyv does.
 func (v View) Equal(w View) bool {
-	if v.p[offTag] != w.p[offTag] {
+	if v.p[TagOffset] != w.p[TagOffset] {
 		return false
 	}
-	n := fieldBytes[v.p[offTag]]
-	return string(v.p[offF1:offF1+n]) == string(w.p[offF1:offF1+n])
+	n := fieldBytes[v.p[TagOffset]]
+	return string(v.p[Field1Offset:Field1Offset+n]) == string(w.p[Field1Offset:Field1Offset+n])
 }
 
 // EqualFrame reports whether v holds the same message as frame, a whole

@@ -1,6 +1,9 @@
 package wire
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Sizes of the wire format, in bytes.
 const (
@@ -27,15 +30,18 @@ const (
 	DefaultRecvBufferSize = 64 << 10
 )
 
-// Byte offsets of the fields inside a payload.
+// Byte offsets inside a payload (after the length prefix). The tag is one
+// byte followed by 7 bytes of padding; each variant's fields fill the
+// 8-byte slots 1 to 5 in the order the package documentation's table gives
+// (an Order's side is the one byte at SideOffset, the start of slot 4).
 const (
-	offTag  = 0
-	offF1   = 8
-	offF2   = 16
-	offF3   = 24
-	offF4   = 32
-	offF5   = 40
-	offSide = 32
+	TagOffset    = 0
+	Field1Offset = 8
+	Field2Offset = 16
+	Field3Offset = 24
+	Field4Offset = 32
+	Field5Offset = 40
+	SideOffset   = 32
 )
 
 // Kind is the variant tag of a Message: byte 0 of the payload.
@@ -54,7 +60,10 @@ const (
 	NumKinds = 6
 )
 
-var kindNames = [NumKinds]string{"Heartbeat", "Order", "OrderAck", "Trade", "CancelOrder", "CancelAck"}
+var (
+	kindNames  = [NumKinds]string{"Heartbeat", "Order", "OrderAck", "Trade", "CancelOrder", "CancelAck"}
+	kindLabels = [NumKinds]string{"heartbeat", "order", "order_ack", "trade", "cancel", "cancel_ack"}
+)
 
 // String returns the variant's name as the Rust enum spells it.
 func (k Kind) String() string {
@@ -62,6 +71,31 @@ func (k Kind) String() string {
 		return kindNames[k]
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Label returns the variant's name as gigadex's flags, results and logs
+// spell it: "heartbeat", "order", "order_ack", "trade", "cancel",
+// "cancel_ack".
+func (k Kind) Label() string {
+	if k < NumKinds {
+		return kindLabels[k]
+	}
+	return k.String()
+}
+
+// ParseKind parses a variant's name in either spelling: the Rust enum's
+// ("CancelOrder") or the label ("cancel"), case-insensitively, with
+// "cancel_order" also accepted for CancelOrder.
+func ParseKind(s string) (Kind, error) {
+	for k := Kind(0); k < NumKinds; k++ {
+		if strings.EqualFold(s, kindNames[k]) || strings.EqualFold(s, kindLabels[k]) {
+			return k, nil
+		}
+	}
+	if strings.EqualFold(s, "cancel_order") {
+		return KindCancelOrder, nil
+	}
+	return 0, fmt.Errorf("wire: unknown message type %q (want %s)", s, strings.Join(kindLabels[:], ", "))
 }
 
 // Side is the side of an Order: one byte, Buy=0, Sell=1.

@@ -15,7 +15,7 @@ func TestParseReply(t *testing.T) {
 		{"echo", wire.ReplyEcho, false},
 		{"exchange", wire.ReplyExchange, false},
 		{"pong", 0, true},
-		{"book", 0, true}, // a peer's mode only: clients check it as exchange
+		{"book", wire.ReplyBook, false}, // clients check it as exchange, Trades unsolicited
 		{"", 0, true},
 	}
 	for _, tt := range tests {

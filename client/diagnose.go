@@ -37,8 +37,14 @@ func explainRecv(err error, r *Receiver, withTLS bool) error {
 	case errors.As(err, &fe) && fe.Offset == 0 && fe.Field == "length":
 		return explainHead(err, r.head(quoteLimit+1), withTLS)
 	case r.received() > 0:
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("the peer closed the connection in the middle of a frame: %w", err)
+		replies := r.received() / wire.FrameLen
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("the peer closed the connection in the middle of a frame, after %s: %w", plural(replies, "whole reply"), err)
+		case errors.Is(err, io.EOF): // a FIN, or TLS's close_notify
+			return &explained{msg: "the peer closed the connection after " + plural(replies, "reply"), err: err}
+		case errors.Is(err, syscall.ECONNRESET):
+			return &explained{msg: "the peer reset the connection after " + plural(replies, "reply"), err: err}
 		}
 		return err
 	case !(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)):

@@ -37,6 +37,7 @@ var reportCommand = &cli.Command{
 		reportPlotCommand,
 		reportMergeCommand,
 		reportCompareCommand,
+		reportHTMLCommand,
 	},
 }
 
@@ -194,11 +195,7 @@ var reportPlotCommand = &cli.Command{
 			}
 			return reportFail("plot", plot.OverTime(out, ivs))
 		}
-		names := c.StringSlice("name")
-		for i := len(names); i < len(paths); i++ {
-			names = append(names, strings.TrimSuffix(filepath.Base(paths[i]), filepath.Ext(paths[i])))
-		}
-		return reportFail("plot", plot.Percentiles(out, runs, names))
+		return reportFail("plot", plot.Percentiles(out, runs, reportNames(c, paths)))
 	}),
 }
 

@@ -31,6 +31,7 @@ func TestLibraryDepsLight(t *testing.T) {
 		"git.sr.ht/~sbinet/gg", "github.com/ajstarks/svgo", "github.com/golang/freetype", "golang.org/x/image",
 		"github.com/olekukonko/", "github.com/urfave/cli",
 		"github.com/gigadex/gigadex/report/plot", "github.com/gigadex/gigadex/report/table",
+		"github.com/gigadex/gigadex/report/html", "github.com/chromedp/",
 	}
 	const mod = "github.com/gigadex/gigadex/"
 	for _, dep := range goListDeps(t, mod+"wire", mod+"client", mod+"echo", mod+"book") {

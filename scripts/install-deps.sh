@@ -2,8 +2,9 @@
 # Installs, from Debian's packages, what gigadex's interoperability tests use:
 # the rkyv 0.7 and tokio crates of the Cargo workspace in rust/ (the rkyv
 # conformance peer and the Rust tokio pair; Cargo resolves the whole
-# workspace, so both need all three crates), and HdrHistogram's Java
-# tools for the log interoperability test. Safe to run again.
+# workspace, so both need all three crates), HdrHistogram's Java
+# tools for the log interoperability test, and Chromium, in which the
+# HTML report's test renders its page headless. Safe to run again.
 set -euo pipefail
 pkgs=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -12,6 +13,7 @@ for p in librust-rkyv-dev librust-bytecheck-dev librust-tokio-dev libhdrhistogra
 done
 command -v cargo >/dev/null || pkgs+=(cargo)
 command -v java >/dev/null || pkgs+=(default-jre-headless)
+command -v chromium >/dev/null || pkgs+=(chromium)
 if [ ${#pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "missing packages (run as root to install): ${pkgs[*]}" >&2

@@ -42,34 +42,38 @@ type benchResult struct {
 	Env            report.Env `json:"env"`
 }
 
+// benchOptions are the settings of bench, bound to its flags.
+type benchOptions struct {
+	addr                  string
+	json                  bool
+	count, conns, window  int64
+	duration, connTimeout time.Duration
+}
+
 func newBenchCommand() *cli.Command {
+	o := &benchOptions{count: 20000, duration: 3 * time.Second, conns: 4, window: 256, connTimeout: client.DefaultConnectTimeout}
 	return &cli.Command{
 		Name:  "bench",
 		Usage: "reproduce the original crate's benchmark table on this machine (rtt, throughput, serialization)",
 		Flags: []cli.Flag{
-			addrFlag,
-			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout (the table goes to stderr)"},
-			countFlag("count", []string{"n"}, 20000, 1, maxCount, "", "ping-pong round trips"),
-			durFlag("duration", []string{"d"}, 3*time.Second, 10*time.Millisecond, maxDuration, "", "length of the throughput run"),
-			connsFlag(4),
-			countFlag("window", []string{"w"}, 256, 1, maxWindow, "", "messages in flight per connection in the throughput run"),
-			connectTimeoutFlag(),
+			addrFlag(&o.addr),
+			boolFlag(&o.json, "json", nil, "print the result as one JSON document on stdout (the table goes to stderr)"),
+			countFlag(&o.count, nil, "count", []string{"n"}, rangeOf[int64]{min: 1, max: maxCount}, "ping-pong round trips"),
+			durFlag(&o.duration, nil, "duration", []string{"d"}, rangeOf[time.Duration]{min: 10 * time.Millisecond, max: maxDuration}, "length of the throughput run"),
+			connsFlag(&o.conns),
+			windowFlag(&o.window, 1, "", "messages in flight per connection in the throughput run"),
+			connectTimeoutFlag(&o.connTimeout),
 		},
-		Action: benchAction,
+		Action: func(c *cli.Context) error { return runBench(c, o) },
 	}
 }
 
-func benchAction(c *cli.Context) error {
+func runBench(c *cli.Context, o *benchOptions) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	res := benchResult{Schema: "gigadex.bench/v1", Addr: c.String("addr"), Env: report.CurrentEnv()}
-	if res.Addr != "" {
-		if err := checkAddr(res.Addr); err != nil {
-			return usagef("--addr %q: %v", res.Addr, err)
-		}
-	}
-	connectTimeout := durationOf(c, "connect-timeout")
+	res := benchResult{Schema: "gigadex.bench/v1", Addr: o.addr, Env: report.CurrentEnv()}
+	connectTimeout := o.connTimeout
 	if res.Addr == "" {
 		srv, addr, err := echo.Start(c.Context, "127.0.0.1:0", echo.WithLogger(log.New(c.App.ErrWriter, "", 0)))
 		if err != nil {
@@ -78,35 +82,35 @@ func benchAction(c *cli.Context) error {
 		defer srv.Close()
 		res.Addr = addr.String()
 	}
-	ping, err := client.Run(c.Context, client.LoadConfig{Command: "ping", Addr: res.Addr, Count: countOf(c, "count"),
+	ping, err := client.Run(c.Context, client.LoadConfig{Command: "ping", Addr: res.Addr, Count: o.count,
 		WarmupCount: defaultWarmupCount, Warmup: defaultWarmup, ConnectTimeout: connectTimeout})
 	if ping != nil && ping.RTT != nil && ping.RTT.TotalCount() > 0 {
 		res.PingP50Ns = ping.RTT.ValueAtPercentile(50)
 		res.PingP99Ns = ping.RTT.ValueAtPercentile(99)
 	}
 	if err != nil {
-		return benchFail(c, res, "ping", err)
+		return benchFail(c, o.json, res, "ping", err)
 	}
 	mix, _ := client.ParseMix("order")
-	flood, err := client.Run(c.Context, client.LoadConfig{Command: "flood", Addr: res.Addr, Conns: int(countOf(c, "conns")),
-		Window: int(countOf(c, "window")), Duration: durationOf(c, "duration"), Warmup: 500 * time.Millisecond, Mix: mix,
+	flood, err := client.Run(c.Context, client.LoadConfig{Command: "flood", Addr: res.Addr, Conns: int(o.conns),
+		Window: int(o.window), Duration: o.duration, Warmup: 500 * time.Millisecond, Mix: mix,
 		ConnectTimeout: connectTimeout})
 	if flood != nil {
 		res.MsgsPerSec = flood.MsgsPerSec()
 	}
 	if err != nil {
-		return benchFail(c, res, "flood", err)
+		return benchFail(c, o.json, res, "flood", err)
 	}
 	ser, de := codecBenchmarks()
 	res.SerializeNs, res.SerializeAlloc = float64(ser.T.Nanoseconds())/float64(ser.N), ser.AllocsPerOp()
 	res.DeserializeNs, res.DeserAlloc = float64(de.T.Nanoseconds())/float64(de.N), de.AllocsPerOp()
-	return benchWrite(c, res)
+	return benchWrite(c, o.json, res)
 }
 
 // benchWrite prints the result: the table, or with --json the JSON on
 // stdout and the table on stderr.
-func benchWrite(c *cli.Context, res benchResult) error {
-	if c.Bool("json") {
+func benchWrite(c *cli.Context, jsonOut bool, res benchResult) error {
+	if jsonOut {
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {
@@ -120,10 +124,10 @@ func benchWrite(c *cli.Context, res benchResult) error {
 // benchFail ends bench after a failed run: exit 130 if interrupted, else 1.
 // What was measured until then is printed first when interrupted, and
 // with --json always, so that a script gets its document.
-func benchFail(c *cli.Context, res benchResult, what string, err error) error {
+func benchFail(c *cli.Context, jsonOut bool, res benchResult, what string, err error) error {
 	interrupted := c.Context.Err() != nil
-	if interrupted || c.Bool("json") {
-		if werr := benchWrite(c, res); werr != nil {
+	if interrupted || jsonOut {
+		if werr := benchWrite(c, jsonOut, res); werr != nil {
 			return werr
 		}
 	}

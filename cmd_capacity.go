@@ -17,11 +17,12 @@ import (
 	"github.com/gigadex/gigadex/capacity"
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/report"
-	"github.com/gigadex/gigadex/wire"
 )
 
 // newCapacityCommand returns the capacity command with fresh flags.
 func newCapacityCommand() *cli.Command {
+	o := &capacityOptions{clientOptions: newClientOptions(1), mix: mustMix(defaultMix),
+		step: capacity.DefaultStep, warmup: capacity.DefaultWarmup, start: 10e3, max: 10e6, precision: 0.02}
 	return &cli.Command{
 		Name:  "capacity",
 		Usage: "find the highest message rate the peer sustains while its latency meets an SLO",
@@ -46,42 +47,60 @@ func newCapacityCommand() *cli.Command {
 			"--start, which the verdict says); 1 run error (the peer cannot be reached, errors at --start, the generator\n" +
 			"could not offer even --start, or it was the limit below --min-rate); 2 usage; 3 the capacity is below --min-rate; 130 interrupted (the steps done\n" +
 			"and the best passing rate are printed).",
-		Flags: append([]cli.Flag{
-			addrFlag,
-			&cli.StringFlag{Name: "slo", Usage: "latency objective, all terms must hold: `TERMS` such as 'p99<50us,p99.9<200us' (p50 p90 p99 p99.9 p99.99 max mean; < or <=)"},
-			connsFlag(1),
-			&cli.StringFlag{Name: "mix", Value: "order=90,cancel=10", Usage: "message types in percent (heartbeat, order, order_ack, trade, cancel, cancel_ack); seeded and reproducible"},
-			replyFlag,
-			durFlag("step", nil, capacity.DefaultStep, 10*time.Millisecond, maxDuration, "", "measured length of each step"),
-			durFlag("warmup", nil, capacity.DefaultWarmup, time.Millisecond, maxWarmup, "none", "warmup at the step's rate before each step, outside its measurement"),
-			&cli.StringFlag{Name: "start", Value: "10k", Usage: "first target `RATE`, msgs/s (10k, 1.5M)"},
-			&cli.StringFlag{Name: "max", Value: "10M", Usage: "highest target `RATE`, msgs/s"},
-			&cli.StringFlag{Name: "precision", Value: "2%", Usage: "stop bisecting when the failing rate is within `PCT` of the passing one"},
-			&cli.StringFlag{Name: "min-rate", Usage: "exit 3 when the capacity found is below `RATE` msgs/s (a CI gate)"},
-			countFlag("window", []string{"w"}, 0, 1, maxWindow, "automatic: sized for each rate, so that only a peer far outside the SLO fills it", "messages in flight allowed per connection"),
-			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document (gigadex.capacity/v1) on stdout; the table goes to stderr"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE`"},
-			&cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no step lines while searching and no table: only the verdict line (with --json, only the JSON)"},
-			durFlag("reply-timeout", nil, 10*time.Second, minTimeout, maxTimeout, "", "fail a connection that gets no reply for this long while messages are in flight"),
-			connectTimeoutFlag(),
-			&cli.GenericFlag{Name: "seed", Value: &uint64Value{n: 1}, Usage: "seed of the message mix (`N`: 0 to 18446744073709551615)"},
-		}, clientIOFlags()...),
-		Action: runCapacity,
+		Flags: append(o.clientOptions.flags(),
+			valueFlag(&o.slo, "slo", parseSLO, nil, "latency objective, all terms must hold: `TERMS` such as 'p99<50us,p99.9<200us' (p50 p90 p99 p99.9 p99.99 max mean; < or <=)"),
+			mixFlag(&o.mix),
+			durFlag(&o.step, nil, "step", nil, rangeOf[time.Duration]{min: 10 * time.Millisecond, max: maxDuration}, "measured length of each step"),
+			durFlag(&o.warmup, nil, "warmup", nil, rangeOf[time.Duration]{min: time.Millisecond, max: maxWarmup, zeroMeans: "none"}, "warmup at the step's rate before each step, outside its measurement"),
+			valueFlag(&o.start, "start", parsePositiveRate, capacity.FormatRate, "first target `RATE`, msgs/s (10k, 1.5M)"),
+			valueFlag(&o.max, "max", parsePositiveRate, capacity.FormatRate, "highest target `RATE`, msgs/s"),
+			valueFlag(&o.precision, "precision", parsePrecision, func(p float64) string { return strconv.FormatFloat(100*p, 'g', -1, 64) + "%" },
+				"stop bisecting when the failing rate is within `PCT` of the passing one"),
+			valueFlag(&o.minRate, "min-rate", parsePositiveRate, nil, "exit 3 when the capacity found is below `RATE` msgs/s (a CI gate)"),
+			windowFlag(&o.window, 1, "automatic: sized for each rate, so that only a peer far outside the SLO fills it", "messages in flight allowed per connection"),
+			o.jsonFlag("print the result as one JSON document (gigadex.capacity/v1) on stdout; the table goes to stderr"),
+			o.outFlag("also write the JSON result to `FILE`"),
+			fileFlag(&o.hlog, "hlog", nil, "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"),
+			o.quietFlag("no step lines while searching and no table: only the verdict line (with --json, only the JSON)"),
+		),
+		Action: func(c *cli.Context) error { return runCapacity(c, o) },
 	}
 }
 
-// capacityParseRate parses a rate in msgs/s: 2500, 10k, 1.5M, 2G.
-func capacityParseRate(s string) (float64, error) {
+// capacityOptions are the settings of capacity, bound to its flags.
+type capacityOptions struct {
+	clientOptions
+	outputOptions
+	slo                            capacity.SLO
+	mix                            client.Mix
+	step, warmup                   time.Duration
+	start, max, precision, minRate float64
+	window                         int64
+}
+
+func parseSLO(s string) (capacity.SLO, error) {
+	slo, err := capacity.ParseSLO(s)
+	if err != nil {
+		// The usage line quotes the whole value: drop the library's prefix,
+		// and the value if the library quoted it whole.
+		msg := strings.TrimSpace(strings.TrimPrefix(err.Error(), capacity.ErrSLO.Error()))
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, strconv.Quote(s)), ":")
+		return slo, errors.New(strings.TrimSpace(msg))
+	}
+	return slo, nil
+}
+
+// parsePositiveRate parses a rate in msgs/s: 2500, 10k, 1.5M, 2G.
+func parsePositiveRate(s string) (float64, error) {
 	v, err := parseSI(s)
 	if err != nil || !(v > 0) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q: want a positive rate such as 2500, 10k or 1.5M", s)
+		return 0, fmt.Errorf("want a positive rate such as 2500, 10k or 1.5M")
 	}
 	return v, nil
 }
 
-// capacityParsePrecision parses "2%" or 0.02.
-func capacityParsePrecision(s string) (float64, error) {
+// parsePrecision parses "2%" or 0.02.
+func parsePrecision(s string) (float64, error) {
 	t := strings.TrimSpace(s)
 	pct := strings.HasSuffix(t, "%")
 	v, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64)
@@ -89,92 +108,52 @@ func capacityParsePrecision(s string) (float64, error) {
 		v /= 100
 	}
 	if err != nil || !(v > 0) || v >= 1 {
-		return 0, fmt.Errorf("%q: want a percentage above 0 and below 100, such as 2%%", s)
+		return 0, fmt.Errorf("want a percentage above 0 and below 100, such as 2%%")
 	}
 	return v, nil
 }
 
-// capacityConfig reads and checks the flags; every error is a usage error.
-func capacityConfig(c *cli.Context) (capacity.Config, float64, error) {
+// config checks what involves several flags and returns the search's
+// configuration; every error is a usage error.
+func (o *capacityOptions) config(c *cli.Context) (capacity.Config, error) {
 	var cfg capacity.Config
 	if c.NArg() > 0 {
-		return cfg, 0, usagef("capacity: unexpected argument %q", c.Args().First())
+		return cfg, usagef("capacity: unexpected argument %q", c.Args().First())
 	}
-	if !c.IsSet("slo") {
-		return cfg, 0, usagef("capacity: --slo is required, e.g. --slo 'p99<50us,p99.9<200us'")
+	if len(o.slo) == 0 {
+		return cfg, usagef("capacity: --slo is required, e.g. --slo 'p99<50us,p99.9<200us'")
 	}
-	var err error
-	if cfg.SLO, err = capacity.ParseSLO(c.String("slo")); err != nil {
-		return cfg, 0, usagef("--slo %s", strings.TrimSpace(strings.TrimPrefix(err.Error(), "capacity: slo")))
+	if o.max < o.start {
+		return cfg, usagef("--max %s is below --start %s", capacity.FormatRate(o.max), capacity.FormatRate(o.start))
 	}
-	for _, f := range []struct {
-		name string
-		dst  *float64
-	}{{"start", &cfg.Start}, {"max", &cfg.Max}} {
-		if *f.dst, err = capacityParseRate(c.String(f.name)); err != nil {
-			return cfg, 0, usagef("--%s %v", f.name, err)
-		}
+	if o.start < float64(o.conns) {
+		return cfg, usagef("--start %s is below the number of connections (%d): each connection needs at least 1 msg/s", capacity.FormatRate(o.start), o.conns)
 	}
-	var minRate float64
-	if c.IsSet("min-rate") {
-		if minRate, err = capacityParseRate(c.String("min-rate")); err != nil {
-			return cfg, 0, usagef("--min-rate %v", err)
-		}
-	}
-	if cfg.Precision, err = capacityParsePrecision(c.String("precision")); err != nil {
-		return cfg, 0, usagef("--precision %v", err)
-	}
-	cfg.Step, cfg.Warmup = durationOf(c, "step"), durationOf(c, "warmup")
-	switch {
-	case cfg.Max < cfg.Start:
-		return cfg, 0, usagef("--max %s is below --start %s", c.String("max"), c.String("start"))
-	}
-	lc := client.LoadConfig{
-		Addr:           c.String("addr"),
-		Conns:          int(countOf(c, "conns")),
-		Window:         int(countOf(c, "window")),
-		Seed:           uint64Of(c, "seed"),
-		ReplyTimeout:   durationOf(c, "reply-timeout"),
-		ConnectTimeout: durationOf(c, "connect-timeout"),
-	}
-	if lc.Addr != "" {
-		if err := checkAddr(lc.Addr); err != nil {
-			return cfg, 0, usagef("--addr %q: %v", lc.Addr, err)
-		}
-	}
-	if cfg.Start < float64(lc.Conns) {
-		return cfg, 0, usagef("--start %s is below the number of connections (%d): each connection needs at least 1 msg/s", c.String("start"), lc.Conns)
-	}
-	if lc.Mix, err = client.ParseMix(c.String("mix")); err != nil {
-		return cfg, 0, usagef("--mix: %v", err)
-	}
-	if lc.Reply, err = wire.ParseReply(c.String("reply")); err != nil {
-		return cfg, 0, usagef("--reply: %v", err)
-	}
-	io, err := clientIOOptions(c, "capacity", lc.Addr, lc.Conns)
+	lc, err := o.clientOptions.config("capacity")
 	if err != nil {
-		return cfg, 0, err
+		return cfg, err
 	}
-	lc.Options = append(lc.Options, io...)
-	for _, f := range []string{"out", "hlog"} {
-		if err := checkOutput("--"+f, c.String(f)); err != nil {
-			return cfg, 0, err
-		}
+	lc.Window, lc.Mix = int(o.window), o.mix
+	if err := o.outputOptions.check(); err != nil {
+		return cfg, err
 	}
+	cfg.SLO, cfg.Start, cfg.Max, cfg.Precision = o.slo, o.start, o.max, o.precision
+	cfg.Step, cfg.Warmup = o.step, o.warmup
 	cfg.Load = lc
-	return cfg, minRate, nil
+	return cfg, nil
 }
 
-func runCapacity(c *cli.Context) error {
-	cfg, minRate, err := capacityConfig(c)
+func runCapacity(c *cli.Context, o *capacityOptions) error {
+	cfg, err := o.config(c)
 	if err != nil {
 		return err
 	}
+	minRate := o.minRate
 	stderr := c.App.ErrWriter
-	quiet := c.Bool("quiet")
+	quiet := o.quiet
 	ctx := c.Context
 	if cfg.Load.Addr == "" {
-		addr, stop, err := startInProcessEcho(c, cfg.Load.Reply)
+		addr, stop, err := startInProcessEcho(c, cfg.Load.Reply, quiet)
 		if err != nil {
 			return err
 		}
@@ -191,26 +170,26 @@ func runCapacity(c *cli.Context) error {
 		if errors.Is(err, capacity.ErrConfig) || errors.Is(err, capacity.ErrSearch) {
 			return usagef("%v", err)
 		}
-		return cli.Exit(fmt.Sprint(err), exitRunError)
+		return cli.Exit(fmt.Sprint(err)+flagHint(err), exitRunError)
 	}
 	if err != nil && len(res.Steps) == 0 && !res.Interrupted {
 		// Nothing was measured: a script asking for JSON still gets its
 		// document; a person gets the reason alone.
-		if c.Bool("json") || c.String("out") != "" {
-			if werr := capacityOutputs(c, res); werr != nil {
+		if o.json || o.out != "" {
+			if werr := o.capacityOutputs(c, res); werr != nil {
 				return werr
 			}
 		}
-		return cli.Exit(fmt.Sprint(err), exitRunError)
+		return cli.Exit(fmt.Sprint(err)+flagHint(err), exitRunError)
 	}
-	if werr := capacityOutputs(c, res); werr != nil {
+	if werr := o.capacityOutputs(c, res); werr != nil {
 		return werr
 	}
 	switch {
 	case res.Interrupted:
 		return cli.Exit("interrupted: the steps above are those done until then", exitInterrupted)
 	case err != nil:
-		return cli.Exit(fmt.Sprint(err), exitRunError)
+		return cli.Exit(fmt.Sprint(err)+flagHint(err), exitRunError)
 	case res.Stop == capacity.ErrorsAtStart:
 		return cli.Exit(fmt.Sprintf("capacity: errors already at --start %s msgs/s: %s", capacity.FormatRate(cfg.Start), res.Steps[0].Note), exitRunError)
 	case res.Stop == capacity.GeneratorLimited && res.Capacity == 0:
@@ -241,10 +220,10 @@ func capacityStepLine(s *capacity.Step) string {
 
 // capacityOutputs prints the table and verdict, or the JSON, and writes
 // the -o and --hlog files.
-func capacityOutputs(c *cli.Context, res *capacity.Result) error {
+func (o *outputOptions) capacityOutputs(c *cli.Context, res *capacity.Result) error {
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
-	quiet := c.Bool("quiet")
-	if c.Bool("json") {
+	quiet := o.quiet
+	if o.json {
 		if err := capacity.WriteJSON(stdout, res); err != nil {
 			return cli.Exit(fmt.Sprintf("writing JSON: %v", err), exitRunError)
 		}
@@ -258,12 +237,12 @@ func capacityOutputs(c *cli.Context, res *capacity.Result) error {
 	} else {
 		fmt.Fprintln(stdout, res.Line())
 	}
-	if p := c.String("out"); p != "" {
+	if p := o.out; p != "" {
 		if err := writeOutput(c, p, func(w io.Writer) error { return capacity.WriteJSON(w, res) }); err != nil {
 			return cli.Exit(fmt.Sprintf("--out: %v", err), exitRunError)
 		}
 	}
-	if p := c.String("hlog"); p != "" {
+	if p := o.hlog; p != "" {
 		err := writeOutput(c, p, func(w io.Writer) error {
 			run, err := capacityHlogRun(res)
 			if err != nil {
@@ -331,7 +310,7 @@ func writeCapacityTableWith(w io.Writer, res *capacity.Result, r tw.Renderer) er
 	fmt.Fprintf(w, "generator: %d connection(s), GOMAXPROCS=%d, highest achieved %s msgs/s, worst send lag %s, %d sends more than %v late\n",
 		res.Connections, res.Generator.GOMAXPROCS, capacity.FormatRate(res.MaxAchieved()), capacity.FormatLatency(res.MaxSendLag()), res.LateSends(), report.LateSend)
 	if limited, advice := res.GeneratorLimited(); limited {
-		fmt.Fprintf(w, "generator is the limit: %s\n", advice)
+		fmt.Fprintf(w, "generator is the limit: %s (--conns, --window)\n", advice)
 	}
 	_, err := fmt.Fprintln(w, res.Line())
 	return err

@@ -47,7 +47,7 @@ func plotCapacity(w io.Writer, format string, res *capacity.Result) error {
 // reportPlotCapacity is report plot's path for capacity results: when the
 // inputs hold a gigadex.capacity/v1 document it plots that one and reports
 // true.
-func reportPlotCapacity(c *cli.Context, ins []reportInput, out string) (bool, error) {
+func reportPlotCapacity(c *cli.Context, ins []reportInput, out string, overTime bool) (bool, error) {
 	var found []*capacity.Result
 	for _, in := range ins {
 		if in.capacity != nil {
@@ -59,7 +59,7 @@ func reportPlotCapacity(c *cli.Context, ins []reportInput, out string) (bool, er
 		return false, nil
 	case len(ins) > 1:
 		return true, usagef("report plot: a capacity result is plotted on its own: give one RESULT")
-	case c.Bool("over-time"):
+	case overTime:
 		return true, usagef("report plot: --over-time does not apply to a capacity result")
 	}
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(out)), ".")

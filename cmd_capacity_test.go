@@ -132,7 +132,7 @@ func TestCapacityGeneratorLimited(t *testing.T) {
 	if res.Stop != capacity.GeneratorLimited || len(res.Steps) != 2 || res.Steps[0].Outcome != capacity.Repeated || res.Steps[1].Outcome != capacity.GeneratorLimit {
 		t.Fatalf("stop %v, %d steps", res.Stop, len(res.Steps))
 	}
-	if limited, advice := res.GeneratorLimited(); !limited || !strings.Contains(advice, "more connections") || !strings.Contains(advice, "--window") {
+	if limited, advice := res.GeneratorLimited(); !limited || !strings.Contains(advice, "more connections") || !strings.Contains(advice, "larger window") {
 		t.Errorf("generator limited %v: %q", limited, advice)
 	}
 	if !strings.Contains(res.Line(), "the load generator could not offer the start rate 1.0 M msgs/s") {

@@ -11,8 +11,6 @@ import (
 	"math"
 	"net"
 	"os"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +23,62 @@ import (
 	"github.com/gigadex/gigadex/wire"
 )
 
-var echoCommand = &cli.Command{
+// echoOptions are the settings of echo, bound to its flags.
+type echoOptions struct {
+	addr                                               string
+	reply                                              wire.Reply
+	maxConns, readBuffer                               int64
+	idleTimeout, writeTimeout, handshakeTimeout, grace time.Duration
+	statsInterval                                      time.Duration
+	quiet                                              bool
+	io                                                 ioOptions
+	profile                                            profileOptions
+	tlsCert, tlsKey                                    string
+}
+
+func newEchoCommand() *cli.Command {
+	o := &echoOptions{addr: echo.DefaultAddr, readBuffer: echo.DefaultReadBufferSize,
+		idleTimeout: echo.DefaultIdleTimeout, writeTimeout: echo.DefaultWriteTimeout,
+		handshakeTimeout: echo.DefaultHandshakeTimeout, grace: 3 * time.Second}
+	timeout := func(zero string) rangeOf[time.Duration] {
+		return rangeOf[time.Duration]{min: echo.MinTimeout, max: maxDuration, zeroMeans: zero}
+	}
+	addr := valueFlag(&o.addr, "addr", parseListenAddr, func(s string) string { return s },
+		"TCP address to listen on, `HOST:PORT`; port 0 picks a free port")
+	addr.EnvVars = []string{"GIGADEX_ECHO_ADDR"}
+	flags := []cli.Flag{
+		addr,
+		valueFlag(&o.reply, "reply", parseReply, wire.Reply.String,
+			"`MODE` echo: send every frame back unchanged; exchange: answer an Order with an OrderAck (id, server clock in ns), a CancelOrder with a CancelAck, and echo the rest"),
+		countFlag(&o.maxConns, nil, "max-conns", nil, rangeOf[int64]{min: 1, max: maxConns, zeroMeans: "no limit"},
+			"refuse connections past this many open ones"),
+		durFlag(&o.idleTimeout, nil, "idle-timeout", nil, timeout("never"), "drop a client that sends nothing for this long"),
+		durFlag(&o.writeTimeout, nil, "write-timeout", nil, timeout("never"), "drop a client that stops reading its replies for this long"),
+		durFlag(&o.handshakeTimeout, nil, "handshake-timeout", nil, timeout("never"),
+			"with TLS, drop a client that has not completed its handshake this long after connecting"),
+		countFlag(&o.readBuffer, nil, "read-buffer", nil, rangeOf[int64]{min: echo.MinReadBufferSize, max: echo.MaxReadBufferSize},
+			"bytes per connection: the most read and answered with one write, and all the memory a connection holds"),
+		durFlag(&o.statsInterval, nil, "stats-interval", nil, rangeOf[time.Duration]{min: echoMinStatsInterval, max: maxDuration, zeroMeans: "never"},
+			"print a line of counters and rates on stdout this often, if anything happened"),
+		durFlag(&o.grace, nil, "grace", nil, timeout("closing connections at once"),
+			"on interrupt, how long open connections get to finish before they are closed"),
+		boolFlag(&o.quiet, "quiet", []string{"q"}, "don't log dropped and refused connections and failed TLS handshakes on stderr"),
+	}
+	flags = append(flags, o.io.flags(echoIOUsage)...)
+	flags = append(flags, o.profile.flags()...)
+	flags = append(flags,
+		stringFlag(&o.tlsCert, "tls-cert", nil, "serve TLS with this PEM certificate `FILE` (with --tls-key)"),
+		stringFlag(&o.tlsKey, "tls-key", nil, "PEM private key `FILE` of --tls-cert"),
+	)
+	cmd := echoCommand
+	cmd.Flags = flags
+	cmd.Action = func(c *cli.Context) error { return runEcho(c, o) }
+	return &cmd
+}
+
+const echoIOUsage = "how connections wait for requests: `MODE` blocking (raw recvfrom(2) on a blocking socket: the lowest rtt short of spinning, but a P per waiting connection), poller (Go's network poller: any number of connections), busy-poll (spin: a busy core per connection), or auto (blocking while no more connections are open than leave a P free, at least one; else poller for all)"
+
+var echoCommand = cli.Command{
 	Name:      "echo",
 	Usage:     "run a peer that answers every frame, for ping, flood and CI",
 	UsageText: "gigadex echo [--addr 127.0.0.1:9000] [--reply echo|exchange] [--stats-interval 1s]",
@@ -63,62 +116,32 @@ a client has --handshake-timeout to complete its handshake (the idle timeout
 starts after it); a failed handshake is logged at most once per peer address
 every 10 s, with a count of the others. Log lines on stderr start with the
 same timestamps as the stats lines.`,
-	OnUsageError: echoUsageError,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "addr", Value: echo.DefaultAddr, EnvVars: []string{"GIGADEX_ADDR"},
-			Usage: "TCP address to listen on; port 0 picks a free port"},
-		&cli.StringFlag{Name: "reply", Value: "echo",
-			Usage: "echo: send every frame back unchanged; exchange: answer an Order with an OrderAck (id, server clock in ns), a CancelOrder with a CancelAck, and echo the rest"},
-		&cli.IntFlag{Name: "max-conns", Usage: "refuse connections past this many open ones (0 = no limit)"},
-		&cli.DurationFlag{Name: "idle-timeout", Value: echo.DefaultIdleTimeout,
-			Usage: "drop a client that sends nothing for this long (0 = never)"},
-		&cli.DurationFlag{Name: "write-timeout", Value: echo.DefaultWriteTimeout,
-			Usage: "drop a client that stops reading its replies for this long (0 = never)"},
-		&cli.DurationFlag{Name: "handshake-timeout", Value: echo.DefaultHandshakeTimeout,
-			Usage: "with TLS, drop a client that has not completed its handshake this long after connecting (0 = never)"},
-		&cli.IntFlag{Name: "read-buffer", Value: echo.DefaultReadBufferSize,
-			Usage: "bytes per connection (512 to 67108864): the most read and answered with one write, and all the memory a connection holds"},
-		&cli.DurationFlag{Name: "stats-interval",
-			Usage: "print a line of counters and rates on stdout this often, if anything happened (0 = never; at least 100ms)"},
-		&cli.DurationFlag{Name: "grace", Value: 3 * time.Second,
-			Usage: "on interrupt, how long open connections get to finish before they are closed (0 = close at once)"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"},
-			Usage: "don't log dropped and refused connections and failed TLS handshakes on stderr"},
-		&cli.StringFlag{Name: "io", Value: "auto",
-			Usage: "how connections wait for requests: blocking (raw recvfrom(2) on a blocking socket: the lowest rtt short of spinning, but a P per waiting connection), poller (Go's network poller: any number of connections), busy-poll (spin: a busy core per connection), or auto (blocking while no more connections are open than leave a P free, at least one; else poller for all)"},
-		&cli.BoolFlag{Name: "blocking", Usage: "same as --io blocking"},
-		&cli.BoolFlag{Name: "busy-poll", Usage: "same as --io busy-poll"},
-		cpuProfFlag, memProfFlag,
-		&cli.StringFlag{Name: "tls-cert", Usage: "serve TLS with this PEM certificate `FILE` (with --tls-key)"},
-		&cli.StringFlag{Name: "tls-key", Usage: "PEM private key `FILE` of --tls-cert"},
-	},
-	Action: runEcho,
 }
 
-func runEcho(c *cli.Context) error {
+func runEcho(c *cli.Context, o *echoOptions) error {
 	stderr := c.App.ErrWriter
 	if stderr == nil {
 		stderr = os.Stderr
 	}
 	// Messages of the running server on stderr carry timestamps.
 	logw := log.New(&echoStampWriter{w: stderr}, "", 0)
-	opts, err := echoOptions(c, logw)
+	opts, err := o.serverOptions(c, logw)
 	if err != nil {
 		return err
 	}
-	stopProfile, err := startCPUProfile(c.String("cpuprofile"))
+	stopProfile, err := startCPUProfile(o.profile.cpu)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	if p := c.String("memprofile"); p != "" {
+	if p := o.profile.mem; p != "" {
 		defer func() {
 			if err := writeHeapProfile(p); err != nil {
 				logw.Printf("gigadex echo: --memprofile: %v", err)
 			}
 		}()
 	}
-	addr := c.String("addr")
+	addr := o.addr
 	var lc net.ListenConfig
 	ln, err := lc.Listen(c.Context, "tcp", addr)
 	if err != nil {
@@ -137,14 +160,14 @@ func runEcho(c *cli.Context) error {
 	srv := echo.NewServer(opts...)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	mode, _ := echoIOMode(c) // checked by echoOptions
-	raw := echoRawLabel(mode, c.String("tls-cert") != "")
-	stopped, serveErr := echoWatch(c.Context, srv, served, stdout, c.Duration("stats-interval"), raw)
+	mode, _ := o.ioMode() // checked by serverOptions
+	raw := echoRawLabel(mode, o.tlsCert != "")
+	stopped, serveErr := echoWatch(c.Context, srv, served, stdout, o.statsInterval, raw)
 
-	ctx, cancel := context.WithTimeout(context.Background(), c.Duration("grace"))
+	ctx, cancel := context.WithTimeout(context.Background(), o.grace)
 	defer cancel()
 	if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
-		logw.Printf("gigadex echo: connections still busy after %v; closed them", c.Duration("grace"))
+		logw.Printf("gigadex echo: connections still busy after %v; closed them", o.grace)
 	}
 	if !stopped {
 		serveErr = <-served
@@ -162,48 +185,19 @@ func runEcho(c *cli.Context) error {
 // echoMinStatsInterval is the shortest --stats-interval (0 disables).
 const echoMinStatsInterval = 100 * time.Millisecond
 
-// echoOptions checks the flags, all before the server starts, and turns
-// them into server options. Every bad value is a usage error.
-func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
+// serverOptions checks what involves several flags, before the server
+// starts, and turns the options into server options. Every bad value is a
+// usage error.
+func (o *echoOptions) serverOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 	if c.Args().Present() {
 		return nil, usagef("echo: unexpected argument %q (echo takes only flags)", c.Args().First())
 	}
-	if err := echoCheckAddr(c.String("addr")); err != nil {
-		return nil, err
-	}
-	reply, err := wire.ParseReply(c.String("reply"))
-	if err != nil {
-		return nil, usagef("echo: --reply %q: want echo or exchange", c.String("reply"))
-	}
-	mode, err := echoIOMode(c)
+	mode, err := o.ioMode()
 	if err != nil {
 		return nil, err
-	}
-	for _, f := range []struct {
-		name string
-		min  time.Duration
-		zero string // what 0 means
-	}{
-		{"idle-timeout", echo.MinTimeout, "0 disables"},
-		{"write-timeout", echo.MinTimeout, "0 disables"},
-		{"handshake-timeout", echo.MinTimeout, "0 disables"},
-		{"grace", echo.MinTimeout, "0 closes connections at once"},
-		{"stats-interval", echoMinStatsInterval, "0 disables"},
-	} {
-		if d := c.Duration(f.name); d < 0 {
-			return nil, usagef("echo: --%s %q: must not be negative (%s)", f.name, d, f.zero)
-		} else if d > 0 && d < f.min {
-			return nil, usagef("echo: --%s %q: must be at least %v (%s)", f.name, d, f.min, f.zero)
-		}
-	}
-	if n := c.Int("max-conns"); n < 0 {
-		return nil, usagef("echo: --max-conns %d: must not be negative (0 = no limit)", n)
-	}
-	if n := c.Int("read-buffer"); n < echo.MinReadBufferSize || n > echo.MaxReadBufferSize {
-		return nil, usagef("echo: --read-buffer %d: must be between %d and %d bytes", n, echo.MinReadBufferSize, echo.MaxReadBufferSize)
 	}
 	opts := []echo.Option{}
-	if cert, key := c.String("tls-cert"), c.String("tls-key"); cert != "" || key != "" {
+	if cert, key := o.tlsCert, o.tlsKey; cert != "" || key != "" {
 		switch {
 		case key == "":
 			return nil, usagef("echo: --tls-cert %q: needs --tls-key, the certificate's private key", cert)
@@ -217,25 +211,25 @@ func echoOptions(c *cli.Context, logw *log.Logger) ([]echo.Option, error) {
 		opts = append(opts, echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}))
 	}
 	var logger *log.Logger
-	if !c.Bool("quiet") {
+	if !o.quiet {
 		logger = logw
 	}
 	return append(opts,
 		echo.WithIOMode(mode),
-		echo.WithReply(reply),
-		echo.WithMaxConns(c.Int("max-conns")),
-		echo.WithIdleTimeout(c.Duration("idle-timeout")),
-		echo.WithWriteTimeout(c.Duration("write-timeout")),
-		echo.WithHandshakeTimeout(c.Duration("handshake-timeout")),
-		echo.WithReadBufferSize(c.Int("read-buffer")),
+		echo.WithReply(o.reply),
+		echo.WithMaxConns(int(o.maxConns)),
+		echo.WithIdleTimeout(o.idleTimeout),
+		echo.WithWriteTimeout(o.writeTimeout),
+		echo.WithHandshakeTimeout(o.handshakeTimeout),
+		echo.WithReadBufferSize(int(o.readBuffer)),
 		echo.WithLogger(logger),
 	), nil
 }
 
-// echoIOMode returns the I/O mode of --io, or of its aliases --blocking and
+// ioMode returns the I/O mode of --io, or of its aliases --blocking and
 // --busy-poll, which may not contradict it.
-func echoIOMode(c *cli.Context) (echo.IOMode, error) {
-	return ioModeOf(c, "echo", echo.ParseIOMode, echo.IOBlocking, echo.IOBusyPoll)
+func (o *echoOptions) ioMode() (echo.IOMode, error) {
+	return ioModeOf(o.io, "echo", echo.ParseIOMode, echo.IOBlocking, echo.IOBusyPoll)
 }
 
 // echoRawLabel names, in the stats line, the connections read with raw
@@ -251,71 +245,31 @@ func echoRawLabel(mode echo.IOMode, tls bool) string {
 	return "blocking"
 }
 
-// echoCheckAddr checks that addr is HOST:PORT with a port from 0 to 65535
-// (or a service name), without listening.
-func echoCheckAddr(addr string) error {
+// parseListenAddr checks that addr is HOST:PORT with a port from 0 to
+// 65535 (or a service name), without listening.
+func parseListenAddr(addr string) (string, error) {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		reason := err.Error()
 		if ae, ok := errors.AsType[*net.AddrError](err); ok {
 			reason = ae.Err
 		}
-		return usagef("echo: --addr %q: %s (want HOST:PORT; port 0 picks a free one)", addr, reason)
+		return "", fmt.Errorf("%s (want HOST:PORT; port 0 picks a free one)", reason)
 	}
 	if port == "" {
-		return usagef("echo: --addr %q: missing port (want HOST:PORT; port 0 picks a free one)", addr)
+		return "", fmt.Errorf("missing port (want HOST:PORT; port 0 picks a free one)")
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil {
 		if _, err := net.LookupPort("tcp", port); err != nil {
-			return usagef("echo: --addr %q: port %q is neither a number nor a known service", addr, port)
+			return "", fmt.Errorf("port %q is neither a number nor a known service", port)
 		}
-		return nil
+		return addr, nil
 	}
 	if n < 0 || n > 65535 {
-		return usagef("echo: --addr %q: port %d out of range 0-65535", addr, n)
+		return "", fmt.Errorf("port %d out of range 0-65535", n)
 	}
-	return nil
-}
-
-// echoFlagValueRE matches the flag package's error for a value it cannot
-// parse.
-var echoFlagValueRE = regexp.MustCompile(`^invalid value "(.*)" for flag -+([\w-]+): (.*)$`)
-
-// echoUsageError turns an error of flag parsing into one line on stderr
-// naming the flag, the value and the reason, with exit code 2.
-func echoUsageError(c *cli.Context, err error, _ bool) error {
-	m := echoFlagValueRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
-			return usagef("echo: unknown flag --%s (see gigadex echo --help)", strings.TrimLeft(name, "-"))
-		}
-		return usagef("echo: %v", err)
-	}
-	val, name, reason := m[1], m[2], m[3]
-	for _, f := range c.Command.Flags {
-		if !slices.Contains(f.Names(), name) {
-			continue
-		}
-		switch f.(type) {
-		case *cli.DurationFlag:
-			if _, perr := time.ParseDuration(val); perr != nil {
-				reason = strings.TrimPrefix(perr.Error(), "time: ")
-				reason = strings.TrimSuffix(reason, " in duration "+strconv.Quote(val))
-				if strings.HasPrefix(reason, "invalid duration") {
-					reason = "not a duration, or out of range"
-				}
-				reason += " (want e.g. 10s or 500ms)"
-			}
-		case *cli.IntFlag:
-			if _, perr := strconv.Atoi(val); errors.Is(perr, strconv.ErrRange) {
-				reason = "out of range"
-			} else if perr != nil {
-				reason = "not a whole number"
-			}
-		}
-	}
-	return usagef("echo: --%s %q: %s", name, val, reason)
+	return addr, nil
 }
 
 // echoWatch prints a stats line every interval (if not zero) in which

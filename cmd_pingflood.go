@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -45,62 +42,91 @@ const (
 	defaultWarmup        = time.Second
 )
 
-// Flags shared by ping and flood whose values hold no state.
-var (
-	addrFlag      = &cli.StringFlag{Name: "addr", Usage: "peer `HOST:PORT` (port 1 to 65535); without it an in-process echo server on 127.0.0.1 is started", EnvVars: []string{"GIGADEX_ADDR"}}
-	replyFlag     = &cli.StringFlag{Name: "reply", Value: "echo", Usage: "what the peer answers, and replies are checked against: echo or exchange"}
-	jsonFlag      = &cli.BoolFlag{Name: "json", Usage: "print the result as one JSON document on stdout (the table goes to stderr)"}
-	outFlag       = &cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the JSON result to `FILE` (\"-\": stdout, and the table goes to stderr); a regular file is replaced atomically, a FIFO or device is written in place"}
-	hlogFlag      = &cli.StringFlag{Name: "hlog", Usage: "write an HdrHistogram interval log to `FILE` while the run goes: per second of the measured window, an untagged line with all message types and a tagged line per type"}
-	hgrmFlag      = &cli.StringFlag{Name: "hgrm", Usage: "write the percentile spectrum (.hgrm) to `FILE`"}
-	thresholdFlag = &cli.StringSliceFlag{Name: "threshold", Usage: "absolute check at the end, e.g. 'p99.9<50us', 'msgs_per_sec>100000' or 'error_rate<0.1%'; verdicts go to stderr and into the JSON; exit 3 on failure"}
-	tagFlag       = &cli.StringSliceFlag{Name: "tag", Usage: "label the result, `KEY=VALUE` (e.g. agent=a1)"}
-	startAtFlag   = &cli.StringFlag{Name: "start-at", Usage: "wait until `TIME` (RFC 3339, or Unix seconds) before starting, so several agents start together"}
-	progressFlag  = &cli.BoolFlag{Name: "progress", Usage: "print a progress line every second on stderr even when it is not a terminal"}
-	quietFlag     = &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no table (with --json, only the JSON)"}
-	reconnectFlag = &cli.BoolFlag{Name: "reconnect", Usage: "redial a failed connection with backoff and carry on, counting the gap"}
-	tlsCAFlag     = &cli.StringFlag{Name: "tls-ca", Usage: "speak TLS, trusting the PEM certificates in `FILE` (the peer's certificate or its CA)"}
-	tlsNameFlag   = &cli.StringFlag{Name: "tls-server-name", Usage: "with --tls-ca, the name to verify in the peer's certificate (default: the host of --addr)"}
-	cpuProfFlag   = &cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE`"}
-	memProfFlag   = &cli.StringFlag{Name: "memprofile", Usage: "write a heap profile to `FILE` at the end"}
-)
-
-func connsFlag(def int64) *cli.GenericFlag {
-	return countFlag("conns", []string{"c"}, def, 1, maxConns, "", "number of connections")
+// loadOptions are the settings of ping and flood, bound to their flags.
+type loadOptions struct {
+	command string
+	clientOptions
+	outputOptions
+	profile                   profileOptions
+	count, window             int64
+	duration                  time.Duration
+	countGiven, durationGiven bool
+	warmup                    warmup
+	rate                      float64
+	mix                       client.Mix
+	thresholds                []report.Threshold
+	tags                      map[string]string
+	startAt                   time.Time
+	progress, reconnect       bool
 }
 
-func connectTimeoutFlag() *cli.GenericFlag {
-	return durFlag("connect-timeout", nil, client.DefaultConnectTimeout, minTimeout, maxTimeout, "",
-		"give up a connection attempt (TLS handshake included) after this long")
-}
-
-// loadFlags returns fresh flags shared by ping and flood.
-func loadFlags(defConns int64, defDuration time.Duration, durationUsage string) []cli.Flag {
-	dur := durFlag("duration", []string{"d"}, defDuration, time.Millisecond, maxDuration, "none", durationUsage)
-	if defDuration == 0 {
+// flags binds the flags ping and flood share.
+func (o *loadOptions) flags(durationUsage string) []cli.Flag {
+	dur := durFlag(&o.duration, &o.durationGiven, "duration", []string{"d"},
+		rangeOf[time.Duration]{min: time.Millisecond, max: maxDuration, zeroMeans: "none"}, durationUsage)
+	if o.duration == 0 {
 		dur.DefaultText = "none"
 	}
-	return append([]cli.Flag{
-		addrFlag, connsFlag(defConns), dur,
-		&cli.GenericFlag{Name: "warmup", Value: &warmupValue{d: defaultWarmup, n: defaultWarmupCount},
-			Usage: fmt.Sprintf("warmup (`D|N`) before the measured window, excluded from the histograms: a duration (1s) or a message count in all (1000, 10k); 0: none; at most %s or %s messages; in rate mode the default lasts at most 1s", shortDuration(maxWarmup), formatCount(maxWarmupCount))},
-		&cli.GenericFlag{Name: "rate", Value: &rateValue{max: maxRate}, DefaultText: "0, closed loop",
-			Usage: fmt.Sprintf("open loop: `R` messages/s in total, on a fixed schedule; latency is corrected for coordinated omission; 1 to %s (at least one per connection), accepts 10k, 1.5M; 0: closed loop", formatCount(maxRate))},
-		replyFlag, jsonFlag, outFlag, hlogFlag, hgrmFlag,
-		thresholdFlag, tagFlag, startAtFlag, progressFlag, quietFlag, reconnectFlag,
-		durFlag("reply-timeout", nil, 10*time.Second, minTimeout, maxTimeout, "",
-			"fail a connection that gets no reply for this long while messages are in flight"),
-		connectTimeoutFlag(),
-		tlsCAFlag, tlsNameFlag,
-		&cli.GenericFlag{Name: "seed", Value: &uint64Value{n: 1}, Usage: "seed of the message mix (`N`: 0 to 18446744073709551615)"},
-		cpuProfFlag, memProfFlag,
-	}, clientIOFlags()...)
+	flags := append(o.clientOptions.flags(),
+		dur,
+		valueFlag(&o.warmup, "warmup", parseWarmup, warmup.String,
+			fmt.Sprintf("warmup (`D|N`) before the measured window, excluded from the histograms: a duration (1s) or a message count in all (1000, 10k); 0: none; at most %s or %s messages; in rate mode the default lasts at most 1s", shortDuration(maxWarmup), formatCount(maxWarmupCount))),
+		rateFlag(&o.rate),
+		o.jsonFlag("print the result as one JSON document on stdout (the table goes to stderr)"),
+		o.outFlag("also write the JSON result to `FILE` (\"-\": stdout, and the table goes to stderr); a regular file is replaced atomically, a FIFO or device is written in place"),
+		fileFlag(&o.hlog, "hlog", nil, "write an HdrHistogram interval log to `FILE` while the run goes: per second of the measured window, an untagged line with all message types and a tagged line per type"),
+		fileFlag(&o.hgrm, "hgrm", nil, "write the percentile spectrum (.hgrm) to `FILE`"),
+		thresholdFlag(&o.thresholds, "absolute check at the end, `EXPR` such as 'p99.9<50us', 'msgs_per_sec>100000' or 'error_rate<0.1%'; verdicts go to stderr and into the JSON; exit 3 on failure"),
+		tagFlag(&o.tags),
+		startAtFlag(&o.startAt),
+		boolFlag(&o.progress, "progress", nil, "print a progress line every second on stderr even when it is not a terminal"),
+		o.quietFlag("no progress and no table (with --json, only the JSON)"),
+		boolFlag(&o.reconnect, "reconnect", nil, "redial a failed connection with backoff and carry on, counting the gap"),
+	)
+	return append(flags, o.profile.flags()...)
+}
+
+func rateFlag(dst *float64) *cli.GenericFlag {
+	f := valueFlag(dst, "rate", func(s string) (float64, error) { return parseRate(s, maxRate) },
+		func(r float64) string { return strconv.FormatFloat(r, 'g', -1, 64) },
+		fmt.Sprintf("open loop: `R` messages/s in total, on a fixed schedule; latency is corrected for coordinated omission; 1 to %s (at least one per connection), accepts 10k, 1.5M; 0: closed loop", formatCount(maxRate)))
+	f.DefaultText = "0, closed loop"
+	return f
+}
+
+func tagFlag(dst *map[string]string) *cli.GenericFlag {
+	return &cli.GenericFlag{Name: "tag", Usage: "label the result, `KEY=VALUE` (e.g. agent=a1); repeatable",
+		Value: &boundValue{set: func(s string) error {
+			k, v, ok := strings.Cut(s, "=")
+			if !ok || k == "" {
+				return fmt.Errorf("want KEY=VALUE")
+			}
+			if *dst == nil {
+				*dst = map[string]string{}
+			}
+			(*dst)[k] = v
+			return nil
+		}}}
+}
+
+func startAtFlag(dst *time.Time) *cli.GenericFlag {
+	return valueFlag(dst, "start-at", parseStartAt, nil,
+		"wait until `TIME` (RFC 3339, or Unix seconds) before starting, so several agents start together")
 }
 
 func newPingCommand() *cli.Command {
-	count := countFlag("count", []string{"n"}, defaultPingCount, 1, maxCount, "none",
+	o := &loadOptions{command: "ping", clientOptions: newClientOptions(1), count: defaultPingCount,
+		warmup: warmup{d: defaultWarmup, n: defaultWarmupCount}, mix: mustMix("heartbeat")}
+	count := countFlag(&o.count, &o.countGiven, "count", []string{"n"}, rangeOf[int64]{min: 1, max: maxCount, zeroMeans: "none"},
 		"measured round trips in all, after the warmup")
 	count.DefaultText = fmt.Sprintf("%d, or none when only --duration is given", defaultPingCount)
+	msg := valueFlag(&o.mix, "msg", func(s string) (client.Mix, error) {
+		if s != "heartbeat" && s != "order" {
+			return client.Mix{}, fmt.Errorf("want heartbeat or order")
+		}
+		return client.ParseMix(s)
+	}, nil, "message type: `TYPE` heartbeat or order")
+	msg.DefaultText = "heartbeat"
 	return &cli.Command{
 		Name:  "ping",
 		Usage: "measure round-trip time (rtt) percentiles, one message in flight per connection",
@@ -108,28 +134,17 @@ func newPingCommand() *cli.Command {
 			"   with no --addr, an in-process echo server on 127.0.0.1 is used.\n" +
 			"   The run measures --count round trips (default 10000); with --duration alone it runs that long;\n" +
 			"   with both it ends at whichever comes first.",
-		Flags: append(loadFlags(1, 0, "measured window after the warmup; alone it sets the run's length (no count limit), with --count the run ends at whichever comes first"),
-			count,
-			&cli.StringFlag{Name: "msg", Value: "heartbeat", Usage: "message type: heartbeat or order"},
+		Flags: append(o.flags("measured window after the warmup; alone it sets the run's length (no count limit), with --count the run ends at whichever comes first"),
+			count, msg,
 		),
-		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c, "ping")
-			if err != nil {
-				return err
-			}
-			switch m := c.String("msg"); m {
-			case "heartbeat", "order":
-				cfg.Mix, _ = client.ParseMix(m)
-			default:
-				return usagef("--msg %q: want heartbeat or order", m)
-			}
-			return runLoad(c, cfg)
-		},
+		Action: func(c *cli.Context) error { return runLoad(c, o) },
 	}
 }
 
 func newFloodCommand() *cli.Command {
-	count := countFlag("count", []string{"n"}, 0, 1, maxCount, "none",
+	o := &loadOptions{command: "flood", clientOptions: newClientOptions(4), duration: defaultFloodDuration, window: 256,
+		warmup: warmup{d: defaultWarmup, n: defaultWarmupCount}, mix: mustMix(defaultMix)}
+	count := countFlag(&o.count, &o.countGiven, "count", []string{"n"}, rangeOf[int64]{min: 1, max: maxCount, zeroMeans: "none"},
 		"stop after this many measured messages in all")
 	count.DefaultText = "none"
 	return &cli.Command{
@@ -139,157 +154,61 @@ func newFloodCommand() *cli.Command {
 			"   with no --addr, an in-process echo server on 127.0.0.1 is used.\n" +
 			"   The run lasts --duration (default 10s); with --count alone it ends after that many messages;\n" +
 			"   with both it ends at whichever comes first.",
-		Flags: append(loadFlags(4, defaultFloodDuration, "measured window after the warmup (10s unless only --count is given); with --count the run ends at whichever comes first"),
-			countFlag("window", []string{"w"}, 256, 1, maxWindow, "", "messages in flight per connection"),
-			&cli.StringFlag{Name: "mix", Value: "order=90,cancel=10", Usage: "message types in percent (heartbeat, order, order_ack, trade, cancel, cancel_ack); seeded and reproducible"},
+		Flags: append(o.flags("measured window after the warmup (10s unless only --count is given); with --count the run ends at whichever comes first"),
+			windowFlag(&o.window, 1, "", "messages in flight per connection"),
+			mixFlag(&o.mix),
 			count,
 		),
-		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c, "flood")
-			if err != nil {
-				return err
-			}
-			cfg.Window = int(countOf(c, "window"))
-			if cfg.Mix, err = client.ParseMix(c.String("mix")); err != nil {
-				return usagef("--mix %q: %v", c.String("mix"), strings.TrimPrefix(err.Error(), fmt.Sprintf("mix %q: ", c.String("mix"))))
-			}
-			return runLoad(c, cfg)
-		},
+		Action: func(c *cli.Context) error { return runLoad(c, o) },
 	}
 }
 
-// loadConfig reads and checks the flags shared by ping and flood: every
-// bad value is a usage error found here, before anything starts.
-func loadConfig(c *cli.Context, command string) (client.LoadConfig, error) {
+func windowFlag(dst *int64, min int64, zeroMeans, usage string) *cli.GenericFlag {
+	return countFlag(dst, nil, "window", []string{"w"}, rangeOf[int64]{min: min, max: maxWindow, zeroMeans: zeroMeans}, usage)
+}
+
+// config checks what involves several flags (every bad value is a usage
+// error found here or while parsing, before anything starts) and returns
+// the run's configuration.
+func (o *loadOptions) config(c *cli.Context) (client.LoadConfig, error) {
 	if err := noArgs(c); err != nil {
 		return client.LoadConfig{}, err
 	}
-	warm := warmupOf(c, "warmup")
-	cfg := client.LoadConfig{
-		Command:        command,
-		Addr:           c.String("addr"),
-		Conns:          int(countOf(c, "conns")),
-		Count:          countOf(c, "count"),
-		Duration:       durationOf(c, "duration"),
-		Warmup:         warm.d,
-		WarmupCount:    warm.n,
-		Rate:           rateOf(c, "rate"),
-		Seed:           uint64Of(c, "seed"),
-		Reconnect:      c.Bool("reconnect"),
-		ReplyTimeout:   durationOf(c, "reply-timeout"),
-		ConnectTimeout: durationOf(c, "connect-timeout"),
+	cfg, err := o.clientOptions.config(o.command)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Count, cfg.Duration = o.count, o.duration
+	cfg.Warmup, cfg.WarmupCount = o.warmup.d, o.warmup.n
+	cfg.Rate, cfg.Mix, cfg.Reconnect = o.rate, o.mix, o.reconnect
+	if o.command == "flood" {
+		cfg.Window = int(o.window)
 	}
 	// Run length: --duration alone means no count limit (ping), --count
 	// alone no time limit (flood); both: whichever comes first.
 	switch {
-	case command == "ping" && c.IsSet("duration") && !c.IsSet("count"):
+	case o.command == "ping" && o.durationGiven && !o.countGiven:
 		cfg.Count = 0
-	case command == "flood" && c.IsSet("count") && !c.IsSet("duration"):
+	case o.command == "flood" && o.countGiven && !o.durationGiven:
 		cfg.Duration = 0
 	}
 	if cfg.Count == 0 && cfg.Duration == 0 {
 		return cfg, usagef("--count 0 and --duration 0: the run would never end; give a count or a duration")
 	}
-	if cfg.Addr != "" {
-		if err := checkAddr(cfg.Addr); err != nil {
-			return cfg, usagef("--addr %q: %v", cfg.Addr, err)
-		}
-	}
 	if cfg.Rate > 0 && cfg.Rate < float64(cfg.Conns) {
 		return cfg, usagef("--rate %g is below the number of connections (%d): each connection needs at least 1 msg/s", cfg.Rate, cfg.Conns)
 	}
-	if ca := c.String("tls-ca"); ca != "" {
-		pem, err := os.ReadFile(ca)
-		if err != nil {
-			return cfg, usagef("--tls-ca %q: %v", ca, reason(err))
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return cfg, usagef("--tls-ca %q: no PEM certificate in it", ca)
-		}
-		cfg.Options = append(cfg.Options, client.WithTLS(&tls.Config{RootCAs: pool, ServerName: c.String("tls-server-name"), MinVersion: tls.VersionTLS12}))
-	} else if c.IsSet("tls-server-name") {
-		return cfg, usagef("--tls-server-name needs --tls-ca")
-	}
-	io, err := clientIOOptions(c, command, cfg.Addr, cfg.Conns)
-	if err != nil {
-		return cfg, err
-	}
-	cfg.Options = append(cfg.Options, io...)
-	if cfg.Reply, err = wire.ParseReply(c.String("reply")); err != nil || c.String("reply") == "" {
-		return cfg, usagef("--reply %q: want echo or exchange", c.String("reply"))
-	}
-	for _, t := range c.StringSlice("threshold") {
-		if _, err := report.ParseThreshold(t); err != nil {
-			return cfg, usagef("--threshold %s", exprReason(err))
-		}
-	}
-	for _, t := range c.StringSlice("tag") {
-		if k, _, ok := strings.Cut(t, "="); !ok || k == "" {
-			return cfg, usagef("--tag %q: want KEY=VALUE", t)
-		}
-	}
-	if _, err := parseStartAt(c.String("start-at")); err != nil {
-		return cfg, usagef("--start-at %q: %v", c.String("start-at"), err)
-	}
-	if err := checkOutputs(c, "-o", "--hlog", "--hgrm", "--cpuprofile", "--memprofile"); err != nil {
+	if err := o.outputOptions.check([2]string{"--cpuprofile", o.profile.cpu}, [2]string{"--memprofile", o.profile.mem}); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
 }
 
-// checkOutputs checks the output files of the given flags before the run:
-// each can be written, no two name the same file, and at most one is
-// stdout besides --json.
-func checkOutputs(c *cli.Context, flags ...string) error {
-	seen := map[string]string{}
-	stdoutUser := ""
-	if c.Bool("json") {
-		stdoutUser = "--json"
-	}
-	for _, flag := range flags {
-		name := strings.TrimLeft(flag, "-")
-		if name == "o" {
-			name = "out"
-		}
-		path := c.String(name)
-		if path == "" {
-			if c.IsSet(name) {
-				return usagef("%s %q: empty file name", flag, path)
-			}
-			continue
-		}
-		if err := checkOutput(flag, path); err != nil {
-			return err
-		}
-		t, _ := resolveOutput(path)
-		if t.kind == outputStdout {
-			if stdoutUser != "" && !(flag == "-o" && stdoutUser == "--json") {
-				return usagef("%s %q: stdout already carries the output of %s", flag, path, stdoutUser)
-			}
-			if stdoutUser == "" {
-				stdoutUser = flag
-			}
-			continue
-		}
-		key := t.file
-		if abs, err := filepath.Abs(t.file); err == nil {
-			key = abs
-		}
-		if other, ok := seen[key]; ok && t.kind == outputReplace {
-			return usagef("%s %q: the same file as %s", flag, path, other)
-		}
-		seen[key] = flag
-	}
-	return nil
-}
-
 // startInProcessEcho starts the echo server that ping, flood and capacity
 // use when no --addr is given, on a free loopback port, and returns its
 // address and the function that stops it.
-func startInProcessEcho(c *cli.Context, reply wire.Reply) (string, func(), error) {
+func startInProcessEcho(c *cli.Context, reply wire.Reply, quiet bool) (string, func(), error) {
 	var logger *log.Logger
-	quiet := c.Bool("quiet")
 	if !quiet {
 		logger = log.New(c.App.ErrWriter, "", 0)
 	}
@@ -303,43 +222,52 @@ func startInProcessEcho(c *cli.Context, reply wire.Reply) (string, func(), error
 	return addr.String(), func() { srv.Close() }, nil
 }
 
-// runLoad runs ping or flood and prints and writes the result.
-func runLoad(c *cli.Context, cfg client.LoadConfig) error {
-	stderr := c.App.ErrWriter
-	stopProfile, err := startCPUProfile(c.String("cpuprofile"))
+// runLoad runs ping or flood: it checks the options, prepares the run,
+// measures and reports.
+func runLoad(c *cli.Context, o *loadOptions) error {
+	cfg, err := o.config(c)
+	if err != nil {
+		return err
+	}
+	stopProfile, err := startCPUProfile(o.profile.cpu)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	ctx := c.Context
 	if cfg.Addr == "" {
-		addr, stop, err := startInProcessEcho(c, cfg.Reply)
+		addr, stop, err := startInProcessEcho(c, cfg.Reply, o.quiet)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		cfg.Addr = addr
 	}
-	at, _ := parseStartAt(c.String("start-at"))
-	if err := waitStart(ctx, at); err != nil {
+	if err := waitStart(c.Context, o.startAt); err != nil {
 		return err
 	}
-	if progressWanted(c) {
+	if progressWanted(c, o) {
+		stderr := c.App.ErrWriter
 		cfg.Progress = func(p report.Progress, n client.Counters) { printProgress(stderr, p, n) }
 	}
-	hlog, err := startHlog(c, c.String("hlog"), "gigadex "+cfg.Command+" "+cfg.Addr)
+	hlog, err := startHlog(c, o.hlog, "gigadex "+cfg.Command+" "+cfg.Addr)
 	if err != nil {
 		return err
 	}
 	cfg.Intervals = hlog.Stream()
-	run, err := client.Run(ctx, cfg)
+	run, err := measureLoad(c.Context, cfg)
 	herr := hlog.Close()
+	return o.finish(c, cfg, run, err, herr)
+}
+
+// measureLoad runs cfg. A run that could not start (no connection, say)
+// still gets a result, with the error and zero counts, so that scripts
+// always get their JSON.
+func measureLoad(ctx context.Context, cfg client.LoadConfig) (*report.Run, error) {
+	run, err := client.Run(ctx, cfg)
 	if run == nil {
 		if err == nil {
-			return cli.Exit(cfg.Command+": no result", exitRunError)
+			return nil, cli.Exit(cfg.Command+": no result", exitRunError)
 		}
-		// Could not start (no connection, say): a result with the error
-		// and zero counts, so that scripts always get their JSON.
 		run = report.NewRun(cfg.Command, cfg.Addr, cfg.Conns)
 		run.Start = time.Now()
 		run.TargetRate = cfg.Rate
@@ -351,26 +279,31 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	if run.Start.IsZero() {
 		run.Start = time.Now() // nothing was measured: when it was tried
 	}
-	run.Tags = parseTags(c.StringSlice("tag"))
-	thresholdsOK := true
-	if th := c.StringSlice("threshold"); len(th) > 0 {
-		var ths []report.Threshold
-		for _, t := range th {
-			x, _ := report.ParseThreshold(t)
-			ths = append(ths, x)
-		}
-		thresholdsOK = run.ApplyThresholds(ths)
+	return run, err
+}
+
+// finish applies the thresholds, writes the outputs and warnings, and
+// returns the run's exit: err is the run's error, herr the interval log's.
+func (o *loadOptions) finish(c *cli.Context, cfg client.LoadConfig, run *report.Run, err, herr error) error {
+	if run == nil {
+		return err
 	}
-	werr := writeOutputs(c, run)
+	stderr := c.App.ErrWriter
+	run.Tags = o.tags
+	thresholdsOK := true
+	if len(o.thresholds) > 0 {
+		thresholdsOK = run.ApplyThresholds(o.thresholds)
+	}
+	werr := o.writeOutputs(c, run)
 	if werr == nil {
 		werr = herr
 	}
-	if !c.Bool("quiet") {
+	if !o.quiet {
 		if w := report.GeneratorWarning(run, generatorAdvice(cfg.Command)); w != "" {
 			fmt.Fprintln(stderr, w)
 		}
 	}
-	if p := c.String("memprofile"); p != "" {
+	if p := o.profile.mem; p != "" {
 		if err := writeHeapProfile(p); err != nil {
 			fmt.Fprintln(stderr, "gigadex: --memprofile:", err)
 		}
@@ -382,7 +315,7 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	case run.Interrupted:
 		return cli.Exit("interrupted: the results above cover what was measured until then", exitInterrupted)
 	case err != nil:
-		return cli.Exit(fmt.Sprintf("%s: %v", cfg.Command, err), exitRunError)
+		return cli.Exit(fmt.Sprintf("%s: %v%s", cfg.Command, err, flagHint(err)), exitRunError)
 	case werr != nil:
 		return werr
 	case run.Errors > 0:
@@ -396,23 +329,27 @@ func runLoad(c *cli.Context, cfg client.LoadConfig) error {
 	return werr
 }
 
+// flagHint names the flag that changes what err reports, for the error
+// line: library errors say what happened, the command line adds how to
+// change it.
+func flagHint(err error) string {
+	switch {
+	case errors.Is(err, client.ErrCertificate):
+		return " (does --tls-ca hold the peer's certificate or its CA?)"
+	case errors.Is(err, client.ErrNeedsTLS):
+		return " (--tls-ca)"
+	}
+	return ""
+}
+
 // writeOutputs prints the table or JSON and writes the requested files.
 // stdout carries at most one document: the JSON with --json or -o -, an
 // interval log or spectrum given "-", or else the table; the table then
 // goes to stderr. All files are attempted; the first error is returned.
-func writeOutputs(c *cli.Context, run *report.Run) error {
+func (o *outputOptions) writeOutputs(c *cli.Context, run *report.Run) error {
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
-	quiet := c.Bool("quiet")
-	toStdout := func(flag string) bool {
-		p := c.String(flag)
-		if p == "" {
-			return false
-		}
-		t, err := resolveOutput(p)
-		return err == nil && t.kind == outputStdout
-	}
-	jsonOut := c.Bool("json") || toStdout("out")
-	stdoutTaken := jsonOut || toStdout("hlog") || toStdout("hgrm")
+	jsonOut := o.json || isStdout(o.out)
+	stdoutTaken := jsonOut || isStdout(o.hlog) || isStdout(o.hgrm)
 	var first error
 	fail := func(err error) {
 		if err != nil && first == nil {
@@ -424,7 +361,7 @@ func writeOutputs(c *cli.Context, run *report.Run) error {
 			fail(cli.Exit(fmt.Sprintf("writing JSON to stdout: %v", err), exitRunError))
 		}
 	}
-	if !quiet {
+	if !o.quiet {
 		w := stdout
 		if stdoutTaken {
 			w = stderr
@@ -434,15 +371,14 @@ func writeOutputs(c *cli.Context, run *report.Run) error {
 		}
 	}
 	files := []struct {
-		flag, name string
+		flag, path string
 		write      func(io.Writer, *report.Run) error
-	}{{"-o", "out", report.WriteJSON}, {"--hgrm", "hgrm", report.WritePercentiles}} // --hlog is written while the run goes
+	}{{"-o", o.out, report.WriteJSON}, {"--hgrm", o.hgrm, report.WritePercentiles}} // --hlog is written while the run goes
 	for _, f := range files {
-		path := c.String(f.name)
-		if path == "" || (f.name == "out" && jsonOut && toStdout("out")) {
+		if f.path == "" || (f.flag == "-o" && jsonOut && isStdout(o.out)) {
 			continue
 		}
-		if err := writeOutput(c, path, func(w io.Writer) error { return f.write(w, run) }); err != nil {
+		if err := writeOutput(c, f.path, func(w io.Writer) error { return f.write(w, run) }); err != nil {
 			fail(cli.Exit(fmt.Sprintf("%s: %v", f.flag, err), exitRunError))
 		}
 	}
@@ -485,18 +421,6 @@ func generatorAdvice(command string) string {
 	return "a lower --rate, more --conns"
 }
 
-func parseTags(kvs []string) map[string]string {
-	if len(kvs) == 0 {
-		return nil
-	}
-	m := map[string]string{}
-	for _, kv := range kvs {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
-	}
-	return m
-}
-
 // parseStartAt reads --start-at: RFC 3339 or Unix seconds; "" is now.
 func parseStartAt(at string) (time.Time, error) {
 	if at == "" {
@@ -532,11 +456,11 @@ func waitStart(ctx context.Context, t time.Time) error {
 	}
 }
 
-func progressWanted(c *cli.Context) bool {
-	if c.Bool("quiet") {
+func progressWanted(c *cli.Context, o *loadOptions) bool {
+	if o.quiet {
 		return false
 	}
-	if c.Bool("progress") {
+	if o.progress {
 		return true
 	}
 	f, ok := c.App.ErrWriter.(*os.File)

@@ -14,28 +14,33 @@ import (
 	"github.com/gigadex/gigadex/wire"
 )
 
-var hexFlag = &cli.BoolFlag{Name: "hex", Usage: "hex text instead of raw bytes"}
+func hexFlag(dst *bool) *cli.BoolFlag {
+	return boolFlag(dst, "hex", nil, "hex text instead of raw bytes")
+}
 
-var decodeCommand = &cli.Command{
-	Name:      "decode",
-	Usage:     "read frames from stdin and print one JSON line per message (serde's externally tagged form)",
-	UsageText: "gigadex decode [--hex] < capture.bin",
-	Flags:     []cli.Flag{hexFlag},
-	Action: func(c *cli.Context) error {
-		in := interruptible(c.Context, c.App.Reader)
-		if c.Bool("hex") {
-			in = newHexReader(in)
-		}
-		out := bufio.NewWriter(c.App.Writer)
-		err := decodeStream(in, out)
-		if ferr := out.Flush(); err == nil {
-			err = ferr
-		}
-		if err != nil {
-			return inputFail("decode", err)
-		}
-		return nil
-	},
+func newDecodeCommand() *cli.Command {
+	var hex bool
+	return &cli.Command{
+		Name:      "decode",
+		Usage:     "read frames from stdin and print one JSON line per message (serde's externally tagged form)",
+		UsageText: "gigadex decode [--hex] < capture.bin",
+		Flags:     []cli.Flag{hexFlag(&hex)},
+		Action: func(c *cli.Context) error {
+			in := interruptible(c.Context, c.App.Reader)
+			if hex {
+				in = newHexReader(in)
+			}
+			out := bufio.NewWriter(c.App.Writer)
+			err := decodeStream(in, out)
+			if ferr := out.Flush(); err == nil {
+				err = ferr
+			}
+			if err != nil {
+				return inputFail("decode", err)
+			}
+			return nil
+		},
+	}
 }
 
 // decodeStream prints every frame of in as a JSON line until EOF or the
@@ -119,22 +124,25 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-var encodeCommand = &cli.Command{
-	Name:      "encode",
-	Usage:     "read JSON lines (serde's externally tagged form) from stdin and write frames to stdout",
-	UsageText: `echo '{"CancelOrder":{"id":99}}' | gigadex encode --hex`,
-	Flags:     []cli.Flag{hexFlag},
-	Action: func(c *cli.Context) error {
-		out := bufio.NewWriter(c.App.Writer)
-		err := encodeStream(interruptible(c.Context, c.App.Reader), out, c.Bool("hex"))
-		if ferr := out.Flush(); err == nil {
-			err = ferr
-		}
-		if err != nil {
-			return inputFail("encode", err)
-		}
-		return nil
-	},
+func newEncodeCommand() *cli.Command {
+	var hex bool
+	return &cli.Command{
+		Name:      "encode",
+		Usage:     "read JSON lines (serde's externally tagged form) from stdin and write frames to stdout",
+		UsageText: `echo '{"CancelOrder":{"id":99}}' | gigadex encode --hex`,
+		Flags:     []cli.Flag{hexFlag(&hex)},
+		Action: func(c *cli.Context) error {
+			out := bufio.NewWriter(c.App.Writer)
+			err := encodeStream(interruptible(c.Context, c.App.Reader), out, hex)
+			if ferr := out.Flush(); err == nil {
+				err = ferr
+			}
+			if err != nil {
+				return inputFail("encode", err)
+			}
+			return nil
+		},
+	}
 }
 
 func encodeStream(in io.Reader, out *bufio.Writer, asHex bool) error {

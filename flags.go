@@ -1,409 +1,274 @@
 package main
 
+// How to add a flag.
+//
+// Every command keeps its settings in an options struct (loadOptions,
+// capacityOptions, echoOptions, reportOptions, ...) whose fields hold
+// parsed, checked values. To add a flag:
+//
+//  1. Add a field of the type the code wants (int64, time.Duration,
+//     float64, string, bool, or a parsed type such as client.Mix).
+//  2. Bind it in the command's flag list with one of the constructors
+//     below: countFlag, durFlag, rateFlag, boolFlag, stringFlag, or
+//     valueFlag with a parse function that returns the value or the
+//     reason it is refused ("must be from 1 to 10", no flag name: the
+//     usage line adds the flag and the value). listFlag appends each
+//     occurrence. The field's value before binding is the default.
+//  3. Checks that involve two flags go in the options' check method and
+//     return usagef("--a %q: ...").
+//
+// Actions read the struct, never a flag by name (no c.String("x")), and
+// every refused value reaches the user through one path: usageError.
+
 import (
 	"errors"
+	"flag"
 	"fmt"
-	"math"
-	"net"
-	"runtime"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/gigadex/gigadex/client"
 )
 
-// Flag values that check what they are given while the command line is
-// parsed. Their errors carry the real reason (Go's flag package reports
-// only "parse error" for its own types); the app turns them into one usage
-// line that names the flag and the value.
-
-// parseSI parses a non-negative decimal number with an optional SI suffix:
-// k or K (10^3), M (10^6), G (10^9), T (10^12). "10k", "1.5M", "2e6" and
-// "250000" are accepted; NaN, Inf, hex and negative numbers are not.
-func parseSI(s string) (float64, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, errors.New("empty value")
-	}
-	mult := 1.0
-	switch t[len(t)-1] {
-	case 'k', 'K':
-		mult = 1e3
-	case 'M':
-		mult = 1e6
-	case 'G':
-		mult = 1e9
-	case 'T':
-		mult = 1e12
-	case 'm':
-		return 0, errors.New("unknown suffix m (use k for thousands, M for millions)")
-	}
-	num := t
-	if mult != 1 {
-		num = t[:len(t)-1]
-	}
-	if num == "" {
-		return 0, errors.New("want a number such as 10000, 10k or 1.5M")
-	}
-	if num[0] == '-' {
-		return 0, errors.New("must not be negative")
-	}
-	for i := 0; i < len(num); i++ {
-		c := num[i]
-		isExp := (c == 'e' || c == 'E') && i > 0
-		isSign := c == '+' && (i == 0 || num[i-1] == 'e' || num[i-1] == 'E')
-		isSignMinus := c == '-' && i > 0 && (num[i-1] == 'e' || num[i-1] == 'E')
-		if !('0' <= c && c <= '9') && c != '.' && !isExp && !isSign && !isSignMinus {
-			return 0, errors.New("want a number such as 10000, 10k or 1.5M")
-		}
-	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
-			return 0, errors.New("out of range")
-		}
-		return 0, errors.New("want a number such as 10000, 10k or 1.5M")
-	}
-	v *= mult
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, errors.New("out of range")
-	}
-	return v, nil
+// boundValue is a [flag.Value] that parses into a field of an options
+// struct. It never holds a value of its own.
+type boundValue struct {
+	set    func(string) error
+	format func() string
+	given  *bool // if not nil, set when the flag is given
 }
 
-// parseCount parses a whole, non-negative number with an optional SI
-// suffix: "10k" is 10000, "1.5M" is 1500000.
-func parseCount(s string) (int64, error) {
-	v, err := parseSI(s)
-	if err != nil {
-		return 0, err
-	}
-	if v >= math.MaxInt64 {
-		return 0, errors.New("out of range")
-	}
-	if v != math.Trunc(v) {
-		return 0, fmt.Errorf("want a whole number, not %g", v)
-	}
-	return int64(v), nil
-}
-
-// formatCount prints n in the shortest form parseCount reads back.
-func formatCount(n int64) string {
-	for _, u := range []struct {
-		div int64
-		suf string
-	}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
-		if n >= u.div && n%u.div == 0 {
-			return strconv.FormatInt(n/u.div, 10) + u.suf
-		}
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-// rangeValue is a flag with a range: a count (int64, with SI suffixes)
-// or a duration. zeroMeans, if set, allows 0 besides the range and says
-// what it means.
-type rangeValue[T int64 | time.Duration] struct {
-	v         T
-	min, max  T
-	zeroMeans string
-}
-
-// countValue is an integer flag with SI suffixes and a range.
-type countValue = rangeValue[int64]
-
-// durationValue is a duration flag with a range.
-type durationValue = rangeValue[time.Duration]
-
-func (v *rangeValue[T]) Set(s string) error {
-	x, err := v.parse(s)
-	if err != nil {
+func (v *boundValue) Set(s string) error {
+	if err := v.set(s); err != nil {
 		return err
 	}
-	if x == 0 && v.zeroMeans != "" {
-		v.v = 0
-		return nil
+	if v.given != nil {
+		*v.given = true
 	}
-	if x < v.min || x > v.max {
-		return fmt.Errorf("must be from %s", v.rangeText())
-	}
-	v.v = x
 	return nil
 }
 
-// parse reads a count with parseCount, a duration with parseDuration.
-func (v *rangeValue[T]) parse(s string) (T, error) {
-	if _, ok := any(v.v).(time.Duration); ok {
-		d, err := parseDuration(s)
-		return T(d), err
-	}
-	n, err := parseCount(s)
-	return T(n), err
-}
-
-// format prints a count with formatCount, a duration with shortDuration.
-func (v *rangeValue[T]) format(x T) string {
-	if _, ok := any(x).(time.Duration); ok {
-		return shortDuration(time.Duration(x))
-	}
-	return formatCount(int64(x))
-}
-
-func (v *rangeValue[T]) zeroNote() string {
-	if v.zeroMeans == "" {
+func (v *boundValue) String() string {
+	if v == nil || v.format == nil {
 		return ""
 	}
-	return ", or 0 for " + v.zeroMeans
+	return v.format()
 }
 
-func (v *rangeValue[T]) String() string { return v.format(v.v) }
-
-// rangeText describes the accepted values, for --help.
-func (v *rangeValue[T]) rangeText() string {
-	return fmt.Sprintf("%s to %s%s", v.format(v.min), v.format(v.max), v.zeroNote())
-}
-
-// rateValue is a message rate in msgs/s with SI suffixes; 0 is closed loop.
-type rateValue struct {
-	r   float64
-	max float64
-}
-
-func (v *rateValue) Set(s string) error {
-	r, err := parseSI(s)
-	if err != nil {
-		return err
-	}
-	if r != 0 && (r < 1 || r > v.max) {
-		return fmt.Errorf("must be from 1 to %s msgs/s, or 0 for closed loop", formatCount(int64(v.max)))
-	}
-	v.r = r
-	return nil
-}
-
-func (v *rateValue) String() string { return strconv.FormatFloat(v.r, 'g', -1, 64) }
-
-// shortDuration prints d without zero minutes and seconds: 1h, not 1h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
-
-// parseDuration is time.ParseDuration with reasons a person can act on.
-func parseDuration(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	if strings.HasPrefix(t, "-") {
-		return 0, errors.New("must not be negative")
-	}
-	d, err := time.ParseDuration(t)
-	if err == nil {
-		return d, nil
-	}
-	msg := err.Error()
-	switch {
-	case t == "":
-		return 0, errors.New("empty value, want a duration such as 2s or 500ms")
-	case strings.Contains(msg, "missing unit"):
-		return 0, fmt.Errorf("missing unit, e.g. %ss", t)
-	case strings.Contains(msg, "unknown unit"):
-		return 0, errors.New("unknown unit (use ns, us, ms, s, m or h)")
-	case strings.Contains(msg, "overflow") || strings.Contains(msg, "invalid duration") && isDurationShaped(t):
-		return 0, errors.New("not a duration, or out of range (at most 2562047h)")
-	}
-	return 0, errors.New("want a duration such as 2s, 500ms or 1m30s")
-}
-
-// isDurationShaped reports whether s is made of digits, dots and unit
-// letters, so that time.ParseDuration's "invalid duration" means overflow.
-func isDurationShaped(s string) bool {
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789.nsuµmh", c) {
-			return false
+// bind returns the value that parses into *dst with parse and prints *dst
+// with format (no default is shown if format is nil).
+func bind[T any](dst *T, parse func(string) (T, error), format func(T) string) *boundValue {
+	v := &boundValue{set: func(s string) error {
+		x, err := parse(s)
+		if err != nil {
+			return err
 		}
-	}
-	return s != ""
-}
-
-// warmupValue is a warmup given as a duration (1s) or a message count
-// (1000, 1k); both set is whichever comes first.
-type warmupValue struct {
-	d time.Duration
-	n int64
-}
-
-// maxWarmup bounds --warmup.
-const (
-	maxWarmup      = time.Hour
-	maxWarmupCount = 1_000_000_000
-)
-
-func (v *warmupValue) Set(s string) error {
-	t := strings.TrimSpace(s)
-	if n, err := parseCount(t); err == nil {
-		if n > maxWarmupCount {
-			return fmt.Errorf("at most %s messages", formatCount(maxWarmupCount))
-		}
-		*v = warmupValue{n: n}
+		*dst = x
 		return nil
-	} else if strings.HasPrefix(t, "-") {
+	}}
+	if format != nil {
+		v.format = func() string { return format(*dst) }
+	}
+	return v
+}
+
+// valueFlag is a flag of any parsed type. usage should name the value's
+// placeholder in backquotes: "peer `HOST:PORT`".
+func valueFlag[T any](dst *T, name string, parse func(string) (T, error), format func(T) string, usage string) *cli.GenericFlag {
+	return &cli.GenericFlag{Name: name, Value: bind(dst, parse, format), Usage: usage}
+}
+
+// listFlag is a repeatable flag: each occurrence is parsed and appended.
+func listFlag[T any](dst *[]T, name string, parse func(string) (T, error), usage string) *cli.GenericFlag {
+	v := &boundValue{set: func(s string) error {
+		x, err := parse(s)
+		if err != nil {
+			return err
+		}
+		*dst = append(*dst, x)
+		return nil
+	}}
+	return &cli.GenericFlag{Name: name, Value: v, Usage: usage}
+}
+
+// countFlag is a whole number with SI suffixes (10k, 1.5M) in a range;
+// given, if not nil, is set when the flag is given.
+func countFlag(dst *int64, given *bool, name string, aliases []string, r rangeOf[int64], usage string) *cli.GenericFlag {
+	v := bind(dst, r.parse, r.format)
+	v.given = given
+	return &cli.GenericFlag{Name: name, Aliases: aliases, Value: v,
+		Usage: fmt.Sprintf("%s (`N`: %s; accepts 10k, 1.5M)", usage, r.text())}
+}
+
+// durFlag is a duration in a range; given, if not nil, is set when the
+// flag is given.
+func durFlag(dst *time.Duration, given *bool, name string, aliases []string, r rangeOf[time.Duration], usage string) *cli.GenericFlag {
+	v := bind(dst, r.parse, r.format)
+	v.given = given
+	return &cli.GenericFlag{Name: name, Aliases: aliases, Value: v,
+		Usage: fmt.Sprintf("%s (`D`: %s)", usage, r.text())}
+}
+
+// boolFlag is a switch.
+func boolFlag(dst *bool, name string, aliases []string, usage string) *cli.BoolFlag {
+	return &cli.BoolFlag{Name: name, Aliases: aliases, Destination: dst, Usage: usage}
+}
+
+// stringFlag is free text (a file name, say); its default is *dst.
+func stringFlag(dst *string, name string, aliases []string, usage string) *cli.StringFlag {
+	return &cli.StringFlag{Name: name, Aliases: aliases, Destination: dst, Value: *dst, Usage: usage}
+}
+
+// fileFlag is a file name; an empty name is refused.
+func fileFlag(dst *string, name string, aliases []string, usage string) *cli.GenericFlag {
+	f := valueFlag(dst, name, func(s string) (string, error) {
+		if s == "" {
+			return "", errors.New("empty file name")
+		}
+		return s, nil
+	}, nil, usage)
+	f.Aliases = aliases
+	return f
+}
+
+// usageError is the one path from a command line the flag package refused
+// to the usage line the user reads: it finds the argument at fault by
+// reading args against the command's flags (never the flag package's
+// message) and names the flag as typed, the value and the reason.
+func usageError(flags []cli.Flag, args []string, parseErr error) error {
+	if _, err := scanFlags(flags, args, nil); err != nil {
 		return err
 	}
-	d, err := time.ParseDuration(t)
-	if err != nil {
-		return errors.New("want a duration (1s) or a message count (1000, 10k)")
-	}
-	if d > maxWarmup {
-		return fmt.Errorf("at most %v", maxWarmup)
-	}
-	*v = warmupValue{d: d}
-	return nil
-}
-
-func (v *warmupValue) String() string {
-	switch {
-	case v.d > 0 && v.n > 0:
-		return fmt.Sprintf("%s messages or %s, whichever comes first", formatCount(v.n), shortDuration(v.d))
-	case v.d > 0:
-		return shortDuration(v.d)
-	default:
-		return formatCount(v.n)
-	}
-}
-
-// uint64Value is any unsigned 64-bit integer.
-type uint64Value struct{ n uint64 }
-
-func (v *uint64Value) Set(s string) error {
-	t := strings.TrimSpace(s)
-	if strings.HasPrefix(t, "-") {
-		return errors.New("must not be negative")
-	}
-	n, err := strconv.ParseUint(t, 10, 64)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
-			return errors.New("out of range (at most 18446744073709551615)")
-		}
-		return errors.New("want a whole number")
-	}
-	v.n = n
-	return nil
-}
-
-func (v *uint64Value) String() string { return strconv.FormatUint(v.n, 10) }
-
-// checkAddr checks a peer address: HOST:PORT with a port from 1 to 65535.
-// It does not resolve the host.
-func checkAddr(addr string) error { return checkHostPort(addr, 1) }
-
-// checkListenAddr checks an address to listen on: HOST:PORT, or :PORT
-// for every interface, with a port from 0 (any free port) to 65535.
-func checkListenAddr(addr string) error { return checkHostPort(addr, 0) }
-
-func checkHostPort(addr string, minPort int) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		var ae *net.AddrError
-		if errors.As(err, &ae) && ae.Err == "missing port in address" {
-			return fmt.Errorf("missing port, e.g. %s:9000", addr)
-		}
-		return errors.New("want HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000")
-	}
-	if strings.ContainsAny(host, " /") {
-		return fmt.Errorf("host %q is not a host name or IP address", host)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		if port == "" {
-			return errors.New("missing port number after the colon")
-		}
-		return fmt.Errorf("port %q is not a number", port)
-	}
-	if n < minPort || n > 65535 {
-		return fmt.Errorf("port %d is out of range (%d to 65535)", n, minPort)
-	}
-	return nil
-}
-
-// Constructors of fresh flags: every app gets its own values, so that
-// running the command line twice in one process starts from the defaults.
-
-func countFlag(name string, aliases []string, def int64, min, max int64, zeroMeans, usage string) *cli.GenericFlag {
-	v := &countValue{v: def, min: min, max: max, zeroMeans: zeroMeans}
-	return &cli.GenericFlag{Name: name, Aliases: aliases, Value: v,
-		Usage: fmt.Sprintf("%s (`N`: %s; accepts 10k, 1.5M)", usage, v.rangeText())}
-}
-
-func durFlag(name string, aliases []string, def, min, max time.Duration, zeroMeans, usage string) *cli.GenericFlag {
-	v := &durationValue{v: def, min: min, max: max, zeroMeans: zeroMeans}
-	return &cli.GenericFlag{Name: name, Aliases: aliases, Value: v,
-		Usage: fmt.Sprintf("%s (`D`: %s)", usage, v.rangeText())}
-}
-
-// Reading flag values.
-
-func countOf(c *cli.Context, name string) int64 { return c.Generic(name).(*countValue).v }
-
-func durationOf(c *cli.Context, name string) time.Duration {
-	return c.Generic(name).(*durationValue).v
-}
-
-func rateOf(c *cli.Context, name string) float64 { return c.Generic(name).(*rateValue).r }
-
-func warmupOf(c *cli.Context, name string) warmupValue { return *c.Generic(name).(*warmupValue) }
-
-func uint64Of(c *cli.Context, name string) uint64 { return c.Generic(name).(*uint64Value).n }
-
-// ioModeOf reads --io, or its aliases --blocking and --busy-poll, which may
-// not contradict it, for the I/O mode type of the client or the echo.
-func ioModeOf[M comparable](c *cli.Context, cmd string, parse func(string) (M, error), blocking, busyPoll M) (M, error) {
-	mode, err := parse(c.String("io"))
-	if err != nil {
-		return mode, usagef("%s: --io %q: want auto, poller, blocking or busy-poll", cmd, c.String("io"))
-	}
-	for _, alias := range []struct {
-		flag string
-		mode M
-	}{{"blocking", blocking}, {"busy-poll", busyPoll}} {
-		if !c.Bool(alias.flag) {
+	// Not in the arguments: a value from an environment variable.
+	for _, f := range flags {
+		g, ok := f.(*cli.GenericFlag)
+		if !ok {
 			continue
 		}
-		if alias.mode == busyPoll && c.Bool("blocking") {
-			return mode, usagef("%s: --busy-poll contradicts --blocking", cmd)
+		for _, env := range g.EnvVars {
+			if s, ok := os.LookupEnv(env); ok {
+				if err := g.Value.Set(s); err != nil {
+					return usagef("%s %q (from $%s): %v", dashed(g.Name), s, env, err)
+				}
+			}
 		}
-		if c.IsSet("io") && mode != alias.mode {
-			return mode, usagef("%s: --%s contradicts --io %s", cmd, alias.flag, c.String("io"))
-		}
-		mode = alias.mode
 	}
-	return mode, nil
+	return usagef("%v", parseErr)
 }
 
-// clientIOFlags are --io and its aliases, for ping, flood and capacity.
-func clientIOFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "io", Value: "auto",
-			Usage: "how connections wait for replies: blocking (raw recvfrom(2) on a blocking socket: the lowest rtt short of spinning, a P per waiting connection), poller (Go's network poller: any number of connections), busy-poll (spin: a busy core per connection), or auto (blocking while the connections are fewer than GOMAXPROCS, or for a lone connection, and the peer is another process; else poller); the result's generator section says which mode ran"},
-		&cli.BoolFlag{Name: "blocking", Usage: "same as --io blocking"},
-		&cli.BoolFlag{Name: "busy-poll", Usage: "same as --io busy-poll"},
+// scanFlags reads args as the flag package does and returns the usage
+// error of the first argument it cannot take: an unknown flag, a flag
+// without its value, a value refused. With set, it sets each flag it meets
+// and returns the other arguments (report's subcommands take flags after
+// their arguments); without, it only checks. "--" ends the flags.
+func scanFlags(flags []cli.Flag, args []string, set func(name, value string) error) ([]string, error) {
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(rest, args[i+1:]...), nil
+		}
+		if a == "-" || !strings.HasPrefix(a, "-") {
+			rest = append(rest, a)
+			continue
+		}
+		typed, value, hasValue := strings.Cut(a, "=")
+		name := strings.TrimLeft(typed, "-")
+		f := findFlag(flags, name)
+		if f == nil {
+			return nil, unknownFlag(flags, name)
+		}
+		if isBool(f) {
+			if !hasValue {
+				value = "true"
+			} else if _, err := strconv.ParseBool(value); err != nil {
+				return nil, usagef("%s %q: want true or false", dashed(name), value)
+			}
+		} else if !hasValue {
+			if i+1 == len(args) {
+				return nil, usagef("%s needs a value", dashed(name))
+			}
+			i++
+			value = args[i]
+		}
+		// Without set, only a command line already refused is read:
+		// setting a value again changes nothing that is used.
+		var err error
+		if set != nil {
+			err = set(f.Names()[0], value)
+		} else {
+			err = trySet(f, value)
+		}
+		if err != nil {
+			return nil, usagef("%s %q: %v", dashed(name), value, err)
+		}
 	}
+	return rest, nil
 }
 
-// clientIOOptions resolves --io for a run of conns connections to addr
-// ("" for the in-process echo) and returns its connection options.
-func clientIOOptions(c *cli.Context, cmd, addr string, conns int) ([]client.Option, error) {
-	mode, err := ioModeOf(c, cmd, client.ParseIOMode, client.IOBlocking, client.IOBusyPoll)
-	if err != nil {
-		return nil, err
+// trySet gives value to f, for the reason it refuses it, if any.
+func trySet(f cli.Flag, value string) error {
+	if g, ok := f.(*cli.GenericFlag); ok {
+		return g.Value.Set(value)
 	}
-	return client.ChooseIOMode(mode, conns, runtime.GOMAXPROCS(0), addr == "").Options(), nil
+	return nil
 }
+
+func isBool(f cli.Flag) bool {
+	if b, ok := f.(interface{ IsBoolFlag() bool }); ok {
+		return b.IsBoolFlag()
+	}
+	_, ok := f.(*cli.BoolFlag)
+	return ok
+}
+
+func findFlag(flags []cli.Flag, name string) cli.Flag {
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return f
+		}
+	}
+	return nil
+}
+
+// unknownFlag is the usage error of a flag name not among flags, with the
+// closest name if one is close.
+func unknownFlag(flags []cli.Flag, name string) error {
+	var names []string
+	for _, f := range flags {
+		names = append(names, f.Names()...)
+	}
+	msg := "unknown flag " + dashed(name)
+	if s := suggest(name, names); s != "" {
+		msg += fmt.Sprintf(", did you mean %s?", dashed(s))
+	}
+	return usagef("%s", msg)
+}
+
+// dashed writes a flag name as it is typed: -c, --conns.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// commandFlags returns the flags and the raw arguments of c's command,
+// for usageError.
+func commandFlags(c *cli.Context) ([]cli.Flag, []string) {
+	if c == nil {
+		return nil, nil
+	}
+	if lin := c.Lineage(); c.Command != nil && len(lin) > 1 && lin[1].Command != nil {
+		return c.Command.Flags, lin[1].Args().Tail()
+	}
+	if args, ok := c.App.Metadata["args"].([]string); ok && len(args) > 0 {
+		return c.App.VisibleFlags(), args[1:]
+	}
+	return nil, nil
+}
+
+var _ flag.Value = (*boundValue)(nil)

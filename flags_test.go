@@ -97,40 +97,52 @@ func TestFormatCountRoundTrip(t *testing.T) {
 }
 
 func TestFlagValues(t *testing.T) {
+	window := rangeOf[int64]{min: 1, max: 1 << 20}
+	count := rangeOf[int64]{min: 1, max: 10, zeroMeans: "none"}
+	timeout := rangeOf[time.Duration]{min: time.Millisecond, max: time.Hour}
+	dur := rangeOf[time.Duration]{min: time.Millisecond, max: time.Hour, zeroMeans: "none"}
+	var (
+		n    int64
+		d    time.Duration
+		r    float64
+		w    warmup
+		seed uint64
+	)
+	rate := func(s string) (float64, error) { return parseRate(s, 1e9) }
 	tests := []struct {
 		name    string
 		v       interface{ Set(string) error }
 		in      string
 		wantErr string
 	}{
-		{"window ok", &countValue{min: 1, max: 1 << 20}, "1k", ""},
-		{"window max", &countValue{min: 1, max: 1 << 20}, "1048576", ""},
-		{"window huge", &countValue{min: 1, max: 1 << 20}, "2000000", "must be from 1 to 1048576"},
-		{"window zero", &countValue{min: 1, max: 1 << 20}, "0", "must be from 1"},
-		{"count zero means none", &countValue{min: 1, max: 10, zeroMeans: "none"}, "0", ""},
-		{"count over", &countValue{min: 1, max: 10, zeroMeans: "none"}, "11", "or 0 for none"},
-		{"rate zero", &rateValue{max: 1e9}, "0", ""},
-		{"rate SI", &rateValue{max: 1e9}, "1.5M", ""},
-		{"rate below 1", &rateValue{max: 1e9}, "0.5", "must be from 1"},
-		{"rate huge", &rateValue{max: 1e9}, "2G", "must be from 1"},
-		{"rate NaN", &rateValue{max: 1e9}, "NaN", "want a number"},
-		{"timeout ok", &durationValue{min: time.Millisecond, max: time.Hour}, "250ms", ""},
-		{"timeout tiny", &durationValue{min: time.Millisecond, max: time.Hour}, "1ns", "must be from 1ms to 1h"},
-		{"timeout zero", &durationValue{min: time.Millisecond, max: time.Hour}, "0", "must be from 1ms"},
-		{"duration zero means none", &durationValue{min: time.Millisecond, max: time.Hour, zeroMeans: "none"}, "0", ""},
-		{"duration no unit", &durationValue{min: time.Millisecond, max: time.Hour}, "2", "missing unit, e.g. 2s"},
-		{"duration negative", &durationValue{min: time.Millisecond, max: time.Hour}, "-2s", "must not be negative"},
-		{"duration bad unit", &durationValue{min: time.Millisecond, max: time.Hour}, "2x", "unknown unit"},
-		{"duration overflow", &durationValue{min: time.Millisecond, max: time.Hour}, "9999999999h", "out of range"},
-		{"duration junk", &durationValue{min: time.Millisecond, max: time.Hour}, "soon", "want a duration"},
-		{"warmup count", &warmupValue{}, "10k", ""},
-		{"warmup duration", &warmupValue{}, "1s", ""},
-		{"warmup negative", &warmupValue{}, "-1", "must not be negative"},
-		{"warmup junk", &warmupValue{}, "soon", "want a duration (1s) or a message count"},
-		{"warmup huge", &warmupValue{}, "2h", "at most 1h"},
-		{"seed max", &uint64Value{}, "18446744073709551615", ""},
-		{"seed over", &uint64Value{}, "18446744073709551616", "out of range"},
-		{"seed negative", &uint64Value{}, "-1", "must not be negative"},
+		{"window ok", bind(&n, window.parse, nil), "1k", ""},
+		{"window max", bind(&n, window.parse, nil), "1048576", ""},
+		{"window huge", bind(&n, window.parse, nil), "2000000", "must be from 1 to 1048576"},
+		{"window zero", bind(&n, window.parse, nil), "0", "must be from 1"},
+		{"count zero means none", bind(&n, count.parse, nil), "0", ""},
+		{"count over", bind(&n, count.parse, nil), "11", "or 0 for none"},
+		{"rate zero", bind(&r, rate, nil), "0", ""},
+		{"rate SI", bind(&r, rate, nil), "1.5M", ""},
+		{"rate below 1", bind(&r, rate, nil), "0.5", "must be from 1"},
+		{"rate huge", bind(&r, rate, nil), "2G", "must be from 1"},
+		{"rate NaN", bind(&r, rate, nil), "NaN", "want a number"},
+		{"timeout ok", bind(&d, timeout.parse, nil), "250ms", ""},
+		{"timeout tiny", bind(&d, timeout.parse, nil), "1ns", "must be from 1ms to 1h"},
+		{"timeout zero", bind(&d, timeout.parse, nil), "0", "must be from 1ms"},
+		{"duration zero means none", bind(&d, dur.parse, nil), "0", ""},
+		{"duration no unit", bind(&d, timeout.parse, nil), "2", "missing unit, e.g. 2s"},
+		{"duration negative", bind(&d, timeout.parse, nil), "-2s", "must not be negative"},
+		{"duration bad unit", bind(&d, timeout.parse, nil), "2x", "unknown unit"},
+		{"duration overflow", bind(&d, timeout.parse, nil), "9999999999h", "out of range"},
+		{"duration junk", bind(&d, timeout.parse, nil), "soon", "want a duration"},
+		{"warmup count", bind(&w, parseWarmup, nil), "10k", ""},
+		{"warmup duration", bind(&w, parseWarmup, nil), "1s", ""},
+		{"warmup negative", bind(&w, parseWarmup, nil), "-1", "must not be negative"},
+		{"warmup junk", bind(&w, parseWarmup, nil), "soon", "want a duration (1s) or a message count"},
+		{"warmup huge", bind(&w, parseWarmup, nil), "2h", "at most 1h"},
+		{"seed max", bind(&seed, parseUint64, nil), "18446744073709551615", ""},
+		{"seed over", bind(&seed, parseUint64, nil), "18446744073709551616", "out of range"},
+		{"seed negative", bind(&seed, parseUint64, nil), "-1", "must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,12 +160,25 @@ func TestFlagValues(t *testing.T) {
 	}
 }
 
+// TestBoundValueKeepsFieldOnRefusal checks that a refused value leaves the
+// field as it was, and that the field holds what was accepted.
+func TestBoundValueKeepsFieldOnRefusal(t *testing.T) {
+	n := int64(7)
+	v := bind(&n, rangeOf[int64]{min: 1, max: 10}.parse, rangeOf[int64]{}.format)
+	if err := v.Set("11"); err == nil || n != 7 {
+		t.Fatalf("Set(11): err %v, field %d; want an error and 7", err, n)
+	}
+	if err := v.Set("3"); err != nil || n != 3 || v.String() != "3" {
+		t.Fatalf("Set(3): err %v, field %d, String %q; want 3", err, n, v.String())
+	}
+}
+
 func TestWarmupBoth(t *testing.T) {
-	var w warmupValue
-	if err := w.Set("10k"); err != nil || w.n != 10000 || w.d != 0 {
+	w, err := parseWarmup("10k")
+	if err != nil || w.n != 10000 || w.d != 0 {
 		t.Fatalf("got %+v, %v", w, err)
 	}
-	w = warmupValue{d: time.Second, n: 1000}
+	w = warmup{d: time.Second, n: 1000}
 	if got := w.String(); got != "1k messages or 1s, whichever comes first" {
 		t.Fatalf("got %q", got)
 	}

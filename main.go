@@ -10,10 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"regexp"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -44,6 +42,7 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitOK
 	app := newApp(stdin, stdout, stderr)
+	app.Metadata = map[string]any{"args": args}
 	report := func(c *cli.Context, err error) {
 		if err == nil {
 			return
@@ -89,81 +88,14 @@ func usagef(format string, a ...any) error {
 	return cli.Exit(fmt.Sprintf(format, a...), exitUsage)
 }
 
-// flagValueRE matches the flag package's error for a value its Set refused.
-var flagValueRE = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-+([^:\s]+): (.*)$`)
-
-// usageLine turns a usage error of command c into the one line printed on
-// stderr: Go's flag errors are reworded to name the flag the way it is
-// typed, and a pointer to --help is added.
+// usageLine is the one line printed on stderr for a usage error of
+// command c: the message and a pointer to the command's --help.
 func usageLine(c *cli.Context, msg string) string {
-	if m := flagValueRE.FindStringSubmatch(msg); m != nil {
-		reason := m[3]
-		if reason == "parse error" || reason == "value out of range" {
-			reason = flagReason(c, m[2], m[1], reason)
-		}
-		msg = fmt.Sprintf("%s %s: %s", dashed(m[2]), m[1], reason)
-	} else if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		name = strings.TrimLeft(name, "-")
-		msg = "unknown flag " + dashed(name)
-		if c != nil && c.Command != nil {
-			var names []string
-			for _, f := range c.Command.Flags {
-				names = append(names, f.Names()...)
-			}
-			if s := suggest(name, names); s != "" {
-				msg += fmt.Sprintf(", did you mean %s?", dashed(s))
-			}
-		}
-	} else if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
-		msg = dashed(strings.TrimLeft(name, "-")) + " needs a value"
-	}
 	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
 	if help := helpName(c); help != "" {
 		msg += fmt.Sprintf(" (see %s --help)", help)
 	}
 	return msg
-}
-
-// flagReason replaces the "parse error" of the flag package's own types
-// with the reason: the flag's type says what was wanted.
-func flagReason(c *cli.Context, name, quoted, reason string) string {
-	value, err := strconv.Unquote(quoted)
-	if err != nil || c == nil || c.Command == nil {
-		return reason
-	}
-	var flag cli.Flag
-	for _, f := range c.Command.Flags {
-		if slices.Contains(f.Names(), name) {
-			flag = f
-		}
-	}
-	switch flag.(type) {
-	case *cli.BoolFlag:
-		return "want true or false"
-	case *cli.DurationFlag:
-		if _, err := parseDuration(value); err != nil {
-			return err.Error()
-		}
-	case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag, *cli.Uint64Flag:
-		if reason == "value out of range" {
-			return "out of range"
-		}
-		return "want a whole number"
-	case *cli.Float64Flag:
-		if reason == "value out of range" {
-			return "out of range"
-		}
-		return "want a number"
-	}
-	return reason
-}
-
-// dashed writes a flag name as it is typed: -c, --conns.
-func dashed(name string) string {
-	if len(name) == 1 {
-		return "-" + name
-	}
-	return "--" + name
 }
 
 // helpName is the command line that names c's command: "gigadex report
@@ -251,10 +183,12 @@ func noArgs(c *cli.Context) error {
 	return nil
 }
 
-// onUsageError makes every flag-parsing error a usage error (exit 2) and
-// keeps urfave/cli from printing the help on stdout.
-func onUsageError(_ *cli.Context, err error, _ bool) error {
-	return cli.Exit(err.Error(), exitUsage)
+// onUsageError makes every flag-parsing error a usage error (exit 2) that
+// names the flag, the value and the reason (see usageError), and keeps
+// urfave/cli from printing the help on stdout.
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	flags, args := commandFlags(c)
+	return usageError(flags, args, err)
 }
 
 // setUsage gives every command in cmds, at any depth, the same handling of
@@ -272,14 +206,14 @@ func setUsage(cmds []*cli.Command) {
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	cmds := []*cli.Command{
 		versionCommand,
-		encodeCommand,
-		decodeCommand,
-		echoCommand,
+		newEncodeCommand(),
+		newDecodeCommand(),
+		newEchoCommand(),
 		newPingCommand(),
 		newFloodCommand(),
 		newBenchCommand(),
 		newCapacityCommand(),
-		reportCommand,
+		newReportCommand(),
 	}
 	setUsage(cmds)
 	return &cli.App{

@@ -291,7 +291,7 @@ func classify(run *report.Run, err error, target float64, length time.Duration, 
 // adviceFor says what to change when the generator is the limit.
 func adviceFor(s *Step, conns int) string {
 	return fmt.Sprintf("the load generator could not offer %s msgs/s (%s): "+
-		"use more connections (now %d, --conns), a larger window (now %d, --window), a less loaded machine, "+
+		"use more connections (now %d), a larger window (now %d), a less loaded machine, "+
 		"or several generator machines (agents) whose results are merged",
 		FormatRate(s.Target), s.Note, conns, s.Window)
 }

@@ -18,13 +18,25 @@ type DialError struct {
 	Addr   string
 	Reason string // "connect: connection refused", "no answer within the connect timeout (5s) ..."
 	Err    error
+	// Kind, if not nil, is the sentinel callers branch on:
+	// [ErrCertificate] or [ErrNeedsTLS].
+	Kind error
 }
 
 // Error reads like "connect to 10.0.0.1:9000: connect: connection refused".
 func (e *DialError) Error() string { return "connect to " + e.Addr + ": " + e.Reason }
 
-// Unwrap returns the underlying error.
-func (e *DialError) Unwrap() error { return e.Err }
+// Unwrap returns the underlying error and Kind.
+func (e *DialError) Unwrap() []error {
+	if e.Kind == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Err, e.Kind}
+}
+
+// ErrCertificate is a TLS handshake that failed on the peer's certificate:
+// the trusted roots do not hold it or its CA, or its name does not match.
+var ErrCertificate = errors.New("client: the peer's certificate is not trusted")
 
 // dialParallel is how many connections a run opens at once.
 const dialParallel = 32
@@ -98,8 +110,16 @@ func (cfg *LoadConfig) dial(ctx context.Context, deadline time.Time, runEnd bool
 	}
 	var ne net.Error
 	timedOut := dctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-	return nil, &DialError{Addr: cfg.Addr, Reason: dialReason(err, cfg.tls, timedOut, byEnd, cfg.ConnectTimeout), Err: err}
+	reason := dialReason(err, cfg.tls, timedOut, byEnd, cfg.ConnectTimeout)
+	var kind error
+	if cfg.tls && !timedOut && strings.HasSuffix(reason, errCertificateReason) {
+		kind = ErrCertificate
+	}
+	return nil, &DialError{Addr: cfg.Addr, Reason: reason, Err: err, Kind: kind}
 }
+
+// errCertificateReason ends the reason of an [ErrCertificate].
+const errCertificateReason = ": the trusted certificates do not hold the peer's certificate or its CA"
 
 // dialReason says in words why Dial failed.
 func dialReason(err error, withTLS, timedOut, byEnd bool, timeout time.Duration) string {
@@ -129,7 +149,7 @@ func dialReason(err error, withTLS, timedOut, byEnd bool, timeout time.Duration)
 	case strings.Contains(msg, "does not look like a TLS handshake"):
 		return "TLS handshake failed: " + msg + ": the peer does not speak TLS"
 	case strings.Contains(msg, "certificate"):
-		return "TLS handshake failed: " + msg + " (does --tls-ca hold the peer's certificate or its CA?)"
+		return "TLS handshake failed: " + msg + errCertificateReason
 	}
 	return "TLS handshake failed: " + msg
 }

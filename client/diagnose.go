@@ -56,7 +56,8 @@ func explainRecv(err error, r *Receiver, withTLS bool) error {
 	}
 	msg := "the peer " + how + " the connection without answering"
 	if !withTLS {
-		msg += "; if it speaks TLS, connect with TLS (--tls-ca)"
+		msg += "; if it speaks TLS, connect with TLS"
+		return &explained{msg: msg, err: err, kind: ErrNeedsTLS}
 	}
 	return &explained{msg: msg, err: err}
 }
@@ -64,17 +65,27 @@ func explainRecv(err error, r *Receiver, withTLS bool) error {
 // explained is an error with a message in words of its own; the cause,
 // whose text names ports and system calls, is kept for errors.Is.
 type explained struct {
-	msg string
-	err error
+	msg  string
+	err  error
+	kind error // a sentinel, or nil
 }
 
 func (e *explained) Error() string { return e.msg }
-func (e *explained) Unwrap() error { return e.err }
+func (e *explained) Unwrap() []error {
+	if e.kind == nil {
+		return []error{e.err}
+	}
+	return []error{e.err, e.kind}
+}
+
+// ErrNeedsTLS is a peer that answered a connection without TLS as a TLS
+// server would, or closed it without answering: it may expect TLS.
+var ErrNeedsTLS = errors.New("client: the peer may expect TLS")
 
 // explainHead explains a stream that does not start with a length prefix.
 func explainHead(err error, head []byte, withTLS bool) error {
 	if len(head) >= 2 && (head[0] == 0x15 || head[0] == 0x16) && head[1] == 0x03 && !withTLS {
-		return &foreignPeerError{msg: "the peer answered with a TLS record: it speaks TLS, connect with TLS (--tls-ca)", err: err}
+		return &foreignPeerError{msg: "the peer answered with a TLS record: it speaks TLS, connect with TLS", err: fmt.Errorf("%w: %w", ErrNeedsTLS, err)}
 	}
 	if !printable(head) {
 		return err

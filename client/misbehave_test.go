@@ -146,12 +146,12 @@ func TestTLSMistakes(t *testing.T) {
 	cert, pool := testutil.SelfSigned(t)
 	addr := startEcho(t, echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
 	_, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Count: 10})
-	if err == nil || !strings.Contains(err.Error(), "if it speaks TLS, connect with TLS (--tls-ca)") {
+	if err == nil || !strings.Contains(err.Error(), "if it speaks TLS, connect with TLS") || !errors.Is(err, client.ErrNeedsTLS) {
 		t.Errorf("plaintext against TLS: err %v, want a hint at TLS", err)
 	}
 	_, other := testutil.SelfSigned(t)
 	_, err = client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Count: 10, Options: []client.Option{client.WithTLS(&tls.Config{RootCAs: other})}})
-	if err == nil || !strings.Contains(err.Error(), "TLS handshake failed: failed to verify certificate") || strings.Contains(err.Error(), "tls: tls:") {
+	if err == nil || !strings.Contains(err.Error(), "TLS handshake failed: failed to verify certificate") || strings.Contains(err.Error(), "tls: tls:") || !errors.Is(err, client.ErrCertificate) {
 		t.Errorf("wrong CA: err %v", err)
 	}
 	run, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Count: 10, Options: []client.Option{client.WithTLS(&tls.Config{RootCAs: pool})}})

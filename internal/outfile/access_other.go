@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package outfile
 
 // writable reports nothing on this system: opening the file tells.
 func writable(string) error { return nil }

@@ -69,73 +69,6 @@ func ParseLimits(s string) (Limits, error) {
 	return out, nil
 }
 
-// Verdict is the outcome of comparing one metric.
-type Verdict string
-
-// Verdicts of a [Delta].
-const (
-	VerdictNone       Verdict = ""                 // no limit for this metric
-	VerdictOK         Verdict = "ok"               // within the limit
-	VerdictBelowFloor Verdict = "ok (below floor)" // over the limit, but by less than the floor
-	VerdictRegressed  Verdict = "REGRESSED"        // over the limit
-)
-
-// Delta compares one metric of two runs.
-type Delta struct {
-	Metric   string
-	Kind     MetricKind
-	Latency  bool    // Kind is MetricLatency: Base and Current are nanoseconds
-	Unit     string  // the metric's unit: "ns", "msgs/s", "B/s", "errors" or "" (a ratio)
-	Base     float64 // baseline value
-	Current  float64 // current value
-	Change   float64 // (Current-Base)/Base in percent; NaN if Base is 0 and Current is not
-	Limit    float64 // limit in percent, if HasLimit
-	HasLimit bool
-	Verdict  Verdict
-}
-
-// Comparison is the result of [Compare].
-type Comparison struct {
-	Base, Current *Run
-	Floor         time.Duration
-	Deltas        []Delta // one per metric, in a fixed order
-}
-
-// Regressed reports whether any metric regressed beyond its limit.
-func (c Comparison) Regressed() bool {
-	for _, d := range c.Deltas {
-		if d.Verdict == VerdictRegressed {
-			return true
-		}
-	}
-	return false
-}
-
-// Compare compares cur against the baseline base, metric by metric: those
-// of [CompareMetrics], then any other that limits name. A latency metric
-// regresses when it rises by more than its limit percent AND by more than
-// floor in absolute terms, so that noise on tiny values is ignored; errors
-// and error_rate when they rise by more than their limit (any rise from
-// zero is beyond every limit); a rate when it drops by more than its limit
-// percent. Metrics without a limit are reported but never regress.
-func Compare(base, cur *Run, limits Limits, floor time.Duration) Comparison {
-	c := Comparison{Base: base, Current: cur, Floor: floor}
-	for _, m := range comparedMetrics(limits) {
-		d := Delta{Metric: m.Name, Kind: m.Kind, Latency: m.Kind == MetricLatency, Unit: m.Unit, Base: m.Of(base), Current: m.Of(cur)}
-		d.Change = change(d.Base, d.Current)
-		for _, l := range limits {
-			if l.Metric == m.Name {
-				d.Limit, d.HasLimit = l.Percent, true
-			}
-		}
-		if d.HasLimit {
-			d.Verdict = verdict(d, m.LowerIsBetter(), floor)
-		}
-		c.Deltas = append(c.Deltas, d)
-	}
-	return c
-}
-
 // comparedMetrics returns the metrics of CompareMetrics followed by those
 // only limits name.
 func comparedMetrics(limits Limits) []Metric {
@@ -166,6 +99,7 @@ func change(base, cur float64) float64 {
 	return (cur - base) / base * 100
 }
 
+// verdict judges the change of a metric with a limit from one run a side.
 func verdict(d Delta, lowerIsBetter bool, floor time.Duration) Verdict {
 	if !lowerIsBetter {
 		if d.Current < d.Base*(1-d.Limit/100) {

@@ -44,12 +44,13 @@ func TestLibraryDepsLight(t *testing.T) {
 }
 
 // TestReportDeps checks that package report itself depends only on the
-// standard library, hdrhistogram-go and go-humanize.
+// standard library, hdrhistogram-go, go-humanize and go-moremath (the
+// Mann-Whitney U test, pure Go).
 func TestReportDeps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	allowed := []string{"github.com/gigadex/gigadex/report", "github.com/HdrHistogram/hdrhistogram-go", "github.com/dustin/go-humanize"}
+	allowed := []string{"github.com/gigadex/gigadex/report", "github.com/HdrHistogram/hdrhistogram-go", "github.com/dustin/go-humanize", "github.com/aclements/go-moremath"}
 	for _, dep := range goListDeps(t, "github.com/gigadex/gigadex/report") {
 		ok := false
 		for _, a := range allowed {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -29,27 +30,22 @@ func WriteComparisonMarkdown(w io.Writer, c report.Comparison) error {
 // writeComparison writes c with rend, putting each line before the table
 // through the format line.
 func writeComparison(w io.Writer, c report.Comparison, rend tw.Renderer, line string) error {
-	if _, err := fmt.Fprintf(w, line+line+"\n", "baseline: "+Title(c.Base), "current:  "+Title(c.Current)); err != nil {
+	base, cur := "baseline: "+Title(c.Base), "current:  "+Title(c.Current)
+	if c.Several() {
+		base += fmt.Sprintf(" (%s, medians)", runs(len(c.Bases)))
+		cur += fmt.Sprintf(" (%s, medians)", runs(len(c.Currents)))
+	}
+	if _, err := fmt.Fprintf(w, line+line+"\n", base, cur); err != nil {
 		return err
+	}
+	header := []string{"metric", "baseline", "current", "change", "limit", "verdict"}
+	if c.Several() {
+		header = []string{"metric", "baseline", "current", "change", "95% CI", "p", "limit", "verdict"}
 	}
 	rows := make([][]string, 0, len(c.Deltas))
 	for _, d := range c.Deltas {
-		limit := "-"
-		if d.HasLimit {
-			sign := "+"
-			if !d.Latency {
-				sign = "-"
-			}
-			limit = fmt.Sprintf("%s%g%%", sign, d.Limit)
-		}
-		verdict := string(d.Verdict)
-		if verdict == "" {
-			verdict = "-"
-		}
-		rows = append(rows, []string{d.Metric, formatMetric(d, d.Base), formatMetric(d, d.Current),
-			formatChange(d.Change), limit, verdict})
+		rows = append(rows, comparisonRow(d, c.Several()))
 	}
-	header := []string{"metric", "baseline", "current", "change", "limit", "verdict"}
 	if err := render(w, rend, header, rows); err != nil {
 		return err
 	}
@@ -57,8 +53,55 @@ func writeComparison(w io.Writer, c report.Comparison, rend tw.Renderer, line st
 	if c.Regressed() {
 		result = "REGRESSION"
 	}
-	_, err := fmt.Fprintf(w, "\nlatency floor: %v; result: %s\n", c.Floor, result)
+	test := ""
+	if c.Several() {
+		test = fmt.Sprintf("; Mann-Whitney U test, alpha %g: significant at p < %.3g", c.Alpha, c.Level)
+	}
+	_, err := fmt.Fprintf(w, "\nlatency floor: %v%s; result: %s\n", c.Floor, test, result)
 	return err
+}
+
+func runs(n int) string {
+	if n == 1 {
+		return "1 run"
+	}
+	return fmt.Sprintf("%d runs", n)
+}
+
+// comparisonRow formats one metric; with several runs a side it adds the
+// interval of the change and the p-value.
+func comparisonRow(d report.Delta, several bool) []string {
+	limit := "-"
+	if d.HasLimit {
+		sign := "+"
+		if !d.Latency && d.Kind == report.MetricRate {
+			sign = "-"
+		}
+		limit = fmt.Sprintf("%s%g%%", sign, d.Limit)
+	}
+	verdict := string(d.Verdict)
+	if verdict == "" {
+		verdict = "-"
+	}
+	row := []string{d.Metric, formatMetric(d, d.Base), formatMetric(d, d.Current), formatChange(d.Change)}
+	if several {
+		row = append(row, formatInterval(d.ChangeLow, d.ChangeHigh), formatP(d.P))
+	}
+	return append(row, limit, verdict)
+}
+
+func formatInterval(lo, hi float64) string {
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%+.1f%% .. %+.1f%%", lo, hi)
+}
+
+func formatP(p float64) string {
+	if math.IsNaN(p) {
+		return "n/a"
+	}
+	return strconv.FormatFloat(p, 'g', 2, 64)
 }
 
 func formatMetric(d report.Delta, v float64) string {

@@ -110,3 +110,28 @@ func TestWriteTableEscapesControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteComparisonRuns compares five runs a side, the current ones
+// with 10% less throughput.
+func TestWriteComparisonRuns(t *testing.T) {
+	var base, cur []*report.Run
+	for seed := range uint64(5) {
+		b, c := fixture.Run(seed+1, 0), fixture.Run(seed+6, 0)
+		c.Received -= c.Received / 10
+		base, cur = append(base, b), append(cur, c)
+	}
+	limits, err := report.ParseLimits(report.DefaultLimitsRuns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := report.CompareRuns(base, cur, limits, report.WithFloor(2*time.Microsecond))
+	if !c.Regressed() || len(c.Warnings) != 0 {
+		t.Errorf("regressed %v, warnings %q; want a regression and no warning", c.Regressed(), c.Warnings)
+	}
+	t.Run("ascii", func(t *testing.T) {
+		testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return WriteComparison(b, c) }))
+	})
+	t.Run("markdown", func(t *testing.T) {
+		testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) }))
+	})
+}

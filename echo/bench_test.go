@@ -36,10 +36,11 @@ func BenchmarkHandleBatch(b *testing.B) {
 // by one goroutine and read back by another. One op is one message; msgs/s
 // counts replies received by the clients, which share the machine with the
 // server. It uses b.N rather than b.Loop because the work is spread over
-// goroutines.
+// goroutines. The -detailed variants turn WithDetailedStats on.
 func BenchmarkEcho(b *testing.B) {
 	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
 		b.Run(r.String(), func(b *testing.B) { benchFlood(b, 4, 1024, 256, WithReply(r)) })
+		b.Run(r.String()+"-detailed", func(b *testing.B) { benchFlood(b, 4, 1024, 256, WithReply(r), WithDetailedStats(true)) })
 	}
 }
 
@@ -101,10 +102,12 @@ func benchFlood(b *testing.B, conns, window, batch int, opts ...Option) {
 
 // BenchmarkPingPong measures the round trip of one frame at a time over
 // loopback: one op is one RTT. The baseline is a bare read-write loop that
-// neither validates nor counts, so the difference is what the server adds.
+// neither validates nor counts, so the difference is what the server adds;
+// echo-detailed is echo with WithDetailedStats.
 func BenchmarkPingPong(b *testing.B) {
 	b.Run("echo", func(b *testing.B) { benchPingPong(b, startServer(b).addr) })
 	b.Run("exchange", func(b *testing.B) { benchPingPong(b, startServer(b, WithReply(wire.ReplyExchange)).addr) })
+	b.Run("echo-detailed", func(b *testing.B) { benchPingPong(b, startServer(b, WithDetailedStats(true)).addr) })
 	b.Run("baseline", func(b *testing.B) { benchPingPong(b, startBareEcho(b)) })
 }
 

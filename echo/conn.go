@@ -93,6 +93,7 @@ type conn struct {
 	replies  atomic.Int64
 	bytesIn  atomic.Int64
 	bytesOut atomic.Int64
+	det      *detail // nil without WithDetailedStats
 }
 
 func (c *conn) addStats(st *Stats) {
@@ -100,6 +101,9 @@ func (c *conn) addStats(st *Stats) {
 	st.Replies += c.replies.Load()
 	st.BytesIn += c.bytesIn.Load()
 	st.BytesOut += c.bytesOut.Load()
+	if c.det != nil {
+		c.det.add(st)
+	}
 }
 
 // serve reads batches of frames and answers each batch with one write, until
@@ -227,14 +231,24 @@ func (c *conn) answer(end int) (int, bool) {
 		return c.answerQueued(end)
 	}
 	b := c.buf[:end]
+	var start int64
+	if c.det != nil {
+		start = c.det.begin(b)
+	}
 	var now uint64
 	if c.srv.reply == wire.ReplyExchange {
 		now = uint64(time.Now().UnixNano())
 	}
 	n, err := handleBatch(b, c.srv.reply, now)
 	c.messages.Add(int64(n / wire.FrameLen))
+	if c.det != nil {
+		c.det.received(b[n:])
+	}
 	if n > 0 && !c.write(b[:n]) {
 		return 0, false
+	}
+	if c.det != nil && n > 0 {
+		c.det.served(start)
 	}
 	if err != nil {
 		c.badFrame(err, n)

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/gigadex/gigadex/wire"
 	"log"
 	"net"
 	"runtime"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gigadex/gigadex/book"
 	"github.com/gigadex/gigadex/internal/sock"
+	"github.com/gigadex/gigadex/wire"
 )
 
 // ErrServerClosed is returned by [Server.Serve] and [Server.ListenAndServe]
@@ -35,6 +35,7 @@ type Server struct {
 	logger           *log.Logger
 	tls              *tls.Config
 	io               IOMode
+	detailed         bool // WithDetailedStats
 	rawConns         int          // connections in blocking or busy-poll mode now; guarded by mu
 	open             atomic.Int64 // len(conns), for raw connections to read without the lock
 	procs            atomic.Int64 // GOMAXPROCS when the last connection was accepted
@@ -113,6 +114,11 @@ type Stats struct {
 	// Book holds the order book's counters with [wire.ReplyBook], and zeros
 	// otherwise.
 	Book book.Stats
+	// Kinds counts the valid frames received by message type, indexed by
+	// [wire.Kind], and Service times the batches answered; both only with
+	// [WithDetailedStats] (zero otherwise).
+	Kinds   [wire.NumKinds]int64
+	Service ServiceTimes
 }
 
 // Stats returns the current counters. It is cheap enough to call once a
@@ -290,6 +296,9 @@ func (s *Server) handle(nc net.Conn) {
 	}
 	// pio is nil for TLS: crypto/tls does the reads and writes.
 	c := &conn{srv: s, nc: nc, tls: tc, mode: mode, blocking: mode == IOBlocking, fd: fd, pio: sock.NewPollerIO(nc)}
+	if s.detailed {
+		c.det = new(detail)
+	}
 	s.conns[c] = struct{}{}
 	s.open.Store(int64(len(s.conns)))
 	s.attach(c)

@@ -1,0 +1,108 @@
+package echo
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/gigadex/gigadex/wire"
+)
+
+func TestServiceBucket(t *testing.T) {
+	tests := []struct {
+		ns   int64
+		want int
+	}{
+		{-5, 0}, {0, 0}, {1, 0}, {1000, 0}, {1001, 1}, {2000, 1}, {2001, 2}, {4000, 2}, {4001, 3},
+		{int64(ServiceBound(10)), 10}, {int64(ServiceBound(10)) + 1, 11},
+		{int64(ServiceBound(ServiceBuckets - 2)), ServiceBuckets - 2},
+		{int64(ServiceBound(ServiceBuckets-2)) + 1, ServiceBuckets - 1}, {int64(time.Hour), ServiceBuckets - 1},
+	}
+	for _, tt := range tests {
+		if got := serviceBucket(tt.ns); got != tt.want {
+			t.Errorf("serviceBucket(%d) = %d, want %d", tt.ns, got, tt.want)
+		}
+		if b := ServiceBound(tt.want); b >= 0 && tt.ns > int64(b) {
+			t.Errorf("%d ns in bucket %d, above its bound %v", tt.ns, tt.want, b)
+		}
+	}
+	if ServiceBound(ServiceBuckets-1) != -1 {
+		t.Errorf("the last bucket has bound %v, want none (-1)", ServiceBound(ServiceBuckets-1))
+	}
+}
+
+// TestDetailedStats sends every kind of frame, then a malformed one and
+// frames after it in the same write: the counts by type are those of the
+// frames answered, before any was turned into its reply, and add up to
+// Stats.Messages.
+func TestDetailedStats(t *testing.T) {
+	for _, r := range []wire.Reply{wire.ReplyEcho, wire.ReplyExchange} {
+		t.Run(r.String(), func(t *testing.T) {
+			ts := startServer(t, WithReply(r), WithDetailedStats(true))
+			c := ts.dial(t)
+			good := mixedFrames(6*50 + 2) // 51 heartbeats and orders, 50 of the rest
+			var want [wire.NumKinds]int64
+			want[wire.KindHeartbeat], want[wire.KindOrder] = 51, 51
+			for _, k := range []wire.Kind{wire.KindOrderAck, wire.KindTrade, wire.KindCancelOrder, wire.KindCancelAck} {
+				want[k] = 50
+			}
+			batches := 3
+			for range batches - 1 {
+				if _, err := c.Write(good); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, make([]byte, len(good))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for k := range want {
+				want[k] *= int64(batches)
+			}
+			bad := wire.AppendHeartbeat(nil, 1)
+			bad[wire.LengthPrefixSize] = 9 // no such tag
+			last := append(append(append([]byte{}, good...), bad...), good...)
+			if _, err := c.Write(last); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadFull(c, make([]byte, len(good))); err != nil {
+				t.Fatal(err)
+			}
+			c.Close() // ends the server's linger after the bad frame
+			waitFor(t, "the connection to close", func() bool { return ts.Stats().Active == 0 })
+			st := ts.Stats()
+			if st.Kinds != want {
+				t.Errorf("Kinds = %v, want %v", st.Kinds, want)
+			}
+			var sum int64
+			for _, n := range st.Kinds {
+				sum += n
+			}
+			if sum != st.Messages {
+				t.Errorf("Kinds add up to %d, Messages = %d", sum, st.Messages)
+			}
+			// A write may arrive in more than one read, each a batch.
+			if n := st.Service.Count(); n < int64(batches) || n > st.Messages {
+				t.Errorf("%d batches timed, want from %d to %d", n, batches, st.Messages)
+			}
+			if st.Service.Sum <= 0 {
+				t.Errorf("service time sum %v, want > 0", st.Service.Sum)
+			}
+		})
+	}
+}
+
+func TestNoDetailedStatsByDefault(t *testing.T) {
+	ts := startServer(t)
+	c := ts.dial(t)
+	good := mixedFrames(12)
+	if _, err := c.Write(good); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, len(good))); err != nil {
+		t.Fatal(err)
+	}
+	st := ts.Stats()
+	if st.Messages != 12 || st.Kinds != [wire.NumKinds]int64{} || st.Service.Count() != 0 {
+		t.Errorf("Messages %d, Kinds %v, %d batches timed; want 12, none, none", st.Messages, st.Kinds, st.Service.Count())
+	}
+}

@@ -41,7 +41,7 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		w.flushRun()
 		if w.rec == nil {
 			at := rs.base.Add(time.Duration(start))
-			w.rec = report.NewRecorder(at, at, rs.tags, report.WithLogStream(cfg.Intervals))
+			w.rec = report.NewRecorder(at, at, rs.tags, rs.recorderOptions()...)
 		}
 		w.rec.Finish(rs.base.Add(time.Duration(last)))
 		if err := run.AddRecorder(w.rec); err != nil {

@@ -66,6 +66,8 @@ type LoadConfig struct {
 	// of the measured window as they close, to write an interval log while
 	// the run goes. Close it after Run returns.
 	Intervals *report.LogStream
+	// Observer, if set, follows the run live (see [Observer]).
+	Observer Observer
 
 	tls bool // Options include WithTLS
 }
@@ -174,6 +176,7 @@ type runState struct {
 	ctx    context.Context
 	cancel context.CancelFunc // ends ctx: at an interrupt, or when the run is aborted
 	gcFrom gcReading          // the collector's totals when the window started; set by watch
+	obs    Observer           // cfg.Observer
 }
 
 const maxErrSamples = 5
@@ -192,7 +195,7 @@ const abortGrace = 300 * time.Millisecond
 func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rs := &runState{cfg: &cfg, tags: cfg.Mix.Tags(), ctx: rctx, cancel: cancel}
+	rs := &runState{cfg: &cfg, tags: cfg.Mix.Tags(), ctx: rctx, cancel: cancel, obs: cfg.Observer}
 	ws := make([]*worker, len(conns))
 	shares := make([]int64, len(conns))
 	for i, c := range conns {
@@ -223,6 +226,7 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 	// The run starts once its memory is ready: a large window's ring takes
 	// a while to allocate.
 	rs.base = time.Now()
+	live := rs.observe(ws)
 
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -245,7 +249,11 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 	for _, w := range ws {
 		w.c.Close()
 	}
-	return collect(ctx, rs, ws)
+	run, err := collect(ctx, rs, ws)
+	if live != nil {
+		rs.obs.Finished(live)
+	}
+	return run, err
 }
 
 // watch prints progress, and stops the workers when the context ends or

@@ -44,6 +44,7 @@ type worker struct {
 	batch batch
 	tally tally
 	live  liveCounters
+	obs   observed
 	back  backoff
 
 	kinds    *[kindPeriod]wire.Kind // the types of the messages, by sequence number
@@ -92,6 +93,7 @@ func (w *worker) now() int64 { return int64(time.Since(w.rs.base)) }
 // allows in one write, then read what has arrived in one read.
 func (w *worker) run() {
 	defer w.leaveWarmup()
+	defer w.ended()
 	for {
 		if !w.stopped {
 			now := w.now()
@@ -217,7 +219,7 @@ func (w *worker) updatePhase(now int64) {
 	}
 	w.armedAt = -1
 	at := w.rs.base.Add(time.Duration(start))
-	w.rec = report.NewRecorder(at, at, w.rs.tags, report.WithLogStream(w.cfg.Intervals))
+	w.rec = report.NewRecorder(at, at, w.rs.tags, w.rs.recorderOptions()...)
 	w.recp.Store(w.rec)
 }
 
@@ -265,6 +267,7 @@ func (w *worker) armDeadlines() {
 		return
 	}
 	w.armedAt = now
+	w.publish()
 	if w.lastReply == 0 {
 		w.lastReply = now
 	}
@@ -606,6 +609,7 @@ func (w *worker) recvBuffered() (int, error) {
 		}
 		sl.pending = false
 		w.acked++
+		w.obs.answered[k]++
 		if !sl.measured {
 			w.tally.warmRecv++
 			continue
@@ -633,12 +637,14 @@ func (w *worker) handle(v wire.View) {
 	}
 	sl, ok := w.ring.match(v, w.sent, w.cfg.Reply)
 	if sl == nil {
+		w.obs.unsol[v.Kind()]++
 		w.tally.errors++
 		w.tally.mismatched++
 		w.noteError(fmt.Sprintf("conn %d: unexpected or duplicated reply %s", w.id, describe(v)))
 		return
 	}
 	w.acked++
+	w.obs.recv[v.Kind()]++
 	if !ok {
 		w.tally.errors++
 		w.tally.mismatched++
@@ -711,6 +717,7 @@ func (w *worker) noteError(s string) {
 // backoff, and carries on, counting the gap; otherwise it ends the worker.
 func (w *worker) recover(err error) bool {
 	err = explainRecv(err, &w.c.Receiver, w.cfg.tls)
+	w.obs.up.Store(false)
 	w.tally.errors++
 	w.live.errs.Add(1)
 	lost := int64(w.sent) - w.acked
@@ -745,6 +752,7 @@ func (w *worker) recover(err error) bool {
 		now := w.now()
 		w.upSince, w.lastReply, w.armedAt = now, now, -1
 		w.tally.reconnects++
+		w.obs.up.Store(true)
 		w.tally.gap += now - start
 		return true
 	}

@@ -99,18 +99,18 @@ func (d *detail) tally(b []byte, sign int64) {
 // and whose replies have just been written.
 func (d *detail) served(start int64) {
 	ns := mono() - start
-	d.service[serviceBucket(ns)].Add(1)
+	d.service[ServiceBucket(time.Duration(ns))].Add(1)
 	d.sum.Add(ns)
 }
 
-// serviceBucket returns the bucket of [ServiceTimes] for ns nanoseconds:
-// bucket i holds (2^(i-1) µs, 2^i µs]. The division by a constant is a
-// multiplication, and the rest is one instruction.
-func serviceBucket(ns int64) int {
-	if ns <= 0 {
+// ServiceBucket returns the bucket of [ServiceTimes] that counts d: bucket
+// i holds (2^(i-1) µs, 2^i µs], bucket 0 everything up to 1 µs. It costs a
+// multiplication and one instruction.
+func ServiceBucket(d time.Duration) int {
+	if d <= 0 {
 		return 0
 	}
-	return min(bits.Len64(uint64(ns-1)/1000), ServiceBuckets-1)
+	return min(bits.Len64(uint64(d-1)/1000), ServiceBuckets-1)
 }
 
 // add adds the counts of d to st.

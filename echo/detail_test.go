@@ -19,8 +19,8 @@ func TestServiceBucket(t *testing.T) {
 		{int64(ServiceBound(ServiceBuckets-2)) + 1, ServiceBuckets - 1}, {int64(time.Hour), ServiceBuckets - 1},
 	}
 	for _, tt := range tests {
-		if got := serviceBucket(tt.ns); got != tt.want {
-			t.Errorf("serviceBucket(%d) = %d, want %d", tt.ns, got, tt.want)
+		if got := ServiceBucket(time.Duration(tt.ns)); got != tt.want {
+			t.Errorf("ServiceBucket(%d) = %d, want %d", tt.ns, got, tt.want)
 		}
 		if b := ServiceBound(tt.want); b >= 0 && tt.ns > int64(b) {
 			t.Errorf("%d ns in bucket %d, above its bound %v", tt.ns, tt.want, b)

@@ -19,9 +19,10 @@ func goListDeps(t *testing.T, pkgs ...string) []string {
 }
 
 // TestLibraryDepsLight checks that the library packages (wire, client,
-// echo, book) import no plotting, table or command-line package: a program that
-// only sends messages must not carry gonum/plot, fonts, LaTeX, PDF,
-// tablewriter or urfave/cli.
+// echo, book) import no plotting, table, command-line or Prometheus
+// package: a program that only sends messages must not carry gonum/plot,
+// fonts, LaTeX, PDF, tablewriter, urfave/cli or client_golang (package
+// prom reads the library's counters instead).
 func TestLibraryDepsLight(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
@@ -29,9 +30,10 @@ func TestLibraryDepsLight(t *testing.T) {
 	forbidden := []string{
 		"gonum.org/", "codeberg.org/go-fonts", "codeberg.org/go-latex", "codeberg.org/go-pdf",
 		"git.sr.ht/~sbinet/gg", "github.com/ajstarks/svgo", "github.com/golang/freetype", "golang.org/x/image",
-		"github.com/olekukonko/", "github.com/urfave/cli",
+		"github.com/olekukonko/", "github.com/urfave/cli", "github.com/prometheus/",
 		"github.com/gigadex/gigadex/report/plot", "github.com/gigadex/gigadex/report/table",
 		"github.com/gigadex/gigadex/report/html", "github.com/chromedp/",
+		"github.com/gigadex/gigadex/prom",
 	}
 	const mod = "github.com/gigadex/gigadex/"
 	for _, dep := range goListDeps(t, mod+"wire", mod+"client", mod+"echo", mod+"book") {

@@ -32,6 +32,7 @@ type Recorder struct {
 	published atomic.Pointer[second]
 	stream    *LogStream // nil unless WithLogStream
 	streamID  int
+	onSecond  func(*hdrhistogram.PackedHistogram) // nil unless WithSecondFunc
 }
 
 // RecorderOption configures a [Recorder].
@@ -47,6 +48,15 @@ func WithLogStream(s *LogStream) RecorderOption {
 			r.streamID = s.attach(r.startMs)
 		}
 	}
+}
+
+// WithSecondFunc makes the recorder call f each time it closes a second
+// (see [Recorder.LastSecond]), with that second's values across tags: on
+// the recording goroutine, about once a second, never per value. h is
+// never modified afterwards and f must not modify it; f must be quick (a
+// monitoring system folds h into its own counts). A nil f does nothing.
+func WithSecondFunc(f func(h *hdrhistogram.PackedHistogram)) RecorderOption {
+	return func(r *Recorder) { r.onSecond = f }
 }
 
 // packedInterval is an [Interval] held in sparse form: a second of a single
@@ -213,6 +223,9 @@ func (r *Recorder) close(endMs int64) {
 		r.closed = append(r.closed, packedInterval{tag: r.tags[i], startMs: startMs, endMs: endMs, hist: p})
 	}
 	r.published.Store(&second{index: r.sec, total: r.all.TotalCount(), hist: merged})
+	if r.onSecond != nil {
+		r.onSecond(merged)
+	}
 }
 
 // Progress summarises one second of live progress across recorders.

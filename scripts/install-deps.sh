@@ -3,8 +3,9 @@
 # the rkyv 0.7 and tokio crates of the Cargo workspace in rust/ (the rkyv
 # conformance peer and the Rust tokio pair; Cargo resolves the whole
 # workspace, so both need all three crates), HdrHistogram's Java
-# tools for the log interoperability test, and Chromium, in which the
-# HTML report's test renders its page headless. Safe to run again.
+# tools for the log interoperability test, Chromium, in which the HTML
+# report's test renders its page headless, and Prometheus (the server and
+# promtool) for the metrics tests. Safe to run again.
 set -euo pipefail
 pkgs=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -14,6 +15,7 @@ done
 command -v cargo >/dev/null || pkgs+=(cargo)
 command -v java >/dev/null || pkgs+=(default-jre-headless)
 command -v chromium >/dev/null || pkgs+=(chromium)
+command -v prometheus >/dev/null && command -v promtool >/dev/null || pkgs+=(prometheus)
 if [ ${#pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "missing packages (run as root to install): ${pkgs[*]}" >&2

@@ -35,7 +35,7 @@ type Server struct {
 	logger           *log.Logger
 	tls              *tls.Config
 	io               IOMode
-	detailed         bool // WithDetailedStats
+	detailed         bool         // WithDetailedStats
 	rawConns         int          // connections in blocking or busy-poll mode now; guarded by mu
 	open             atomic.Int64 // len(conns), for raw connections to read without the lock
 	procs            atomic.Int64 // GOMAXPROCS when the last connection was accepted

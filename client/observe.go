@@ -113,7 +113,7 @@ func (w *worker) publish() {
 	o := &w.obs
 	var recv [wire.NumKinds]int64
 	for k, n := range o.answered {
-		recv[replyKind(wire.Kind(k), w.cfg.Expect)] += n
+		recv[replyKind(wire.Kind(k), w.cfg.Reply)] += n
 	}
 	for k := range recv {
 		o.pubRecv[k].Store(recv[k] + o.recv[k])

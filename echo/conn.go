@@ -146,7 +146,7 @@ func (c *conn) serve() {
 			active = true
 			full := have+n == len(c.buf)
 			var ok bool
-			if have, ok = c.answer(have + n); !ok {
+			if have, ok = c.answerCounted(have + n); !ok {
 				return
 			}
 			c.resize(have, full, n < len(c.small)/2)
@@ -231,24 +231,14 @@ func (c *conn) answer(end int) (int, bool) {
 		return c.answerQueued(end)
 	}
 	b := c.buf[:end]
-	var start int64
-	if c.det != nil {
-		start = c.det.begin(b)
-	}
 	var now uint64
 	if c.srv.reply == wire.ReplyExchange {
 		now = uint64(time.Now().UnixNano())
 	}
 	n, err := handleBatch(b, c.srv.reply, now)
 	c.messages.Add(int64(n / wire.FrameLen))
-	if c.det != nil {
-		c.det.received(b[n:])
-	}
 	if n > 0 && !c.write(b[:n]) {
 		return 0, false
-	}
-	if c.det != nil && n > 0 {
-		c.det.served(start)
 	}
 	if err != nil {
 		c.badFrame(err, n)

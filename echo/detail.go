@@ -51,10 +51,13 @@ func (h *ServiceTimes) Count() int64 {
 // 50 ns per round trip; under load, a fraction of a nanosecond per frame.
 func WithDetailedStats(on bool) Option { return func(s *Server) { s.detailed = on } }
 
+// Reply returns how the server answers frames (see [WithReply]).
+func (s *Server) Reply() wire.Reply { return s.reply }
+
 // detail is what a connection counts with WithDetailedStats: written by
 // the connection's goroutine, read by [Server.Stats].
 type detail struct {
-	batch   [wire.NumKinds]int64 // the batch being answered, by type; the goroutine's own
+	tags    []byte // the types of the frames of the batch being answered; the goroutine's own
 	kinds   [wire.NumKinds]atomic.Int64
 	service [ServiceBuckets]atomic.Int64
 	sum     atomic.Int64 // ns
@@ -66,33 +69,42 @@ var epoch = time.Now()
 // mono returns a monotonic clock reading in ns: one vDSO call.
 func mono() int64 { return int64(time.Since(epoch)) }
 
-// begin starts the service of the batch b, before its frames are turned
-// into replies: it counts the whole frames of b by type and returns the
-// start of the service (a mono reading).
-func (d *detail) begin(b []byte) int64 {
-	d.tally(b, 1)
-	return mono()
-}
-
-// received publishes the type counts of the batch, less the frames of
-// rest, which were not answered (a malformed frame and what follows it).
-func (d *detail) received(rest []byte) {
-	d.tally(rest, -1)
-	for k, n := range d.batch {
-		if n != 0 {
-			d.kinds[k].Add(n)
-			d.batch[k] = 0
-		}
+// answerCounted is conn.answer, which answers the frames of buf[:end],
+// with the counts of WithDetailedStats when they are on. The frames it
+// answered are the first ones of buf, as many as it added to c.messages;
+// their types are noted before they are turned into their replies (the
+// buffer may hold anything afterwards: a connection closed on a malformed
+// frame reads into it what the client still sends).
+func (c *conn) answerCounted(end int) (int, bool) {
+	d := c.det
+	if d == nil {
+		return c.answer(end)
 	}
-}
-
-// tally adds sign to the count of each whole frame of b with a valid tag.
-func (d *detail) tally(b []byte, sign int64) {
+	b := c.buf[:end]
+	tags := d.tags[:0]
 	for i := wire.LengthPrefixSize; i+wire.PayloadSize <= len(b); i += wire.FrameLen {
-		if k := b[i]; k < wire.NumKinds {
-			d.batch[k] += sign
+		tags = append(tags, b[i]) // allocates only for a batch larger than any before
+	}
+	d.tags = tags
+	before := c.messages.Load() // only this goroutine adds to it
+	start := mono()
+	have, ok := c.answer(end)
+	n := min(int(c.messages.Load()-before), len(tags))
+	if ok && n > 0 {
+		d.served(start)
+	}
+	var kinds [wire.NumKinds]int64
+	for _, k := range tags[:n] {
+		if k < wire.NumKinds { // always: answered frames are valid
+			kinds[k]++
 		}
 	}
+	for k, v := range kinds {
+		if v != 0 {
+			d.kinds[k].Add(v)
+		}
+	}
+	return have, ok
 }
 
 // served counts a batch whose service started at start (a mono reading)

@@ -106,3 +106,31 @@ func TestNoDetailedStatsByDefault(t *testing.T) {
 		t.Errorf("Messages %d, Kinds %v, %d batches timed; want 12, none, none", st.Messages, st.Kinds, st.Service.Count())
 	}
 }
+
+// TestDetailedStatsBook counts the requests of a book server by type,
+// whatever it answers.
+func TestDetailedStatsBook(t *testing.T) {
+	ts := startServer(t, WithReply(wire.ReplyBook), WithDetailedStats(true))
+	c := ts.dial(t)
+	var req []byte
+	for i := range 40 {
+		req = wire.AppendOrder(req, &wire.Order{ID: uint64(i + 1), Price: uint64(100 + i%5), Quantity: 10, Side: wire.Side(i % 2)})
+	}
+	for i := range 10 {
+		req = wire.AppendCancelOrder(req, uint64(i+1))
+	}
+	if _, err := c.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "50 messages", func() bool { return ts.Stats().Messages == 50 })
+	st := ts.Stats()
+	if st.Kinds[wire.KindOrder] != 40 || st.Kinds[wire.KindCancelOrder] != 10 {
+		t.Errorf("Kinds = %v, want 40 orders and 10 cancels", st.Kinds)
+	}
+	if st.Service.Count() == 0 {
+		t.Error("no batch timed")
+	}
+	if ts.Reply() != wire.ReplyBook {
+		t.Errorf("Reply() = %v, want book", ts.Reply())
+	}
+}

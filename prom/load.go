@@ -106,7 +106,7 @@ func (l *Load) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
 	for k := range c.Sent {
-		name := client.TagName(wire.Kind(k))
+		name := wire.Kind(k).Label()
 		counter(l.sent, c.Sent[k], name)
 		counter(l.recv, c.Received[k], name)
 		counter(l.unsol, c.Unsolicited[k], name)

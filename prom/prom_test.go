@@ -31,7 +31,7 @@ func startEcho(t *testing.T) (*echo.Server, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	srv, addr, err := echo.Start(ctx, "", echo.WithReply(echo.ReplyExchange), echo.WithDetailedStats(true), echo.WithLogger(nil))
+	srv, addr, err := echo.Start(ctx, "", echo.WithReply(wire.ReplyExchange), echo.WithDetailedStats(true), echo.WithLogger(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func flood(t *testing.T, addr string, obs client.Observer, rate float64, count i
 	defer cancel()
 	run, err := client.Run(ctx, client.LoadConfig{
 		Command: "flood", Addr: addr, Conns: 2, Window: 32, Count: count, WarmupCount: 1000,
-		Rate: rate, Mix: mix, Expect: wire.ReplyExchange, Observer: obs,
+		Rate: rate, Mix: mix, Reply: wire.ReplyExchange, Observer: obs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -323,4 +323,47 @@ func requireTool(t *testing.T, name string) string {
 		t.Skip(msg)
 	}
 	return p
+}
+
+// TestEchoBook checks the order book's figures of a book server against
+// its own counters, and the promtool lint with them.
+func TestEchoBook(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv, addr, err := echo.Start(ctx, "", echo.WithReply(wire.ReplyBook), echo.WithDetailedStats(true), echo.WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(ctx)
+	mix, _ := client.ParseMix("order=80,cancel=20")
+	load := prom.NewLoad(nil)
+	run, err := client.Run(ctx, client.LoadConfig{Addr: addr.String(), Conns: 2, Window: 16, Count: 5000, Mix: mix, Reply: wire.ReplyBook, Observer: load})
+	if run == nil {
+		t.Fatal(err)
+	}
+	m := gather(t, prom.NewEcho(srv, nil), load)
+	st := srv.Stats()
+	checks := []struct {
+		name      string
+		got, want float64
+	}{
+		{"orders", m["gigadex_echo_book_orders_total"], float64(st.Book.Orders)},
+		{"orders sent", m["gigadex_sent_total{type=order}"], float64(st.Book.Orders)},
+		{"trades", m["gigadex_echo_book_trades_total"], float64(st.Book.Trades)},
+		{"cancels", m["gigadex_echo_book_cancels_total"] + m["gigadex_echo_book_unknown_cancels_total"], float64(st.Kinds[wire.KindCancelOrder])},
+		{"resting", m["gigadex_echo_book_resting_orders"], float64(st.Book.Resting)},
+		{"dropped", m["gigadex_echo_book_dropped_total{reason=full}"] + m["gigadex_echo_book_dropped_total{reason=duplicate}"], float64(st.Book.Full + st.Book.Duplicates)},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if st.Book.Orders == 0 {
+		t.Error("the book saw no order")
+	}
+	// A book sends each maker its Trades unasked.
+	if st.Book.Trades > 0 && m["gigadex_unsolicited_total{type=trade}"] == 0 {
+		t.Errorf("the book made %d trades, the driver counted no unsolicited Trade (run error: %v)", st.Book.Trades, err)
+	}
 }

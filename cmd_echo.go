@@ -19,6 +19,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
 
+	"github.com/gigadex/gigadex/book"
 	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -30,6 +31,8 @@ type echoOptions struct {
 	maxConns, readBuffer                               int64
 	idleTimeout, writeTimeout, handshakeTimeout, grace time.Duration
 	statsInterval                                      time.Duration
+	heartbeat, serviceTime                             time.Duration
+	bookMaxOrders                                      int64
 	quiet                                              bool
 	io                                                 ioOptions
 	profile                                            profileOptions
@@ -39,7 +42,8 @@ type echoOptions struct {
 func newEchoCommand() *cli.Command {
 	o := &echoOptions{addr: echo.DefaultAddr, readBuffer: echo.DefaultReadBufferSize,
 		idleTimeout: echo.DefaultIdleTimeout, writeTimeout: echo.DefaultWriteTimeout,
-		handshakeTimeout: echo.DefaultHandshakeTimeout, grace: 3 * time.Second}
+		handshakeTimeout: echo.DefaultHandshakeTimeout, grace: 3 * time.Second,
+		bookMaxOrders: book.DefaultMaxOrders}
 	timeout := func(zero string) rangeOf[time.Duration] {
 		return rangeOf[time.Duration]{min: echo.MinTimeout, max: maxDuration, zeroMeans: zero}
 	}
@@ -49,7 +53,13 @@ func newEchoCommand() *cli.Command {
 	flags := []cli.Flag{
 		addr,
 		valueFlag(&o.reply, "reply", parseReply, wire.Reply.String,
-			"`MODE` echo: send every frame back unchanged; exchange: answer an Order with an OrderAck (id, server clock in ns), a CancelOrder with a CancelAck, and echo the rest"),
+			"`MODE` echo: send every frame back unchanged; exchange: answer an Order with an OrderAck (id, server clock in ns), a CancelOrder with a CancelAck, and echo the rest; book: as exchange, and match orders in one shared order book, sending Trades to both sides"),
+		durFlag(&o.heartbeat, nil, "heartbeat", nil, timeout("none"),
+			"send every connection a Heartbeat (server clock in ns) this often"),
+		durFlag(&o.serviceTime, nil, "service-time", nil, rangeOf[time.Duration]{min: time.Nanosecond, max: maxDuration, zeroMeans: "answer at once"},
+			"answer each message this long after max(its arrival, the previous message's departure), across all connections: a capacity of 1/D msgs/s"),
+		countFlag(&o.bookMaxOrders, nil, "book-max-orders", nil, rangeOf[int64]{min: 1, max: math.MaxInt32},
+			"with --reply book, the most resting orders; past it an order's remainder is dropped and counted"),
 		countFlag(&o.maxConns, nil, "max-conns", nil, rangeOf[int64]{min: 1, max: maxConns, zeroMeans: "no limit"},
 			"refuse connections past this many open ones"),
 		durFlag(&o.idleTimeout, nil, "idle-timeout", nil, timeout("never"), "drop a client that sends nothing for this long"),
@@ -81,14 +91,28 @@ const echoIOUsage = "how connections wait for requests: `MODE` blocking (raw rec
 var echoCommand = cli.Command{
 	Name:      "echo",
 	Usage:     "run a peer that answers every frame, for ping, flood and CI",
-	UsageText: "gigadex echo [--addr 127.0.0.1:9000] [--reply echo|exchange] [--stats-interval 1s]",
+	UsageText: "gigadex echo [--addr 127.0.0.1:9000] [--reply echo|exchange|book] [--stats-interval 1s]",
 	Description: `The first line on stdout is "listening on HOST:PORT" with the real port, so
 --addr 127.0.0.1:0 picks a free port that scripts can read. On SIGINT or
 SIGTERM the server stops accepting, lets open connections finish the batch
 they are answering (up to --grace), then prints one line of totals, bytes in
 SI units (1 MB = 10^6 bytes): "totals: connections N, messages N, bytes in
 1.23 MB, bytes out 1.23 MB, bad frames N, refused N, timeouts N, handshake
-failures N".
+failures N". With --reply book both lines go on with the order book's
+counts: ", orders N, trades N, cancels N, unknown cancels N, resting orders
+N, price levels N, not rested N" (resting orders and price levels are the
+book now; "not rested" counts remainders dropped because the book held
+--book-max-orders or the connection's id was already resting).
+
+--reply book runs one price-time priority limit order book shared by all
+connections (docs/book.md gives the rules): an Order is acked, then trades
+against the other side at the resting order's price, and each match sends
+a Trade to the maker's and the taker's connections; a CancelOrder is acked
+whether or not it found the order; a connection that closes has its orders
+cancelled. --heartbeat D sends every connection a Heartbeat every D, and
+--service-time D makes the peer a single queue of known capacity 1/D
+msgs/s (each reply leaves at max(its arrival, the previous departure) + D,
+across all connections), in every reply mode.
 
 With --stats-interval, a line on stdout gives, for each interval in which
 something happened (a connection opened or closed, a message, an error), the
@@ -108,7 +132,8 @@ runtime's Ps (GOMAXPROCS) free, and at least one. When more open, every
 connection uses the network poller: the blocking ones go over to it (the
 stats line's "(blocking N)" shows how many are left), since a P held by one
 waiting connection is a P the others queue for. Either way, reads and writes are raw non-blocking system calls
-(on Linux), which keep the thread's P.
+(on Linux), which keep the thread's P. With --reply book, --heartbeat or --service-time,
+every connection uses the poller, since a second goroutine writes to it.
 
 A malformed frame closes that connection only (the frames before it are
 answered first) and is logged on stderr with the peer's address. With TLS,
@@ -162,7 +187,8 @@ func runEcho(c *cli.Context, o *echoOptions) error {
 	go func() { served <- srv.Serve(ln) }()
 	mode, _ := o.ioMode() // checked by serverOptions
 	raw := echoRawLabel(mode, o.tlsCert != "")
-	stopped, serveErr := echoWatch(c.Context, srv, served, stdout, o.statsInterval, raw)
+	withBook := o.reply == wire.ReplyBook
+	stopped, serveErr := echoWatch(c.Context, srv, served, stdout, o.statsInterval, raw, withBook)
 
 	ctx, cancel := context.WithTimeout(context.Background(), o.grace)
 	defer cancel()
@@ -173,8 +199,9 @@ func runEcho(c *cli.Context, o *echoOptions) error {
 		serveErr = <-served
 	}
 	st := srv.Stats()
-	fmt.Fprintf(stdout, "totals: connections %d, messages %d, bytes in %s, bytes out %s, bad frames %d, refused %d, timeouts %d, handshake failures %d\n",
-		st.Connections, st.Messages, echoBytes(st.BytesIn), echoBytes(st.BytesOut), st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures)
+	fmt.Fprintf(stdout, "totals: connections %d, messages %d, bytes in %s, bytes out %s, bad frames %d, refused %d, timeouts %d, handshake failures %d%s\n",
+		st.Connections, st.Messages, echoBytes(st.BytesIn), echoBytes(st.BytesOut), st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures,
+		echoBookCounts(st, withBook))
 	echoFlush(stdout)
 	if serveErr != nil && !errors.Is(serveErr, echo.ErrServerClosed) {
 		return cli.Exit(serveErr.Error(), exitRunError)
@@ -223,6 +250,9 @@ func (o *echoOptions) serverOptions(c *cli.Context, logw *log.Logger) ([]echo.Op
 		echo.WithHandshakeTimeout(o.handshakeTimeout),
 		echo.WithReadBufferSize(int(o.readBuffer)),
 		echo.WithLogger(logger),
+		echo.WithHeartbeat(o.heartbeat),
+		echo.WithServiceTime(o.serviceTime),
+		echo.WithBookMaxOrders(int(o.bookMaxOrders)),
 	), nil
 }
 
@@ -275,7 +305,7 @@ func parseListenAddr(addr string) (string, error) {
 // echoWatch prints a stats line every interval (if not zero) in which
 // something happened, until ctx ends or Serve returns. It reports whether
 // Serve has returned, and its error.
-func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.Writer, interval time.Duration, raw string) (bool, error) {
+func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.Writer, interval time.Duration, raw string, withBook bool) (bool, error) {
 	var tick <-chan time.Time
 	if interval > 0 {
 		t := time.NewTicker(interval)
@@ -292,7 +322,7 @@ func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.
 		case now := <-tick:
 			st := srv.Stats()
 			if st != last {
-				echoStatsLine(w, now, st, last, now.Sub(lastAt), raw)
+				echoStatsLine(w, now, st, last, now.Sub(lastAt), raw, withBook)
 			}
 			last, lastAt = st, now
 		}
@@ -302,17 +332,30 @@ func echoWatch(ctx context.Context, srv *echo.Server, served <-chan error, w io.
 // echoStatsLine prints the stats line of an interval of length d that
 // ended at now. With a raw label, the open connections read with raw calls
 // follow the count of open connections: "conns active 3 (blocking 1)".
-func echoStatsLine(w io.Writer, now time.Time, st, last echo.Stats, d time.Duration, raw string) {
+// With withBook, the order book's counts end the line.
+func echoStatsLine(w io.Writer, now time.Time, st, last echo.Stats, d time.Duration, raw string, withBook bool) {
 	sec := d.Seconds()
 	active := strconv.FormatInt(st.Active, 10)
 	if raw != "" {
 		active += fmt.Sprintf(" (%s %d)", raw, st.Raw)
 	}
-	fmt.Fprintf(w, "%s stats: conns active %s, msgs/s %.0f, MB/s in %.1f, MB/s out %.1f, bad frames %d, refused %d, timeouts %d, handshake failures %d\n",
+	fmt.Fprintf(w, "%s stats: conns active %s, msgs/s %.0f, MB/s in %.1f, MB/s out %.1f, bad frames %d, refused %d, timeouts %d, handshake failures %d%s\n",
 		echoStamp(now), active, float64(st.Messages-last.Messages)/sec,
 		float64(st.BytesIn-last.BytesIn)/sec/1e6, float64(st.BytesOut-last.BytesOut)/sec/1e6,
-		st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures)
+		st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures, echoBookCounts(st, withBook))
 	echoFlush(w)
+}
+
+// echoBookCounts returns the order book's part of the stats and totals
+// lines ("" without a book): totals since the start, except resting orders
+// and price levels, which are the book now.
+func echoBookCounts(st echo.Stats, withBook bool) string {
+	if !withBook {
+		return ""
+	}
+	b := st.Book
+	return fmt.Sprintf(", orders %d, trades %d, cancels %d, unknown cancels %d, resting orders %d, price levels %d, not rested %d",
+		b.Orders, b.Trades, b.Cancels, b.UnknownCancels, b.Resting, b.Levels, b.Full+b.Duplicates)
 }
 
 // echoStampLayout is RFC 3339 in UTC with milliseconds:

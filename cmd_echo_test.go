@@ -135,7 +135,7 @@ func TestEchoStatsLineRaw(t *testing.T) {
 		{"", "stats: conns active 3, msgs/s 100,"},
 	} {
 		var b strings.Builder
-		echoStatsLine(&b, at, echo.Stats{Active: 3, Raw: 1, Messages: 100}, echo.Stats{}, time.Second, tt.raw)
+		echoStatsLine(&b, at, echo.Stats{Active: 3, Raw: 1, Messages: 100}, echo.Stats{}, time.Second, tt.raw, false)
 		if !strings.Contains(b.String(), tt.want) {
 			t.Errorf("label %q: %q, want it to contain %q", tt.raw, b.String(), tt.want)
 		}

@@ -237,17 +237,20 @@ func (b *Book) Submit(o Order, fills []Fill) ([]Fill, Outcome) {
 			}
 		}
 	}
-	switch {
-	case qty == 0:
+	if qty == 0 {
 		return fills, Done
-	case b.index.find(b, o.Owner, o.ID) != none:
+	}
+	b.index.reserve()
+	pos, dup := b.index.probe(b, o.Owner, o.ID)
+	switch {
+	case dup != none:
 		b.stats.Duplicates++
 		return fills, Duplicate
 	case int(b.stats.Resting) >= b.maxOrders:
 		b.stats.Full++
 		return fills, Full
 	}
-	b.rest(o, qty)
+	b.rest(o, qty, pos)
 	return fills, Rested
 }
 
@@ -316,8 +319,8 @@ func (b *Book) ladder(s wire.Side) []uint32 {
 }
 
 // rest puts qty of o at the tail of its price level, making the level if
-// need be.
-func (b *Book) rest(o Order, qty uint64) {
+// need be, and into the index at slot pos.
+func (b *Book) rest(o Order, qty uint64, pos uint64) {
 	li := b.levelFor(o.Side, o.Price)
 	i := b.newOrder()
 	lv := &b.levels[li]
@@ -335,7 +338,7 @@ func (b *Book) rest(o Order, qty uint64) {
 		b.orders[ow.head].oprev = i
 	}
 	ow.head = i
-	b.index.insert(b, i)
+	b.index.set(pos, o.Owner, o.ID, i)
 	b.stats.Resting++
 }
 
@@ -364,7 +367,8 @@ func (b *Book) remove(i uint32) {
 	if r.onext != none {
 		b.orders[r.onext].oprev = r.oprev
 	}
-	b.index.delete(b, r.owner, r.id)
+	pos, _ := b.index.probe(b, r.owner, r.id)
+	b.index.delete(pos)
 	if lv.count == 0 {
 		b.dropLevel(r.level)
 	}

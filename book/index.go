@@ -1,12 +1,14 @@
 package book
 
 // index finds a resting order by (owner, id): an open-addressing hash table
-// of order indices with linear probing and backward-shift deletion (no
-// tombstones), kept at most half full. It grows by doubling, and never
-// shrinks, so a book in steady state inserts and deletes without
-// allocating.
+// with linear probing and backward-shift deletion (no tombstones), kept at
+// most half full. Each slot holds the order's index in the pool and the
+// low 32 bits of its key's hash, so that a probe reads the pool only when
+// the hash bits match, and deletion and growth never read it. The table
+// grows by doubling and never shrinks, so a book in steady state inserts
+// and deletes without allocating.
 type index struct {
-	slots []uint32 // order indices; none is empty
+	slots []uint64 // hash bits << 32 | order index; 0 is empty
 	mask  uint64
 	n     int
 }
@@ -16,86 +18,89 @@ func (x *index) init(capacity int) {
 	for size < 2*capacity {
 		size *= 2
 	}
-	x.slots = make([]uint32, size)
+	x.slots = make([]uint64, size)
 	x.mask = uint64(size - 1)
 	x.n = 0
 }
 
-// hash mixes owner and id (the finalizer of SplitMix64).
-func hash(o Owner, id uint64) uint64 {
+// hash mixes owner and id (the finalizer of SplitMix64) into 32 bits.
+func hash(o Owner, id uint64) uint32 {
 	h := id ^ uint64(o)<<40 ^ uint64(o)>>24
 	h ^= h >> 30
 	h *= 0xbf58476d1ce4e5b9
 	h ^= h >> 27
 	h *= 0x94d049bb133111eb
-	return h ^ h>>31
+	return uint32(h ^ h>>31)
+}
+
+func entry(h, i uint32) uint64 { return uint64(h)<<32 | uint64(i) }
+
+// probe returns the slot of the key (o, id) and the order there, or the
+// empty slot where the key would go and none.
+func (x *index) probe(b *Book, o Owner, id uint64) (pos uint64, i uint32) {
+	h := hash(o, id)
+	for pos = uint64(h) & x.mask; ; pos = (pos + 1) & x.mask {
+		e := x.slots[pos]
+		if e == 0 {
+			return pos, none
+		}
+		if uint32(e>>32) == h {
+			if r := &b.orders[uint32(e)]; r.id == id && r.owner == o {
+				return pos, uint32(e)
+			}
+		}
+	}
 }
 
 func (x *index) find(b *Book, o Owner, id uint64) uint32 {
-	for h := hash(o, id) & x.mask; ; h = (h + 1) & x.mask {
-		i := x.slots[h]
-		if i == none {
-			return none
-		}
-		if r := &b.orders[i]; r.id == id && r.owner == o {
-			return i
-		}
+	_, i := x.probe(b, o, id)
+	return i
+}
+
+// reserve makes room for one more key, so that a slot that probe returns
+// stays valid until set.
+func (x *index) reserve() {
+	if 2*(x.n+1) > len(x.slots) {
+		x.grow()
 	}
 }
 
-// insert adds order i, whose key must not be in the index.
-func (x *index) insert(b *Book, i uint32) {
-	if 2*(x.n+1) > len(x.slots) {
-		x.grow(b)
-	}
-	r := &b.orders[i]
-	h := hash(r.owner, r.id) & x.mask
-	for x.slots[h] != none {
-		h = (h + 1) & x.mask
-	}
-	x.slots[h] = i
+// set fills the empty slot pos, which probe returned after reserve, with
+// order i of key (o, id).
+func (x *index) set(pos uint64, o Owner, id uint64, i uint32) {
+	x.slots[pos] = entry(hash(o, id), i)
 	x.n++
 }
 
-// delete removes the key (o, id), which must be in the index, and shifts
-// back the entries after it that probing would no longer reach.
-func (x *index) delete(b *Book, o Owner, id uint64) {
-	h := hash(o, id) & x.mask
-	for {
-		r := &b.orders[x.slots[h]]
-		if r.id == id && r.owner == o {
-			break
-		}
-		h = (h + 1) & x.mask
-	}
+// delete empties slot pos and shifts back the entries after it that
+// probing would no longer reach.
+func (x *index) delete(pos uint64) {
 	x.n--
-	hole := h
-	for h = (h + 1) & x.mask; x.slots[h] != none; h = (h + 1) & x.mask {
-		r := &b.orders[x.slots[h]]
-		home := hash(r.owner, r.id) & x.mask
-		// The entry at h may move into the hole if its home is not in
-		// (hole, h], cyclically.
-		if (h-home)&x.mask >= (h-hole)&x.mask {
-			x.slots[hole] = x.slots[h]
-			hole = h
+	hole := pos
+	for p := (pos + 1) & x.mask; x.slots[p] != 0; p = (p + 1) & x.mask {
+		home := (x.slots[p] >> 32) & x.mask
+		// The entry at p may move into the hole if its home is not in
+		// (hole, p], cyclically.
+		if (p-home)&x.mask >= (p-hole)&x.mask {
+			x.slots[hole] = x.slots[p]
+			hole = p
 		}
 	}
-	x.slots[hole] = none
+	x.slots[hole] = 0
 }
 
-func (x *index) grow(b *Book) {
+func (x *index) grow() {
 	old := x.slots
-	x.slots = make([]uint32, 2*len(old))
+	x.slots = make([]uint64, 2*len(old))
 	x.mask = uint64(len(x.slots) - 1)
-	for _, i := range old {
-		if i == none {
+	for _, e := range old {
+		if e == 0 {
 			continue
 		}
-		r := &b.orders[i]
-		h := hash(r.owner, r.id) & x.mask
-		for x.slots[h] != none {
-			h = (h + 1) & x.mask
+		p := (e >> 32) & x.mask
+		for x.slots[p] != 0 {
+			p = (p + 1) & x.mask
 		}
-		x.slots[h] = i
+		x.slots[p] = e
 	}
 }

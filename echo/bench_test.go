@@ -1,9 +1,12 @@
 package echo
 
 import (
+	"encoding/binary"
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,4 +148,119 @@ func startBareEcho(b *testing.B) string {
 		}
 	})
 	return addr
+}
+
+// BenchmarkOrderFlood compares --reply book with --reply exchange under the
+// same order flow over loopback: 4 connections, each keeping up to 1024
+// requests in flight, 90% Orders (half of them crossing the book, at 21
+// prices around a mid) and 10% CancelOrders of recent ids, written 256
+// frames at a time. One op is one request; msgs/s counts requests
+// answered (acks: Trades come on top). Run both and compare them side by
+// side: the machine is shared.
+func BenchmarkOrderFlood(b *testing.B) {
+	for _, r := range []Reply{ReplyExchange, ReplyBook} {
+		b.Run(r.String(), func(b *testing.B) { benchOrderFlood(b, 4, 1024, 256, WithReply(r)) })
+	}
+}
+
+// orderFlow returns n frames of the flow of BenchmarkOrderFlood, with ids
+// from 1; patchIDs renumbers them.
+func orderFlow(n int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	var b []byte
+	for i := range n {
+		id := uint64(i + 1)
+		if rng.IntN(10) == 0 {
+			b = wire.AppendCancelOrder(b, id-min(id-1, 1+rng.Uint64N(32)))
+			continue
+		}
+		side := wire.Side(rng.IntN(2))
+		price := 10_000 + 1 + rng.Uint64N(10) // a passive sell
+		switch aggressive := rng.IntN(2) == 0; {
+		case aggressive && side == wire.Buy:
+			price = 10_000 + 10
+		case aggressive:
+			price = 10_000 - 10
+		case side == wire.Buy:
+			price = 10_000 - 1 - rng.Uint64N(10)
+		}
+		b = wire.AppendOrder(b, &wire.Order{ID: id, Price: price, Quantity: 1 + rng.Uint64N(100), Side: side})
+	}
+	return b
+}
+
+// patchIDs adds base to the id of every frame of b (the first field of
+// Orders and CancelOrders).
+func patchIDs(b []byte, base uint64) {
+	for off := 0; off+wire.FrameLen <= len(b); off += wire.FrameLen {
+		p := b[off+wire.LengthPrefixSize+8:]
+		binary.LittleEndian.PutUint64(p, binary.LittleEndian.Uint64(p)+base)
+	}
+}
+
+func benchOrderFlood(b *testing.B, conns, window, batch int, opts ...Option) {
+	ts := startServer(b, opts...)
+	b.ReportAllocs()
+	var wg sync.WaitGroup
+	var trades atomic.Int64
+	b.ResetTimer()
+	for i := range conns {
+		c := ts.dial(b)
+		c.SetDeadline(time.Time{})
+		total := b.N / conns
+		if i < b.N%conns {
+			total++
+		}
+		const flowLen = 1 << 14 // a multiple of batch
+		flow := orderFlow(flowLen, uint64(i))
+		out := make([]byte, batch*wire.FrameLen)
+		tokens := make(chan struct{}, window/batch)
+		for range cap(tokens) {
+			tokens <- struct{}{}
+		}
+		wg.Go(func() {
+			for sent := 0; sent < total; sent += batch {
+				<-tokens
+				k := min(batch, total-sent)
+				at := sent % flowLen * wire.FrameLen
+				copy(out, flow[at:at+k*wire.FrameLen])
+				patchIDs(out[:k*wire.FrameLen], uint64(sent-sent%flowLen))
+				if _, err := c.Write(out[:k*wire.FrameLen]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			buf := make([]byte, 64<<10)
+			have, acks, returned := 0, 0, 0
+			for acks < total {
+				n, err := c.Read(buf[have:])
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				have += n
+				off := 0
+				for ; have-off >= wire.FrameLen; off += wire.FrameLen {
+					if wire.Kind(buf[off+wire.LengthPrefixSize]) == wire.KindTrade {
+						trades.Add(1)
+					} else {
+						acks++
+					}
+				}
+				have = copy(buf, buf[off:have])
+				for ; acks/batch > returned; returned++ {
+					tokens <- struct{}{}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(trades.Load())/float64(b.N), "trades/msg")
+	if st := ts.Stats().Book; st.Orders > 0 {
+		b.ReportMetric(float64(st.Resting), "resting")
+	}
 }

@@ -129,7 +129,10 @@ func (e *engine) submit(c *conn, ov wire.OrderView, stamp uint64, dep int64) {
 				m.stamp(dep)
 			}
 		}
+		wake := !m.busy // else its reader writes it after its batch
 		m.mu.Unlock()
-		signal(m.wake)
+		if wake {
+			signal(m.wake)
+		}
 	}
 }

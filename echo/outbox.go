@@ -32,6 +32,10 @@ type outbox struct {
 	over bool // the client stopped reading: close the connection
 	dead bool // a write failed: the connection is closing
 	peak int  // the most frames seen waiting after a batch (service time)
+	// busy: the connection's reader is answering a batch and writes what
+	// is queued when done, so others need not wake the writer (without a
+	// service time).
+	busy bool
 
 	wake    chan struct{} // cap 1: something was queued
 	drained chan struct{} // cap 1: the writer wrote something
@@ -279,6 +283,11 @@ func (c *conn) answerQueued(end int) (int, bool) {
 	if s.serviceTime > 0 {
 		arrival = s.clock()
 	}
+	if s.serviceTime == 0 {
+		o.mu.Lock()
+		o.busy = true
+		o.mu.Unlock()
+	}
 	var n int
 	var err error
 	if s.engine != nil {
@@ -317,6 +326,13 @@ func (c *conn) release() bool {
 	s, o := c.srv, c.out
 	if s.serviceTime == 0 {
 		_, ok := c.flush()
+		o.mu.Lock()
+		o.busy = false
+		more := o.queued() > 0 // queued by others during the write
+		o.mu.Unlock()
+		if more {
+			signal(o.wake)
+		}
 		return ok
 	}
 	signal(o.wake)

@@ -141,3 +141,36 @@ func TestEchoStatsLineRaw(t *testing.T) {
 		}
 	}
 }
+
+// TestEchoBookFlags: --reply book adds the book's counts to the totals
+// line; --heartbeat, --service-time and --book-max-orders refuse what they
+// cannot honour.
+func TestEchoBookFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string // the usage error, or a part of stdout
+		code int
+	}{
+		{[]string{"--reply", "book", "--heartbeat", "10ms", "--service-time", "1us", "--book-max-orders", "5"},
+			"handshake failures 0, orders 0, trades 0, cancels 0, unknown cancels 0, resting orders 0, price levels 0, not rested 0\n", 0},
+		{[]string{"--reply", "exchange", "--service-time", "1ms"}, "handshake failures 0\n", 0},
+		{[]string{"--book-max-orders", "0"}, `--book-max-orders "0"`, exitUsage},
+		{[]string{"--service-time", "-1s"}, `--service-time "-1s"`, exitUsage},
+		{[]string{"--heartbeat", "10us"}, `--heartbeat "10us"`, exitUsage},
+	} {
+		var stdout, stderr strings.Builder
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		args := append([]string{"gigadex", "echo", "--addr", "127.0.0.1:0", "--quiet"}, tt.args...)
+		code := run(ctx, args, strings.NewReader(""), &stdout, &stderr)
+		cancel()
+		if tt.code == exitUsage {
+			if code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("%q: exit %d, stderr %q; want %d and %q", tt.args, code, stderr.String(), exitUsage, tt.want)
+			}
+			continue
+		}
+		if code == exitUsage || !strings.Contains(stdout.String(), tt.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want stdout to contain %q", tt.args, code, stdout.String(), stderr.String(), tt.want)
+		}
+	}
+}

@@ -158,7 +158,7 @@ func startBareEcho(b *testing.B) string {
 // answered (acks: Trades come on top). Run both and compare them side by
 // side: the machine is shared.
 func BenchmarkOrderFlood(b *testing.B) {
-	for _, r := range []Reply{ReplyExchange, ReplyBook} {
+	for _, r := range []wire.Reply{wire.ReplyExchange, wire.ReplyBook} {
 		b.Run(r.String(), func(b *testing.B) { benchOrderFlood(b, 4, 1024, 256, WithReply(r)) })
 	}
 }

@@ -259,7 +259,7 @@ func (o *echoOptions) serverOptions(c *cli.Context, logw *log.Logger) ([]echo.Op
 // ioMode returns the I/O mode of --io, or of its aliases --blocking and
 // --busy-poll, which may not contradict it.
 func (o *echoOptions) ioMode() (echo.IOMode, error) {
-	return ioModeOf(o.io, "echo", echo.ParseIOMode, echo.IOBlocking, echo.IOBusyPoll)
+	return ioModeOf(o.io, "echo")
 }
 
 // echoRawLabel names, in the stats line, the connections read with raw

@@ -73,11 +73,11 @@ func (o *clientOptions) config(command string) (client.LoadConfig, error) {
 	if tc != nil {
 		cfg.Options = append(cfg.Options, client.WithTLS(tc))
 	}
-	mode, err := ioModeOf(o.io, command, client.ParseIOMode, client.IOBlocking, client.IOBusyPoll)
+	mode, err := ioModeOf(o.io, command)
 	if err != nil {
 		return cfg, err
 	}
-	cfg.Options = append(cfg.Options, client.ChooseIOMode(mode, cfg.Conns, runtime.GOMAXPROCS(0), o.addr == "").Options()...)
+	cfg.Options = append(cfg.Options, client.WithIOMode(client.ChooseIOMode(mode, cfg.Conns, runtime.GOMAXPROCS(0), o.addr == "")))
 	return cfg, nil
 }
 
@@ -203,10 +203,10 @@ func (o *ioOptions) flags(usage string) []cli.Flag {
 	}
 }
 
-// ioModeOf resolves --io and its aliases, which may not contradict it, for
-// the I/O mode type of the client or the echo.
-func ioModeOf[M comparable](o ioOptions, cmd string, parse func(string) (M, error), blocking, busyPoll M) (M, error) {
-	mode, err := parse(o.mode)
+// ioModeOf resolves --io and its aliases, which may not contradict it: the
+// I/O mode of the client's or the echo's connections.
+func ioModeOf(o ioOptions, cmd string) (client.IOMode, error) {
+	mode, err := client.ParseIOMode(o.mode)
 	if err != nil {
 		return mode, usagef("%s: --io %q: want auto, poller, blocking or busy-poll", cmd, o.mode)
 	}
@@ -216,8 +216,8 @@ func ioModeOf[M comparable](o ioOptions, cmd string, parse func(string) (M, erro
 	for _, alias := range []struct {
 		flag string
 		on   bool
-		mode M
-	}{{"blocking", o.blocking, blocking}, {"busy-poll", o.busyPoll, busyPoll}} {
+		mode client.IOMode
+	}{{"blocking", o.blocking, client.IOBlocking}, {"busy-poll", o.busyPoll, client.IOBusyPoll}} {
 		if !alias.on {
 			continue
 		}

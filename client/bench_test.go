@@ -16,7 +16,7 @@ func BenchmarkConnPing(b *testing.B) {
 		opts []client.Option
 	}{
 		{"poller", nil},
-		{"blocking", []client.Option{client.WithBlockingIO(true)}},
+		{"blocking", []client.Option{client.WithIOMode(client.IOBlocking)}},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			addr := startEcho(b)

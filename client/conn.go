@@ -8,9 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gigadex/gigadex/internal/sock"
@@ -31,8 +28,7 @@ type options struct {
 	recvTimeout time.Duration
 	dialer      *net.Dialer
 	tls         *tls.Config
-	busyPoll    bool
-	blocking    bool
+	mode        IOMode
 }
 
 func defaultOptions() options {
@@ -86,23 +82,13 @@ func WithRecvTimeout(d time.Duration) Option { return func(o *options) { o.recvT
 // WithDialer sets the dialer used by Dial.
 func WithDialer(d *net.Dialer) Option { return func(o *options) { o.dialer = d } }
 
-// WithBusyPoll makes Recv spin on non-blocking reads instead of parking in
-// the network poller: the lowest round-trip time, at the cost of a busy
-// core per waiting connection. It has no effect on TLS connections.
-func WithBusyPoll(on bool) Option { return func(o *options) { o.busyPoll = on } }
-
-// WithBlockingIO puts the socket in blocking mode and reads it with raw
-// read(2) calls: a Recv that waits sleeps in the kernel, which wakes its
-// thread directly, instead of the goroutine parking in Go's network poller.
-// That brings the round-trip time close to a C client's, at the cost of a
-// thread that keeps its P (one of GOMAXPROCS) while it waits: use it for
-// fewer connections than GOMAXPROCS. Receive timeouts and a Ping's context
-// still apply: the read wakes every 20 ms to check them, and waits for a
-// deadline closer than that in ppoll(2). TLS connections read through Go's
-// system calls instead. WithBusyPoll takes precedence. The fast path exists
-// on Linux only: elsewhere the option has no effect and the connection uses
-// Go's network poller.
-func WithBlockingIO(on bool) Option { return func(o *options) { o.blocking = on } }
+// WithIOMode sets how the connection waits for data (see [IOMode]): the
+// default, [IOPoller] (or [IOAuto], which is IOPoller for a single Conn;
+// [ChooseIOMode] resolves it for a run), [IOBlocking] or [IOBusyPoll].
+// Receive timeouts and a Ping's context apply in every mode. The raw modes
+// exist on Linux only; elsewhere, and over TLS, the connection uses its own
+// Read and Write in poller mode, whatever the option says.
+func WithIOMode(m IOMode) Option { return func(o *options) { o.mode = m } }
 
 // WithTLS makes Dial speak TLS with this configuration.
 func WithTLS(c *tls.Config) Option { return func(o *options) { o.tls = c } }
@@ -134,15 +120,15 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		nc.Close()
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	if o.blocking && !o.busyPoll {
-		if err := sock.SetBlocking(nc, sock.Tick, o.sendTimeout); errors.Is(err, sock.ErrUnsupported) {
-			o.blocking = false // this system has no fast path: use the poller
-		} else if err != nil {
+	if o.tls == nil {
+		x, err := sock.Open(nc, o.mode)
+		if err != nil {
 			nc.Close()
-			return nil, fmt.Errorf("dial %s: blocking I/O: %w", addr, err)
+			return nil, fmt.Errorf("dial %s: %w", addr, err)
 		}
+		return newConn(nc, x, &o), nil
 	}
-	if o.tls != nil {
+	{
 		cfg := o.tls.Clone()
 		if cfg.ServerName == "" {
 			host, _, _ := net.SplitHostPort(addr)
@@ -155,23 +141,24 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 		}
 		nc = tc
 	}
-	return newConn(nc, &o), nil
+	x, _ := sock.Open(nc, IOPoller) // TLS: crypto/tls's reads and writes
+	return newConn(nc, x, &o), nil
 }
 
 // NewConn wraps an existing connection. TCP options apply when nc is a
-// *net.TCPConn.
+// *net.TCPConn; a socket that cannot be put in the I/O mode asked
+// ([WithIOMode]) is used in poller mode.
 func NewConn(nc net.Conn, opts ...Option) *Conn {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
 	}
 	_ = tuneTCP(nc, &o)
-	if o.blocking && !o.busyPoll {
-		if sock.SetBlocking(nc, sock.Tick, o.sendTimeout) != nil {
-			o.blocking = false
-		}
+	x, err := sock.Open(nc, o.mode)
+	if err != nil {
+		x, _ = sock.Open(nc, IOPoller)
 	}
-	return newConn(nc, &o)
+	return newConn(nc, x, &o)
 }
 
 func tuneTCP(nc net.Conn, o *options) error {
@@ -195,40 +182,17 @@ func tuneTCP(nc net.Conn, o *options) error {
 	return nil
 }
 
-func newConn(nc net.Conn, o *options) *Conn {
-	c := &Conn{
+// newConn makes the Conn of nc, read and written through x.
+func newConn(nc net.Conn, x sock.IO, o *options) *Conn {
+	return &Conn{
 		nc:       nc,
-		Sender:   Sender{nc: nc, buf: make([]byte, 0, o.writeBuf), timeout: o.sendTimeout, fd: -1},
-		Receiver: Receiver{nc: nc, buf: make([]byte, o.readBuf), timeout: o.recvTimeout, fd: -1},
+		Sender:   Sender{nc: nc, io: x, buf: make([]byte, 0, o.writeBuf), timeout: o.sendTimeout},
+		Receiver: Receiver{nc: nc, io: x, buf: make([]byte, o.readBuf), timeout: o.recvTimeout},
 	}
-	c.Receiver.blocking = o.blocking && !o.busyPoll
-	if sc, ok := nc.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			c.Receiver.rc = rc
-			c.Receiver.pollFn = c.Receiver.readOnce
-			c.Receiver.busyPoll = o.busyPoll && canBusyPoll
-			rc.Control(func(fd uintptr) { c.Receiver.fd = int(fd) })
-			if c.Receiver.blocking {
-				c.Sender.fd = c.Receiver.fd
-			}
-			if !c.Receiver.blocking && !c.Receiver.busyPoll {
-				// Raw non-blocking calls that wait in the poller (Linux;
-				// nil elsewhere): see sock.PollerIO.
-				c.Receiver.pio = sock.NewPollerIO(nc)
-				c.Sender.pio = c.Receiver.pio
-			}
-		}
-	}
-	return c
 }
 
 // replace makes c the connection n, which must not be used after.
-func (c *Conn) replace(n *Conn) {
-	*c = *n
-	if c.Receiver.pollFn != nil {
-		c.Receiver.pollFn = c.Receiver.readOnce // bound to n's Receiver otherwise
-	}
-}
+func (c *Conn) replace(n *Conn) { *c = *n }
 
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.nc }
@@ -244,15 +208,7 @@ func (c *Conn) Split() (*Sender, *Receiver) { return &c.Sender, &c.Receiver }
 // what is buffered, or [Sender.CloseWrite] to also let the peer finish.
 // Every later call on the Conn, its Sender or its Receiver returns an error
 // for which errors.Is(err, net.ErrClosed) holds.
-func (c *Conn) Close() error {
-	atomic.StoreInt32(&c.Receiver.closed, 1)
-	atomic.StoreInt32(&c.Sender.rawClosed, 1)
-	if c.Receiver.blocking {
-		// A read blocked in the kernel holds the descriptor open.
-		sock.Shutdown(c.nc)
-	}
-	return c.nc.Close()
-}
+func (c *Conn) Close() error { return c.Receiver.io.Close() }
 
 // setDrainTimeout bounds the reads of the next d, also for a blocking
 // socket (whose blocked reads Go's deadlines cannot interrupt).
@@ -260,13 +216,40 @@ func (r *Receiver) setDrainTimeout(d time.Duration) {
 	r.setReadLimit(time.Now().Add(d), int64(d))
 }
 
-// setReadLimit sets the read deadline to t, which is d ns from now, for
-// both Go's reads and raw reads.
+// setReadLimit sets the read deadline to t, which is d ns from now.
 func (r *Receiver) setReadLimit(t time.Time, d int64) {
-	r.nc.SetReadDeadline(t)
-	r.readDeadline = t
-	r.rawDeadline = int64(Monotonic()) + d
+	r.limit = t
+	r.setDeadline(t)
 }
+
+// setDeadline sets the read deadline of the connection's I/O to t.
+func (r *Receiver) setDeadline(t time.Time) error {
+	r.ioDL = t
+	return r.io.SetReadDeadline(t)
+}
+
+// armRead sets the read deadline of the next read: the limit that
+// setReadLimit set, or the receive timeout from now if sooner (when
+// timeout is true). It sets it only when it changes.
+func (r *Receiver) armRead(timeout bool) error {
+	dl := r.limit
+	if timeout && r.timeout > 0 {
+		if t := time.Now().Add(r.timeout); dl.IsZero() || t.Before(dl) {
+			dl = t
+		}
+	}
+	if dl.Equal(r.ioDL) {
+		return nil
+	}
+	if err := r.setDeadline(dl); err != nil {
+		return fmt.Errorf("recv: %w", err)
+	}
+	return nil
+}
+
+// waitReadable waits up to d for something to read, and reports whether it
+// came (see sock.IO.WaitReadable).
+func (r *Receiver) waitReadable(d time.Duration) bool { return r.io.WaitReadable(d) }
 
 // Sender is the sending half of a channel. It is not safe for concurrent
 // use: one goroutine sends.
@@ -276,12 +259,8 @@ type Sender struct {
 	timeout time.Duration
 	sent    int64
 	bytes   int64
-	closed  bool // CloseWrite was called
-	fd      int  // a blocking socket's, for raw sends first (sock.RawSend); -1 otherwise
-
-	pio *sock.PollerIO // raw writes that wait in the poller; nil: the net.Conn's
-
-	rawClosed int32 // set by Conn.Close: raw sends must not touch a closed, maybe reused, descriptor
+	closed  bool    // CloseWrite was called
+	io      sock.IO // the connection's I/O, shared with the Receiver
 }
 
 // errWriteClosed is returned by sends after CloseWrite.
@@ -401,11 +380,6 @@ func (s *Sender) flushUntil(dl time.Time) error {
 	if len(s.buf) == 0 {
 		return nil
 	}
-	if s.fd >= 0 {
-		if err := s.rawFlush(); err != nil || len(s.buf) == 0 {
-			return err
-		}
-	}
 	if s.timeout > 0 {
 		if t := time.Now().Add(s.timeout); dl.IsZero() || t.Before(dl) {
 			dl = t
@@ -416,56 +390,14 @@ func (s *Sender) flushUntil(dl time.Time) error {
 			return fmt.Errorf("send: %w", err)
 		}
 	}
-	n, err := s.write()
+	n, err := s.io.Write(s.buf)
 	s.bytes += int64(n)
 	if err != nil {
 		// Keep what was not written: a caller may retry after a timeout.
 		s.buf = s.buf[:copy(s.buf, s.buf[n:])]
-		if atomic.LoadInt32(&s.rawClosed) != 0 && !errors.Is(err, net.ErrClosed) {
-			// Close shut down a blocking socket under this write.
-			err = sock.OpError("write", s.nc, net.ErrClosed)
-		}
 		return fmt.Errorf("send: %w", err)
 	}
 	s.buf = s.buf[:0]
-	return nil
-}
-
-// write writes the buffer in full, waiting in the poller: with raw system
-// calls where it can (sock.PollerIO), else net.Conn's Write.
-func (s *Sender) write() (int, error) {
-	if s.pio != nil {
-		return s.pio.Write(s.buf)
-	}
-	return s.nc.Write(s.buf)
-}
-
-// rawFlush sends what the socket's buffer takes now with raw sendto(2)
-// calls, which keep the thread's P: a Go write is a system call during
-// which, on a CPU shared with the peer it wakes, the runtime may hand the P
-// to another thread (docs/performance-analysis.md). What the buffer does
-// not take stays in s.buf for the ordinary write, which waits.
-func (s *Sender) rawFlush() error {
-	if atomic.LoadInt32(&s.rawClosed) != 0 {
-		return fmt.Errorf("send: %w", net.ErrClosed)
-	}
-	for len(s.buf) > 0 {
-		n, err := sock.RawSend(s.fd, s.buf)
-		s.bytes += int64(n)
-		s.buf = s.buf[:copy(s.buf, s.buf[n:])]
-		switch err {
-		case nil:
-		case sock.ErrInterrupted:
-			runtime.Gosched() // a preemption request: honour it
-		case sock.ErrWouldBlock:
-			return nil
-		default:
-			if atomic.LoadInt32(&s.rawClosed) != 0 {
-				err = net.ErrClosed // Close shut the socket down under this send
-			}
-			return fmt.Errorf("send: %w", sock.OpError("write", s.nc, err))
-		}
-	}
 	return nil
 }
 
@@ -546,26 +478,10 @@ type Receiver struct {
 	recv    int64
 	err     error
 
-	// Non-blocking reads on the socket, for busy polling.
-	rc           syscall.RawConn
-	pollFn       func(fd uintptr) bool // r.readOnce, made once so calls don't allocate
-	busyPoll     bool
-	blocking     bool      // the socket is in blocking mode (WithBlockingIO)
-	rawDeadline  int64     // for raw reads: Monotonic() time of the drain deadline, 0 for none
-	readDeadline time.Time // the read deadline last set by setReadLimit
-	fd           int       // the socket, for ppoll; -1 when not a socket
-	pollN        int
-	pollErr      error
-	pio          *sock.PollerIO // raw reads that wait in the poller; nil: the net.Conn's
-	closed       int32          // set by Conn.Close: raw reads must not touch a closed, maybe reused, descriptor
-	rawReads     int            // raw reads so far, to yield every rawYieldEvery
+	io    sock.IO   // the connection's I/O, shared with the Sender
+	limit time.Time // the read deadline setReadLimit set (zero: none)
+	ioDL  time.Time // the read deadline set on io now
 }
-
-// rawYieldEvery is how many raw reads a connection makes between passes
-// through the scheduler: a goroutine that never yields is preempted with a
-// signal (SIGURG) every 10 ms, which interrupts the blocked recvfrom(2) and
-// lands in someone's round trip (docs/performance-analysis.md).
-const rawYieldEvery = 64
 
 // Recv returns the next frame. The View reads the Receiver's buffer and is
 // valid only until the next call to Recv, RecvBatch, RecvBuffered, Poll or
@@ -603,28 +519,11 @@ func (r *Receiver) fill() error {
 	if err := r.prepare(); err != nil {
 		return err
 	}
-	if r.busyPoll {
-		return r.spin(context.Background(), 0)
+	if err := r.armRead(true); err != nil {
+		return err
 	}
-	if r.blocking && r.fd >= 0 {
-		return r.rawRead(context.Background(), 0)
-	}
-	if r.timeout > 0 {
-		if err := r.nc.SetReadDeadline(time.Now().Add(r.timeout)); err != nil {
-			return err
-		}
-	}
-	n, err := r.readFree()
+	n, err := r.io.Read(r.buf[r.w:])
 	return r.afterRead(n, err)
-}
-
-// readFree reads into the free part of the buffer, waiting in the poller:
-// with raw system calls where it can (sock.PollerIO), else net.Conn's Read.
-func (r *Receiver) readFree() (int, error) {
-	if r.pio != nil {
-		return r.pio.Read(r.buf[r.w:])
-	}
-	return r.nc.Read(r.buf[r.w:])
 }
 
 // prepare makes room at the end of the buffer for a read: it moves the
@@ -662,12 +561,6 @@ func (r *Receiver) fillCtx(ctx context.Context) error {
 	if d, ok := ctx.Deadline(); ok {
 		ctxDL = now + max(int64(time.Until(d)), 1)
 	}
-	switch {
-	case r.busyPoll:
-		return r.spin(ctx, ctxDL)
-	case r.blocking && r.fd >= 0:
-		return r.rawRead(ctx, ctxDL)
-	}
 	var timeoutDL int64
 	if r.timeout > 0 {
 		timeoutDL = now + int64(r.timeout)
@@ -680,10 +573,11 @@ func (r *Receiver) fillCtx(ctx context.Context) error {
 		if timeoutDL != 0 && now >= timeoutDL {
 			return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
 		}
-		// Go's read deadline ends the wait at the earliest limit. A
-		// context that can be cancelled without a deadline is checked
-		// every sock.Tick: waking the read from the context's own
-		// goroutine (context.AfterFunc) would allocate on every Ping.
+		// The read deadline ends the wait at the earliest limit. A context
+		// that can be cancelled without a deadline is checked every
+		// sock.Tick: waking the read from the context's own goroutine
+		// (context.AfterFunc) would allocate on every Ping. The next fill
+		// puts back the deadline setReadLimit set.
 		wake := earliest(ctxDL, timeoutDL)
 		if cancellable {
 			wake = earliest(wake, now+int64(sock.Tick))
@@ -692,10 +586,10 @@ func (r *Receiver) fillCtx(ctx context.Context) error {
 		if wake != 0 {
 			dl = time.Now().Add(time.Duration(wake - now))
 		}
-		if err := r.nc.SetReadDeadline(dl); err != nil {
+		if err := r.setDeadline(dl); err != nil {
 			return fmt.Errorf("recv: %w", err)
 		}
-		n, err := r.readFree()
+		n, err := r.io.Read(r.buf[r.w:])
 		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 			now = int64(Monotonic())
 			continue
@@ -724,63 +618,6 @@ func ctxErr(ctx context.Context, now, dl int64) error {
 		return ctx.Err()
 	}
 	return nil
-}
-
-// rawRead reads the blocking socket with sock.RawRecv, which keeps the
-// thread's P while the kernel blocks it: the round trip costs what it costs
-// in C. It returns every sock.Tick (SO_RCVTIMEO) to check the receive
-// timeout, the drain deadline and, for Ping, the context (ctx, with its
-// deadline ctxDL in Monotonic() time; nil for Recv); a deadline closer than
-// a tick is waited for in ppoll(2).
-func (r *Receiver) rawRead(ctx context.Context, ctxDL int64) error {
-	var deadline int64
-	if r.timeout > 0 {
-		deadline = int64(Monotonic()) + int64(r.timeout)
-	}
-	if d := r.rawDeadline; d != 0 && (deadline == 0 || d < deadline) {
-		deadline = d
-	}
-	if r.rawReads++; r.rawReads%rawYieldEvery == 0 {
-		runtime.Gosched()
-	}
-	for {
-		if atomic.LoadInt32(&r.closed) != 0 {
-			return r.afterRead(0, net.ErrClosed)
-		}
-		n, err := sock.RawRecv(r.fd, r.buf[r.w:])
-		if n == 0 && err != sock.ErrInterrupted && err != sock.ErrWouldBlock && atomic.LoadInt32(&r.closed) != 0 {
-			// Close shut the socket down under this read.
-			return r.afterRead(0, net.ErrClosed)
-		}
-		switch err {
-		case nil:
-			if n == 0 {
-				return r.afterRead(0, io.EOF)
-			}
-			return r.afterRead(n, nil)
-		case sock.ErrInterrupted, sock.ErrWouldBlock:
-			if err == sock.ErrWouldBlock {
-				runtime.Gosched()
-			}
-			// Check the limits. One closer than the next SO_RCVTIMEO
-			// tick is waited for in ppoll(2), to the microsecond.
-			for {
-				now := int64(Monotonic())
-				if err := ctxErr(ctx, now, ctxDL); err != nil {
-					return err
-				}
-				if deadline != 0 && now >= deadline {
-					return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
-				}
-				next := earliest(ctxDL, deadline)
-				if next == 0 || next-now >= int64(sock.Tick) || r.waitReadable(time.Duration(next-now)) {
-					break
-				}
-			}
-		default:
-			return r.afterRead(0, sock.OpError("read", r.nc, err))
-		}
-	}
 }
 
 // afterRead accounts for one read and turns its error into Recv's.
@@ -900,9 +737,6 @@ func (r *Receiver) Poll() (bool, error) {
 	if r.err != nil {
 		return false, r.err
 	}
-	if r.rc == nil {
-		return false, errors.New("recv: polling needs a TCP connection")
-	}
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
@@ -910,37 +744,14 @@ func (r *Receiver) Poll() (bool, error) {
 	if r.w == len(r.buf) {
 		return false, nil // full of frames not yet received
 	}
-	n, again, err := r.pollOnce()
-	if again {
+	if err := r.armRead(false); err != nil {
+		return false, err
+	}
+	n, err := r.io.ReadNow(r.buf[r.w:])
+	if err == sock.ErrWouldBlock {
 		return false, nil
 	}
 	return n > 0, r.afterRead(n, err)
-}
-
-// spin polls until bytes arrive, yielding the processor between tries. It
-// checks the receive timeout and, for Ping, the context (with its deadline
-// ctxDL in Monotonic() time) every 64 tries.
-func (r *Receiver) spin(ctx context.Context, ctxDL int64) error {
-	var deadline int64
-	if r.timeout > 0 {
-		deadline = int64(Monotonic()) + int64(r.timeout)
-	}
-	for i := 0; ; i++ {
-		ok, err := r.Poll()
-		if ok || err != nil {
-			return err
-		}
-		if i&63 == 63 {
-			now := int64(Monotonic())
-			if err := ctxErr(ctx, now, ctxDL); err != nil {
-				return err
-			}
-			if deadline != 0 && now >= deadline {
-				return fmt.Errorf("recv: %w", os.ErrDeadlineExceeded)
-			}
-			runtime.Gosched()
-		}
-	}
 }
 
 // Received returns the number of frames returned so far, counting the

@@ -93,7 +93,7 @@ func TestPing(t *testing.T) {
 
 func TestBusyPollPing(t *testing.T) {
 	addr := startEcho(t)
-	c := dial(t, addr, client.WithBusyPoll(true), client.WithRecvTimeout(5*time.Second))
+	c := dial(t, addr, client.WithIOMode(client.IOBusyPoll), client.WithRecvTimeout(5*time.Second))
 	for i := 0; i < 50; i++ {
 		if _, err := c.Ping(testCtx(t)); err != nil {
 			t.Fatal(err)

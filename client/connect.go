@@ -102,7 +102,6 @@ func (cfg *LoadConfig) dial(ctx context.Context, deadline time.Time, runEnd bool
 	defer cancel()
 	c, err := Dial(dctx, cfg.Addr, cfg.Options...)
 	if err == nil {
-		c.boundWrites()
 		return c, nil
 	}
 	if ctx.Err() != nil {

@@ -67,9 +67,9 @@
 // a Go read or write that lasts longer than a tick of the runtime's monitor
 // (20 µs, which a large write on loopback often does) hands the thread's P
 // to another thread, and raw calls keep it (docs/performance-analysis.md).
-// [WithBlockingIO] reads a blocking socket with raw recvfrom(2) calls (Linux
-// only; elsewhere the option has no effect) and [WithBusyPoll] spins on
-// non-blocking reads (Unix systems; elsewhere no effect). Deadlines,
+// [WithIOMode] chooses another mode ([IOMode]): [IOBlocking] reads a blocking
+// socket with raw recvfrom(2) calls and [IOBusyPoll] spins on non-blocking
+// reads (Linux only; elsewhere the connection uses the poller). Deadlines,
 // timeouts and Ping's context apply in every mode. Deadlines are met as
 // closely as the system's timers allow; a cancellation without a deadline
 // is noticed within 20 ms, as a waiting read wakes every 20 ms to check

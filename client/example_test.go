@@ -96,7 +96,7 @@ func ExampleConn_Ping() {
 		panic(err)
 	}
 	defer srv.Shutdown(ctx)
-	ch, err := client.Dial(ctx, addr.String(), client.WithBlockingIO(true))
+	ch, err := client.Dial(ctx, addr.String(), client.WithIOMode(client.IOBlocking))
 	if err != nil {
 		panic(err)
 	}

@@ -1,5 +1,6 @@
 package client
 
-// UsesPollerRaw reports whether c reads and writes with raw system calls
-// that wait in Go's poller (sock.PollerIO).
-func UsesPollerRaw(c *Conn) bool { return c.Receiver.pio != nil && c.Sender.pio != nil }
+import "github.com/gigadex/gigadex/internal/sock"
+
+// IOOf returns the I/O that c reads and writes through.
+func IOOf(c *Conn) sock.IO { return c.Receiver.io }

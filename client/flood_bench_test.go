@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -33,10 +34,11 @@ func loopWorker(window int, mix Mix, mode wire.Reply) *worker {
 	cfg := &LoadConfig{Window: window, Mix: mix, Reply: mode}
 	rs := &runState{cfg: cfg, base: time.Now(), tags: mix.Tags()}
 	c := &Conn{
-		Sender:   Sender{buf: make([]byte, 0, 64<<10), fd: -1},
-		Receiver: Receiver{buf: make([]byte, 128<<10), fd: -1},
+		Sender:   Sender{buf: make([]byte, 0, 64<<10)},
+		Receiver: Receiver{buf: make([]byte, 128<<10)},
 	}
 	c.Sender.nc = loopConn{r: &c.Receiver}
+	c.Sender.io, _ = sock.Open(c.Sender.nc, IOPoller)
 	w := &worker{rs: rs, cfg: cfg, c: c, key: splitmix(1), ring: newRing(window), phase: phase{quota: -1, known: true}}
 	w.kinds = mix.kindTable(w.key)
 	w.handleFn = w.handle

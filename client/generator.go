@@ -7,6 +7,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/report"
 )
 
@@ -48,7 +49,7 @@ func generatorReport(mode string, atStart, atEnd gcReading, lag *hdrhistogram.Pa
 	g := &report.Generator{
 		IOMode:      mode,
 		GOMAXPROCS:  runtime.GOMAXPROCS(0),
-		CPUAffinity: cpuAffinity(),
+		CPUAffinity: sock.CPUAffinity(),
 		GCCycles:    atEnd.cycles - atStart.cycles,
 		GCPauseNs:   int64(atEnd.pause - atStart.pause),
 		ClockReadNs: clockReadCost(),
@@ -64,15 +65,5 @@ func generatorReport(mode string, atStart, atEnd gcReading, lag *hdrhistogram.Pa
 	return g
 }
 
-// ioMode names how c waits for data: "blocking" (raw receives on a
-// blocking socket), "busy-poll" (spinning on non-blocking reads) or
-// "poller" (Go's network poller).
-func (c *Conn) ioMode() string {
-	switch r := &c.Receiver; {
-	case r.busyPoll:
-		return "busy-poll"
-	case r.blocking && r.fd >= 0:
-		return "blocking"
-	}
-	return "poller"
-}
+// ioMode names how c waits for data: "poller", "blocking" or "busy-poll".
+func (c *Conn) ioMode() string { return c.Receiver.io.Mode().String() }

@@ -22,7 +22,7 @@ func TestGeneratorSection(t *testing.T) {
 		t.Fatalf("closed loop: generator %+v", g)
 	}
 	paced, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Rate: 2000, Duration: 300 * time.Millisecond, WarmupCount: 20,
-		Options: []client.Option{client.WithBusyPoll(true)}})
+		Options: []client.Option{client.WithIOMode(client.IOBusyPoll)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestRateModeBlocking(t *testing.T) {
 	}
 	addr := startEcho(t)
 	run, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: addr, Rate: 2000, Duration: 500 * time.Millisecond, WarmupCount: 20,
-		Options: []client.Option{client.WithBlockingIO(true)}})
+		Options: []client.Option{client.WithIOMode(client.IOBlocking)}})
 	if err != nil || run.Errors != 0 {
 		t.Fatalf("err %v, %d errors: %q", err, run.Errors, run.ErrorSamples)
 	}

@@ -1,45 +1,36 @@
 package client
 
-import "github.com/gigadex/gigadex/internal/iomode"
+import "github.com/gigadex/gigadex/internal/sock"
 
-// IOMode says how a connection waits for its replies.
-type IOMode int
+// IOMode says how a connection waits for data. It is one type with the
+// echo server's IOMode: the same names, values and parsing.
+type IOMode = sock.Mode
 
 const (
-	// IOAuto lets ChooseIOMode pick the mode for the run.
-	IOAuto IOMode = iota
+	// IOAuto lets ChooseIOMode pick the mode for a run; for a single Conn
+	// it is IOPoller.
+	IOAuto = sock.Auto
 	// IOPoller parks the receiving goroutine in Go's network poller, which
 	// wakes it through epoll: any number of connections, a few microseconds
 	// more per round trip, and the only mode that suits a peer in the same
-	// process.
-	IOPoller
-	// IOBlocking reads a blocking socket with raw recvfrom(2) calls (see
-	// WithBlockingIO): the kernel wakes the receiving thread directly, which
-	// keeps its P while it waits.
-	IOBlocking
-	// IOBusyPoll spins on non-blocking reads (see WithBusyPoll): the lowest
-	// round-trip time, a busy core per connection.
-	IOBusyPoll
+	// process. On Linux, reads and writes are raw non-blocking system calls
+	// that keep the thread's P (docs/performance-analysis.md).
+	IOPoller = sock.Poller
+	// IOBlocking reads a blocking socket with raw recvfrom(2) calls: the
+	// kernel wakes the receiving thread directly, which keeps its P while
+	// it waits. That brings the round-trip time close to a C client's, at
+	// the cost of a P (one of GOMAXPROCS) per waiting connection: use it
+	// for fewer connections than GOMAXPROCS. A waiting read wakes every 20
+	// ms to check its deadline, and waits for a deadline closer than that
+	// in ppoll(2).
+	IOBlocking = sock.Blocking
+	// IOBusyPoll spins on non-blocking reads: the lowest round-trip time,
+	// a busy core per connection.
+	IOBusyPoll = sock.BusyPoll
 )
 
-// String returns "auto", "poller", "blocking" or "busy-poll".
-func (m IOMode) String() string { return iomode.String(m) }
-
 // ParseIOMode parses "auto", "poller", "blocking" or "busy-poll".
-func ParseIOMode(s string) (IOMode, error) { return iomode.Parse[IOMode]("client", s) }
-
-// Options returns the connection options of mode m: WithBlockingIO for
-// IOBlocking, WithBusyPoll for IOBusyPoll, none otherwise. Resolve IOAuto
-// with ChooseIOMode first.
-func (m IOMode) Options() []Option {
-	switch m {
-	case IOBlocking:
-		return []Option{WithBlockingIO(true)}
-	case IOBusyPoll:
-		return []Option{WithBusyPoll(true)}
-	}
-	return nil
-}
+func ParseIOMode(s string) (IOMode, error) { return sock.ParseMode(s) }
 
 // ChooseIOMode resolves mode for a run of conns connections in a process
 // with procs Ps (GOMAXPROCS), whose peer is in the same process or not. A

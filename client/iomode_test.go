@@ -51,22 +51,14 @@ func TestIOModeParse(t *testing.T) {
 	}
 }
 
-func TestIOModeOptions(t *testing.T) {
-	for _, tc := range []struct {
-		mode               IOMode
-		blocking, busyPoll bool
-	}{
-		{IOAuto, false, false},
-		{IOPoller, false, false},
-		{IOBlocking, true, false},
-		{IOBusyPoll, false, true},
-	} {
+// TestWithIOMode: a Conn dialled in each mode runs in it where the system
+// has raw modes, in poller mode elsewhere.
+func TestWithIOMode(t *testing.T) {
+	for _, m := range []IOMode{IOAuto, IOPoller, IOBlocking, IOBusyPoll} {
 		var o options
-		for _, opt := range tc.mode.Options() {
-			opt(&o)
-		}
-		if o.blocking != tc.blocking || o.busyPoll != tc.busyPoll {
-			t.Errorf("%v: blocking %v, busy-poll %v; want %v, %v", tc.mode, o.blocking, o.busyPoll, tc.blocking, tc.busyPoll)
+		WithIOMode(m)(&o)
+		if o.mode != m {
+			t.Errorf("WithIOMode(%v): mode %v", m, o.mode)
 		}
 	}
 }

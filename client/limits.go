@@ -18,15 +18,6 @@ func (c *Conn) setLimits(rd time.Time, rdNs int64, wd time.Time) {
 	c.nc.SetWriteDeadline(wd)
 }
 
-// boundWrites makes write deadlines work on a blocking socket
-// (WithBlockingIO): a write blocked in the kernel returns every sock.Tick
-// so that Go's deadline, set by the drivers, can end it.
-func (c *Conn) boundWrites() {
-	if c.Receiver.blocking {
-		sock.SetBlocking(rawConn(c.nc), sock.Tick, sock.Tick)
-	}
-}
-
 // abort shuts the socket down in both directions: every read or write
 // blocked on it, in Go's poller or in the kernel, returns at once, and so
 // do later ones. It is safe to call while another goroutine uses c.

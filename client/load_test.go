@@ -395,7 +395,7 @@ func TestStalledPeer(t *testing.T) {
 	for _, mode := range []struct {
 		name string
 		opts []client.Option
-	}{{"poller", nil}, {"blocking", []client.Option{client.WithBlockingIO(true)}}} {
+	}{{"poller", nil}, {"blocking", []client.Option{client.WithIOMode(client.IOBlocking)}}} {
 		t.Run(mode.name, func(t *testing.T) {
 			start := time.Now()
 			run, err := client.Run(testCtx(t), client.LoadConfig{Command: "ping", Addr: fakePeer(t, stalled), Duration: 300 * time.Millisecond,

@@ -82,7 +82,6 @@ func (c *Conn) Ping(ctx context.Context) (time.Duration, error) {
 // the stream, keeping the frames before it for Recv.
 func (r *Receiver) awaitHeartbeat(ctx context.Context, ts uint64) error {
 	scan := 0 // bytes of whole frames after buf[r.r] already checked
-	defer r.endWait()
 	for {
 		for r.w-r.r-scan >= wire.LengthPrefixSize {
 			p := r.r + scan
@@ -107,13 +106,5 @@ func (r *Receiver) awaitHeartbeat(ctx context.Context, ts uint64) error {
 		if err := r.fillCtx(ctx); err != nil {
 			return err
 		}
-	}
-}
-
-// endWait clears the read deadline that a Ping set for Go's reads, putting
-// back the one setReadLimit set, if any.
-func (r *Receiver) endWait() {
-	if !r.busyPoll && !(r.blocking && r.fd >= 0) {
-		r.nc.SetReadDeadline(r.readDeadline)
 	}
 }

@@ -20,8 +20,8 @@ var ioModes = []struct {
 	opts []client.Option
 }{
 	{"poller", nil},
-	{"blocking", []client.Option{client.WithBlockingIO(true)}},
-	{"busypoll", []client.Option{client.WithBusyPoll(true)}},
+	{"blocking", []client.Option{client.WithIOMode(client.IOBlocking)}},
+	{"busypoll", []client.Option{client.WithIOMode(client.IOBusyPoll)}},
 }
 
 // peer dials a loopback listener whose one connection is served by script,

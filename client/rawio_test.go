@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -21,16 +22,16 @@ import (
 // net.Conn's: a reset names the operation and both addresses, and a partial
 // write waits in the poller for room, then completes.
 func TestPollerRawIO(t *testing.T) {
-	if !sock.Supported {
+	if !sock.Raw {
 		t.Skip("no raw system calls on this system")
 	}
 	t.Run("used", func(t *testing.T) {
 		c := peer(t, func(nc net.Conn) { io.Copy(io.Discard, nc) })
-		if !client.UsesPollerRaw(c) {
+		if !usesPollerRaw(c) {
 			t.Error("poller-mode TCP connection: raw I/O not in use")
 		}
-		b := peer(t, func(nc net.Conn) { io.Copy(io.Discard, nc) }, client.WithBlockingIO(true))
-		if client.UsesPollerRaw(b) {
+		b := peer(t, func(nc net.Conn) { io.Copy(io.Discard, nc) }, client.WithIOMode(client.IOBlocking))
+		if usesPollerRaw(b) {
 			t.Error("blocking connection: poller raw I/O in use")
 		}
 	})
@@ -40,7 +41,7 @@ func TestPollerRawIO(t *testing.T) {
 		c := peer(t, func(nc net.Conn) { io.Copy(nc, nc) })
 		w := &byteCounter{TCPConn: c.NetConn().(*net.TCPConn)}
 		wc := client.NewConn(w, client.WithRecvTimeout(5*time.Second))
-		if client.UsesPollerRaw(wc) {
+		if usesPollerRaw(wc) {
 			t.Error("wrapped connection: raw I/O in use")
 		}
 		if _, err := wc.Ping(context.Background()); err != nil {
@@ -74,7 +75,7 @@ func TestPollerRawIO(t *testing.T) {
 		}
 		c := client.NewConn(nc, client.WithRecvTimeout(50*time.Millisecond))
 		defer c.Close()
-		if !client.UsesPollerRaw(c) {
+		if !usesPollerRaw(c) {
 			t.Error("Unix socket: raw I/O not in use")
 		}
 		_, err = c.Recv()
@@ -108,6 +109,13 @@ func TestPollerRawIO(t *testing.T) {
 			t.Errorf("peer read %d bytes, BytesWritten %d; want %d", n, c.BytesWritten(), frames*wire.FrameLen)
 		}
 	})
+}
+
+// usesPollerRaw reports whether c reads and writes with raw system calls
+// that wait in Go's poller: the Poller mode's own type, not net.Conn's
+// Read and Write.
+func usesPollerRaw(c *client.Conn) bool {
+	return fmt.Sprintf("%T", client.IOOf(c)) == "*sock.pollerIO"
 }
 
 // byteCounter counts what goes through its own Read and Write. It embeds

@@ -24,7 +24,7 @@ func TestCloseWrite(t *testing.T) {
 		opts    []client.Option
 	}{
 		{"tcp", nil, nil},
-		{"tcp blocking", nil, []client.Option{client.WithBlockingIO(true)}},
+		{"tcp blocking", nil, []client.Option{client.WithIOMode(client.IOBlocking)}},
 		{"tls", []echo.Option{echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}})},
 			[]client.Option{client.WithTLS(&tls.Config{RootCAs: pool})}},
 	}

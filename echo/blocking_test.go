@@ -22,12 +22,12 @@ import (
 func TestBlockingIO(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithBlockingIO(true),
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithIOMode(echo.IOBlocking),
 		echo.WithIdleTimeout(200*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.Dial(ctx, addr.String(), client.WithBlockingIO(true), client.WithRecvTimeout(5*time.Second))
+	c, err := client.Dial(ctx, addr.String(), client.WithIOMode(client.IOBlocking), client.WithRecvTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestBlockingIO(t *testing.T) {
 		t.Fatalf("shutdown took %v", d)
 	}
 
-	srv, addr, err = echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithBlockingIO(true),
+	srv, addr, err = echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithIOMode(echo.IOBlocking),
 		echo.WithIdleTimeout(200*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestBlockingIO(t *testing.T) {
 func TestBlockingIOLimit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithBlockingIO(true))
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithLogger(nil), echo.WithIOMode(echo.IOBlocking))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -40,20 +39,6 @@ const minTick = MinTimeout / timeoutTicks
 // must not spin on it.
 const maxEmptyReads = 100
 
-// spinCheck is how many empty reads a busy-polling connection makes between
-// looks at the clock and the other goroutines.
-const spinCheck = 64
-
-// yieldEvery is how many raw reads a connection makes between two calls of
-// runtime.Gosched. The runtime preempts, with a signal (SIGURG), a
-// goroutine that has run for 10 ms without a pause; the signal interrupts a
-// raw receive and costs the CPU a signal delivery. A connection with round
-// trips shorter than 150 µs yields before that happens; a Gosched with
-// nothing else to run costs a fraction of a microsecond, a few nanoseconds
-// a read. Slower or idle connections still get the signal now and then
-// (every 10 to 20 ms).
-const yieldEvery = 64
-
 // conn is one client connection, served by one goroutine. Its counters are
 // written only by that goroutine and read by [Server.Stats].
 type conn struct {
@@ -68,21 +53,10 @@ type conn struct {
 	small [smallBufferSize]byte
 	off   int64 // stream offset of buf[0]
 
-	// mode is how the connection is read: IOPoller, IOBlocking or
-	// IOBusyPoll. blocking: the socket is in blocking mode (IOBlocking), so
-	// reads and writes blocked in the kernel must be ended with a
-	// shutdown. Raw reads are recvfrom(2) calls on fd, which check
-	// rawDeadline (Unix ns) every sock.Tick (blocking) or every spinCheck
-	// tries (busy-poll).
-	mode        IOMode
-	blocking    bool
-	fd          int
-	rawDeadline atomic.Int64
-	reads       int // raw reads, for yieldEvery
-
-	// pio reads and writes a plain TCP socket of the poller with raw
-	// non-blocking system calls (Linux; nil otherwise).
-	pio *sock.PollerIO
+	// io reads, writes and waits in the connection's I/O mode (IOPoller,
+	// IOBlocking or IOBusyPoll). Only the connection's goroutine changes
+	// it (toPoller), under srv.mu.
+	io sock.IO
 
 	// out queues the replies of a connection that does not write them in
 	// place (see Server.queues); owner is its name in the order book.
@@ -300,16 +274,10 @@ func (c *conn) write(p []byte) bool {
 	if c.tls != nil {
 		return c.writeTLS(p)
 	}
-	if c.blocking {
-		var ok bool
-		if p, ok = c.writeRaw(p); !ok || len(p) == 0 {
-			return ok
-		}
-	}
 	armed := false // whether the deadline was set during this call
 	stalled := 0
 	for {
-		n, err := c.writeConn(p)
+		n, err := c.io.Write(p)
 		c.wrote(n)
 		if err == nil {
 			return true
@@ -339,27 +307,6 @@ func (c *conn) wrote(n int) {
 	after := c.bytesOut.Add(int64(n)) // only this goroutine writes it
 	before := after - int64(n)
 	c.replies.Add(after/wire.FrameLen - before/wire.FrameLen)
-}
-
-// writeRaw writes what of p the socket takes now with raw sendto(2) calls,
-// which keep the thread's P (see sock.RawSend), and returns the rest, for
-// write to wait for. It reports false if the connection must close.
-func (c *conn) writeRaw(p []byte) ([]byte, bool) {
-	for len(p) > 0 {
-		n, err := sock.RawSend(c.fd, p)
-		c.wrote(n)
-		p = p[n:]
-		switch err {
-		case nil:
-		case sock.ErrInterrupted:
-			runtime.Gosched() // a preemption request: honour it
-		case sock.ErrWouldBlock:
-			return p, true
-		default:
-			return p, false
-		}
-	}
-	return p, true
 }
 
 // writeTLS writes p in full on a TLS connection, within the write timeout.
@@ -405,86 +352,26 @@ func (c *conn) badFrame(err error, n int) {
 	}
 }
 
-// close closes the connection, first ending any system call blocked in the
-// kernel on a blocking socket (it would keep the descriptor open).
-func (c *conn) close() {
-	if c.blocking {
-		sock.Shutdown(c.nc)
-	}
-	c.nc.Close()
-}
+// close closes the connection, first ending any system call blocked in
+// the kernel on a blocking socket (it would keep the descriptor open).
+func (c *conn) close() { c.io.Close() }
 
 // wakeReader ends a read blocked in the kernel on a blocking socket, so the
 // connection notices a shutdown after its current batch.
-func (c *conn) wakeReader() {
-	if c.blocking {
-		sock.WakeReader(c.nc)
-	}
-}
+func (c *conn) wakeReader() { c.io.Wake() }
 
-// readConn reads from a connection of the poller, as net.Conn.Read does.
-func (c *conn) readConn(p []byte) (int, error) {
-	if c.pio == nil || c.blocking {
-		return c.nc.Read(p)
-	}
-	return c.pio.Read(p)
-}
+// setReadDeadline sets the read deadline, in any I/O mode.
+func (c *conn) setReadDeadline(t time.Time) { c.io.SetReadDeadline(t) }
 
-// writeConn writes p in full, or until the write deadline or an error, as
-// net.Conn.Write does.
-func (c *conn) writeConn(p []byte) (int, error) {
-	if c.pio == nil || c.blocking {
-		return c.nc.Write(p)
-	}
-	return c.pio.Write(p)
-}
-
-// setReadDeadline sets the read deadline for Go's reads and raw reads.
-func (c *conn) setReadDeadline(t time.Time) {
-	c.nc.SetReadDeadline(t)
-	c.rawDeadline.Store(t.UnixNano())
-}
-
-// read reads from the connection: with a raw recvfrom(2) on a blocking
-// socket (the kernel wakes this thread directly, and it keeps its P), in a
-// loop of raw non-blocking ones (busy-poll), or with Go's Read. All end
-// with os.ErrDeadlineExceeded at the read deadline.
+// read reads from the connection in its I/O mode, after moving a blocking
+// or busy-poll connection to the poller when it must give way (crowded).
+// It ends with an error wrapping os.ErrDeadlineExceeded at the read
+// deadline.
 func (c *conn) read(p []byte) (int, error) {
-	if c.mode != IOPoller && c.crowded() {
+	if c.io.Mode() != IOPoller && c.crowded() {
 		c.toPoller()
 	}
-	if c.mode == IOPoller || c.fd < 0 {
-		return c.readConn(p)
-	}
-	if c.reads++; c.reads%yieldEvery == 0 {
-		// The runtime preempts, with a signal, a goroutine that has run
-		// for 10 ms without a pause; a raw read never pauses. Yielding
-		// first is cheaper than the signal (see yieldEvery).
-		runtime.Gosched()
-	}
-	for i := 1; ; i++ {
-		n, err := sock.RawRecv(c.fd, p)
-		switch err {
-		case nil:
-			if n == 0 {
-				return 0, io.EOF
-			}
-			return n, nil
-		case sock.ErrInterrupted, sock.ErrWouldBlock:
-			if c.mode == IOBusyPoll && err == sock.ErrWouldBlock && i%spinCheck != 0 {
-				continue
-			}
-			if dl := c.rawDeadline.Load(); dl != 0 && time.Now().UnixNano() >= dl {
-				return 0, os.ErrDeadlineExceeded
-			}
-			// A signal is most often the runtime asking this goroutine to
-			// yield, and a tick without data is a chance to: let the other
-			// goroutines of this P run.
-			runtime.Gosched()
-		default:
-			return 0, err
-		}
-	}
+	return c.io.Read(p)
 }
 
 // resize moves the have bytes of an incomplete frame between the small and

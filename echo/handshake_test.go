@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
@@ -316,7 +317,8 @@ func TestServeDoesNotSpinOnAStuckReader(t *testing.T) {
 				lb := &testutil.Buffer{}
 				s := NewServer(WithLogger(newTestLogger(lb)), WithIdleTimeout(idle))
 				nc := &stuckConn{empty: empty}
-				c := &conn{srv: s, nc: nc, fd: -1}
+				x, _ := sock.Open(nc, IOPoller)
+				c := &conn{srv: s, nc: nc, io: x}
 				s.mu.Lock()
 				s.conns[c] = struct{}{}
 				s.wg.Add(1)

@@ -5,7 +5,7 @@ import (
 	"log"
 	"time"
 
-	"github.com/gigadex/gigadex/internal/iomode"
+	"github.com/gigadex/gigadex/internal/sock"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -65,8 +65,9 @@ func clampTimeout(d time.Duration) time.Duration {
 	return max(d, MinTimeout)
 }
 
-// IOMode says how the server waits for a connection's requests.
-type IOMode int
+// IOMode says how the server waits for a connection's requests. It is one
+// type with the client's IOMode: the same names, values and parsing.
+type IOMode = sock.Mode
 
 const (
 	// IOAuto serves connections with blocking reads ([IOBlocking]) while
@@ -75,45 +76,35 @@ const (
 	// more are open, every connection uses the network poller (the blocking
 	// ones give way for good), which shares the Ps among all of them. TLS
 	// connections always use the poller.
-	IOAuto IOMode = iota
+	IOAuto = sock.Auto
 	// IOPoller parks a waiting connection's goroutine in Go's network
 	// poller, which wakes it through epoll: any number of connections, a few
-	// microseconds more per round trip.
-	IOPoller
-	// IOBlocking puts the socket in blocking mode and reads and writes it
-	// with raw recvfrom(2) and sendto(2) calls: the kernel wakes the
-	// connection's thread directly, and the thread keeps its P meanwhile,
-	// so the runtime neither hands the P over nor wakes another thread. A
-	// round trip costs what it costs in C, at the price of a P per waiting
-	// connection, so at most max(GOMAXPROCS-1, 1) connections are served
-	// this way at a time; the others use the poller.
-	IOBlocking
+	// microseconds more per round trip. On Linux, reads and writes are raw
+	// non-blocking system calls that keep the thread's P.
+	IOPoller = sock.Poller
+	// IOBlocking puts the socket in blocking mode and reads it with raw
+	// recvfrom(2) calls: the kernel wakes the connection's thread directly,
+	// and the thread keeps its P meanwhile, so the runtime neither hands
+	// the P over nor wakes another thread. A round trip costs what it costs
+	// in C, at the price of a P per waiting connection, so at most
+	// max(GOMAXPROCS-1, 1) connections are served this way at a time; the
+	// others use the poller.
+	IOBlocking = sock.Blocking
 	// IOBusyPoll spins on non-blocking raw reads instead of waiting: the
 	// lowest round-trip time, at the price of a busy core per connection.
 	// The same limit as for IOBlocking applies.
-	IOBusyPoll
+	IOBusyPoll = sock.BusyPoll
 )
 
-// String returns "auto", "poller", "blocking" or "busy-poll".
-func (m IOMode) String() string { return iomode.String(m) }
-
 // ParseIOMode parses "auto", "poller", "blocking" or "busy-poll".
-func ParseIOMode(s string) (IOMode, error) { return iomode.Parse[IOMode]("echo", s) }
+func ParseIOMode(s string) (IOMode, error) { return sock.ParseMode(s) }
 
 // WithIOMode sets how connections wait for requests. The default is
 // [IOPoller], which suits a server sharing its process with clients;
-// [IOAuto] is the fastest choice for a server in a process of its own. It
-// has no effect with WithTLS.
+// [IOAuto] is the fastest choice for a server in a process of its own. The
+// raw modes exist on Linux only; elsewhere, and with WithTLS, connections
+// use the poller.
 func WithIOMode(m IOMode) Option { return func(s *Server) { s.io = m } }
-
-// WithBlockingIO is WithIOMode(IOBlocking) if on is true, and
-// WithIOMode(IOPoller) otherwise.
-func WithBlockingIO(on bool) Option {
-	if on {
-		return WithIOMode(IOBlocking)
-	}
-	return WithIOMode(IOPoller)
-}
 
 // WithHeartbeat makes the server send every connection a Heartbeat
 // carrying its clock (Unix ns) every d, whatever the reply mode, as

@@ -286,16 +286,18 @@ func (s *Server) handle(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	mode, fd := s.connMode(nc)
 	var tc *tls.Conn
+	var x sock.IO
 	if s.tls != nil {
 		// The connection's goroutine completes the handshake first, under
-		// its own deadline.
+		// its own deadline; crypto/tls does the reads and writes.
 		tc = tls.Server(nc, s.tls)
 		nc = tc
+		x, _ = sock.Open(nc, IOPoller)
+	} else {
+		x = s.connIO(nc)
 	}
-	// pio is nil for TLS: crypto/tls does the reads and writes.
-	c := &conn{srv: s, nc: nc, tls: tc, mode: mode, blocking: mode == IOBlocking, fd: fd, pio: sock.NewPollerIO(nc)}
+	c := &conn{srv: s, nc: nc, tls: tc, io: x}
 	if s.detailed {
 		c.det = new(detail)
 	}
@@ -322,7 +324,7 @@ func (s *Server) finish(c *conn) {
 	c.close()
 	s.detach(c)
 	s.mu.Lock()
-	if c.mode == IOBlocking || c.mode == IOBusyPoll {
+	if c.io.Mode() != IOPoller {
 		s.rawConns--
 	}
 	delete(s.conns, c)
@@ -395,18 +397,17 @@ func (c *conn) crowded() bool {
 }
 
 // toPoller moves a blocking or busy-poll connection to the network poller
-// for good: its socket goes back to non-blocking mode, which Go's reads and
-// writes expect (the descriptor has stayed registered with the poller).
+// for good (see sock.ToPoller).
 func (c *conn) toPoller() {
 	s := c.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.blocking && sock.SetNonblock(c.fd, true) != nil {
-		return // stays blocking; it will be checked again
+	mode := c.io.Mode()
+	x, err := sock.ToPoller(c.io)
+	if err != nil {
+		return // stays as it is; it will be checked again
 	}
-	mode := c.mode
-	c.blocking = false
-	c.mode = IOPoller
+	c.io = x
 	s.rawConns--
 	if s.io != IOAuto {
 		// Auto mode does this as a matter of course (the stats line's
@@ -415,32 +416,25 @@ func (c *conn) toPoller() {
 	}
 }
 
-// connMode decides how an accepted connection is read, and prepares its
-// socket: for blocking reads, blocking mode with the receive and send
-// timeouts that let raw system calls notice deadlines. It returns the
-// mode and the descriptor for raw calls (-1 for the poller). The caller
-// holds s.mu.
-func (s *Server) connMode(nc net.Conn) (IOMode, int) {
+// connIO decides how an accepted plain TCP connection is read, and opens
+// its I/O in that mode: blocking or busy-poll while the rules of maxRaw
+// allow, the poller otherwise. The caller holds s.mu.
+func (s *Server) connIO(nc net.Conn) sock.IO {
 	// GOMAXPROCS as of this connection, for this decision and crowded's:
 	// the runtime changes it when a container's CPU limit changes.
 	s.procs.Store(int64(runtime.GOMAXPROCS(0)))
-	if s.io == IOPoller || s.tls != nil || s.queues() || s.rawConns >= s.maxRaw() ||
-		(s.io == IOAuto && len(s.conns) >= s.maxRaw()) {
-		return IOPoller, -1
+	if s.io != IOPoller && !s.queues() && s.rawConns < s.maxRaw() && (s.io != IOAuto || len(s.conns) < s.maxRaw()) {
+		mode := s.io
+		if mode == IOAuto {
+			mode = IOBlocking
+		}
+		if x, err := sock.Open(nc, mode); err == nil && x.Mode() != IOPoller {
+			s.rawConns++
+			return x
+		}
 	}
-	fd, err := sock.FD(nc)
-	if err != nil {
-		return IOPoller, -1
-	}
-	mode := s.io
-	if mode == IOAuto {
-		mode = IOBlocking
-	}
-	if mode == IOBlocking && sock.SetBlocking(nc, sock.Tick, s.writeTick()) != nil {
-		return IOPoller, -1
-	}
-	s.rawConns++
-	return mode, fd
+	x, _ := sock.Open(nc, IOPoller)
+	return x
 }
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked Read.

@@ -1,58 +1,35 @@
-// Package sock switches TCP connections to blocking system calls, for the
-// latency-critical connections of gigadex's client and echo server.
+// Package sock holds every raw system call of gigadex's client and echo
+// server, and the transports built on them: one type per I/O mode, chosen
+// once when a connection is dialled or accepted, behind the [IO]
+// interface that both packages read, write and wait through.
 //
-// Go parks a goroutine whose socket has no data in its network poller and
-// wakes it through epoll, which costs several microseconds per round trip. A
-// socket in blocking mode makes read(2) sleep in the kernel instead, and the
-// kernel wakes the thread directly when data arrives: a lower round-trip time
-// at the price of one OS thread per waiting connection. Go's read and write
-// deadlines cannot interrupt a blocked system call, so timeouts are also set
-// as SO_RCVTIMEO and SO_SNDTIMEO: when they expire the call returns EAGAIN and
-// Go's own deadline logic takes over.
+// The modes ([Mode]):
 //
-// The fast path exists on Linux only ([Supported]). Elsewhere every function
-// keeps the same signature and returns [ErrUnsupported], and callers keep
-// using Go's network poller.
+//   - [Poller]: the socket stays non-blocking, as Go leaves it. Reads and
+//     writes are raw non-blocking system calls that wait in Go's network
+//     poller (through syscall.RawConn) only when the socket has nothing to
+//     read or no room to write. Unlike a Go read or write, a raw call keeps
+//     the thread's P, so a busy connection makes the runtime hand no P over
+//     and wake no thread (docs/performance-analysis.md).
+//   - [Blocking]: the socket is put in blocking mode and read with raw
+//     recvfrom(2) calls that sleep in the kernel, which wakes the thread
+//     directly: a round trip costs what it costs in C, at the price of a P
+//     per waiting connection. SO_RCVTIMEO makes a blocked read return every
+//     [Tick] to check the read deadline; a deadline closer than a tick is
+//     waited for in ppoll(2).
+//   - [BusyPoll]: non-blocking raw reads in a loop: the lowest round-trip
+//     time, a busy core per connection.
+//
+// Writes never wait in the kernel: what the socket's buffer does not take
+// is waited for in the poller, in every mode. Deadlines and Close work as
+// for a net.Conn, and errors have net.Conn's form ([OpError]).
+//
+// The raw modes exist on Linux only. Elsewhere, and for a connection that
+// is not a *net.TCPConn or *net.UnixConn itself (TLS, or a wrapper whose
+// own Read and Write must run), [Open] returns the net.Conn's own Read and
+// Write in Poller mode, whatever the mode asked.
+//
+// The client (package client) and the echo server (package echo) resolve
+// [Auto] each in their own way, and give their users this package's Mode
+// under the name IOMode.
 package sock
-
-import (
-	"errors"
-	"net"
-	"syscall"
-	"time"
-)
-
-// ErrNotSocket is returned for a connection without a file descriptor.
-var ErrNotSocket = errors.New("sock: not a socket connection")
-
-// ErrUnsupported is returned on systems without the blocking fast path.
-var ErrUnsupported = errors.New("sock: blocking sockets are not supported on this system")
-
-// Tick is the SO_RCVTIMEO that SetBlocking callers use for raw receives:
-// how often a receive blocked in the kernel returns to let its caller check
-// deadlines and cancellation, and let the Go runtime stop the world for a
-// garbage collection.
-const Tick = 20 * time.Millisecond
-
-func control(nc net.Conn, fn func(fd int) error) error {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return ErrNotSocket
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
-		return err
-	}
-	return ferr
-}
-
-// FD returns the file descriptor of nc. It stays valid until nc is closed.
-func FD(nc net.Conn) (int, error) {
-	fd := -1
-	err := control(nc, func(f int) error { fd = f; return nil })
-	return fd, err
-}

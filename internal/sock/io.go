@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -95,7 +96,7 @@ func rawConn(nc net.Conn) syscall.RawConn {
 // and Write, waiting in Go's poller.
 type netIO struct {
 	nc net.Conn
-	dl time.Time // the read deadline, put back after ReadNow
+	dl atomic.Int64 // the read deadline (Unix ns; 0: none), put back after ReadNow
 }
 
 // nowWait is how long ReadNow waits for data on a connection without raw
@@ -110,7 +111,7 @@ func (x *netIO) Close() error                      { return x.nc.Close() }
 func (x *netIO) WaitReadable(d time.Duration) bool { time.Sleep(d); return false }
 
 func (x *netIO) SetReadDeadline(t time.Time) error {
-	x.dl = t
+	x.dl.Store(unixNano(t))
 	return x.nc.SetReadDeadline(t)
 }
 
@@ -119,11 +120,27 @@ func (x *netIO) SetReadDeadline(t time.Time) error {
 func (x *netIO) ReadNow(p []byte) (int, error) {
 	x.nc.SetReadDeadline(time.Now().Add(nowWait))
 	n, err := x.nc.Read(p)
-	x.nc.SetReadDeadline(x.dl)
+	x.nc.SetReadDeadline(fromUnixNano(x.dl.Load()))
 	if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 		return 0, ErrWouldBlock
 	}
 	return n, err
+}
+
+// unixNano returns t in Unix ns, 0 for the zero time (no deadline).
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromUnixNano is the inverse of unixNano.
+func fromUnixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 // OpError gives an error of a raw read or write on nc the form and message

@@ -182,11 +182,7 @@ type rawIO struct {
 }
 
 func (x *rawIO) SetReadDeadline(t time.Time) error {
-	var ns int64
-	if !t.IsZero() {
-		ns = t.UnixNano()
-	}
-	x.dl.Store(ns)
+	x.dl.Store(unixNano(t))
 	return nil
 }
 
@@ -240,9 +236,7 @@ func (x *rawIO) expired() bool {
 // toPoller returns the connection's Poller-mode I/O, with the read
 // deadline of x.
 func (x *rawIO) toPoller() (IO, error) {
-	if dl := x.dl.Load(); dl != 0 {
-		x.nc.SetReadDeadline(time.Unix(0, dl))
-	}
+	x.nc.SetReadDeadline(fromUnixNano(x.dl.Load()))
 	return x.pollerIO, nil
 }
 

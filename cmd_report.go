@@ -32,6 +32,8 @@ type reportOptions struct {
 	floor                 time.Duration
 	thresholds            []report.Threshold
 	title                 string
+	junit                 string // report compare --junit FILE
+	spectrum              bool   // report csv --spectrum
 }
 
 // newReportCommand works on saved results: RESULT.json files written by
@@ -54,6 +56,8 @@ func newReportCommand() *cli.Command {
 			o.mergeCommand(),
 			o.compareCommand(),
 			o.htmlCommand(),
+			o.junitCommand(),
+			o.csvCommand(),
 		},
 	}
 }
@@ -261,6 +265,7 @@ func (o *reportOptions) compareCommand() *cli.Command {
 			o.markdownFlag(),
 			thresholdFlag(&o.thresholds, "absolute bound on the current result, `EXPR` such as p99.9<50us, msgs_per_sec>100000 or error_rate<0.1% (repeatable)"),
 			o.tagFlag(),
+			o.junitFlag(),
 		},
 		Action: o.action(o.compare),
 	}
@@ -304,6 +309,9 @@ func (o *reportOptions) compare(c *cli.Context, args []string) error {
 	lines, ok := report.CheckThresholds(cur, o.thresholds)
 	for _, l := range lines {
 		fmt.Fprintln(c.App.Writer, l)
+	}
+	if err := o.writeCompareJUnit(c, o.legend(args)[0], cmp); err != nil {
+		return err
 	}
 	var failed []string
 	for _, d := range cmp.Deltas {

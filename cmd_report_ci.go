@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gigadex/gigadex/report"
+)
+
+func (o *reportOptions) junitCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "junit",
+		Usage: "write the checks of saved results as JUnit XML, for CI servers' test reports",
+		Description: "One <testsuite> per RESULT: one <testcase> per --threshold verdict the result holds (ping, flood,\n" +
+			"merged), or for a capacity result a \"capacity\" case (failed when no rate passed) and one case per SLO\n" +
+			"term, valued at the capacity. A failed case's message holds the measured value and the limit.\n" +
+			"The exit code is 0 when the file is written, whatever the cases say: the run that checked them already\n" +
+			"exited 3 (report compare --junit FILE writes the compared metrics as cases).",
+		ArgsUsage: "RESULT...",
+		Flags:     []cli.Flag{o.outputFlag(), o.nameFlag(), o.tagFlag()},
+		Action: o.action(func(c *cli.Context, paths []string) error {
+			if len(paths) == 0 {
+				return usagef("report junit: need at least one RESULT")
+			}
+			ins, err := o.readInputs(c, "junit", paths)
+			if err != nil {
+				return err
+			}
+			names := o.legend(paths)
+			suites := make([]report.TestSuite, 0, len(ins))
+			for i, in := range ins {
+				if in.capacity != nil {
+					suites = append(suites, in.capacity.TestSuite(names[i]))
+				} else {
+					suites = append(suites, report.ThresholdSuite(names[i], in.run))
+				}
+			}
+			return o.write(c, "junit", func(w io.Writer) error { return report.WriteJUnit(w, suites...) })
+		}),
+	}
+}
+
+func (o *reportOptions) csvCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "csv",
+		Usage: "write the per-second RTTs of a saved result as CSV, or with --spectrum its percentile spectrum",
+		Description: "Per second: time,tag,count,p50_ns,p99_ns,p99_9_ns,max_ns; a row tagged \"all\" holds every message\n" +
+			"type of that second, then one row per type. --spectrum: percentile,value_ns,count,inverse, the steps of\n" +
+			"the .hgrm file. A capacity result is read as the step at its capacity.",
+		ArgsUsage: "RESULT",
+		Flags: []cli.Flag{o.outputFlag(), o.tagFlag(),
+			boolFlag(&o.spectrum, "spectrum", nil, "write the RTT percentile spectrum instead of the seconds")},
+		Action: o.action(func(c *cli.Context, args []string) error {
+			r, err := o.oneInput(c, "csv", args)
+			if err != nil {
+				return err
+			}
+			write := report.WriteSecondsCSV
+			if o.spectrum {
+				write = report.WriteSpectrumCSV
+			}
+			return o.write(c, "csv", func(w io.Writer) error { return write(w, r) })
+		}),
+	}
+}
+
+// junitFlag is report compare's --junit.
+func (o *reportOptions) junitFlag() *cli.StringFlag {
+	return stringFlag(&o.junit, "junit", nil, "also write the compared metrics that have a limit, and the thresholds, as JUnit XML to `FILE`")
+}
+
+// writeCompareJUnit writes --junit of report compare: the metrics of cmp
+// that have a limit and the verdicts of --threshold on the current result.
+func (o *reportOptions) writeCompareJUnit(c *cli.Context, name string, cmp report.Comparison) error {
+	if o.junit == "" {
+		return nil
+	}
+	if err := checkOutput("--junit", o.junit); err != nil {
+		return err
+	}
+	suite := report.ComparisonSuite(name, cmp)
+	if len(o.thresholds) > 0 {
+		cur := *cmp.Current
+		cur.Thresholds = nil
+		cur.ApplyThresholds(o.thresholds)
+		suite.Cases = append(suite.Cases, report.ThresholdSuite(name, &cur).Cases...)
+	}
+	if err := writeOutput(c, o.junit, func(w io.Writer) error { return report.WriteJUnit(w, suite) }); err != nil {
+		return cli.Exit(fmt.Sprintf("report compare: --junit: %v", err), exitRunError)
+	}
+	return nil
+}

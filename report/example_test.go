@@ -92,5 +92,5 @@ func ExampleParseMetric() {
 	// Output:
 	// p99.999 true 0s
 	// error_rate true 0.1%
-	// report: unknown metric "p101" (known: any percentile (p50, p95, p99.9, p99.999, ...), max, mean, msgs_per_sec, bytes_per_sec, errors, error_rate)
+	// report: unknown metric "p101" (known: any percentile (p50, p95, p99.9, p99.999, ...), max, mean, the same of order-to-fill latency (fill_p99, fill_max, ...), msgs_per_sec, bytes_per_sec, errors, error_rate)
 }

@@ -42,6 +42,9 @@ type jsonRun struct {
 	UncorrectedLatency   *Summary          `json:"uncorrected_latency_ns,omitempty"`
 	Histogram            string            `json:"histogram"`
 	UncorrectedHistogram string            `json:"uncorrected_histogram,omitempty"`
+	FillLatency          *Summary          `json:"fill_latency_ns,omitempty"`
+	FillHistogram        string            `json:"fill_histogram,omitempty"`
+	Unsolicited          map[string]int64  `json:"unsolicited"`
 	PerConnection        []jsonConn        `json:"per_connection"`
 	Spread               *jsonSpread       `json:"spread,omitempty"`
 	Intervals            []jsonInterval    `json:"intervals"`
@@ -150,6 +153,10 @@ func toJSON(r *Run) (*jsonRun, error) {
 		Tags:          r.Tags,
 		Env:           r.Env,
 		Generator:     r.Generator,
+		Unsolicited:   r.Unsolicited,
+	}
+	if doc.Unsolicited == nil {
+		doc.Unsolicited = map[string]int64{}
 	}
 	if doc.Schema == "" {
 		doc.Schema = Schema
@@ -175,6 +182,13 @@ func toJSON(r *Run) (*jsonRun, error) {
 		u := Summarize(r.Uncorrected)
 		doc.UncorrectedLatency = &u
 		if doc.UncorrectedHistogram, err = encodeHist(r.Uncorrected); err != nil {
+			return nil, err
+		}
+	}
+	if r.Fill != nil {
+		f := Summarize(r.Fill)
+		doc.FillLatency = &f
+		if doc.FillHistogram, err = encodeHist(r.Fill); err != nil {
 			return nil, err
 		}
 	}
@@ -252,6 +266,9 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 		Env:            doc.Env,
 		Generator:      doc.Generator,
 	}
+	if len(doc.Unsolicited) > 0 {
+		r.Unsolicited = doc.Unsolicited
+	}
 	if doc.Merged != nil {
 		m := Merged(*doc.Merged)
 		r.Merged = &m
@@ -275,6 +292,11 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 	}
 	if doc.UncorrectedHistogram != "" {
 		if r.Uncorrected, err = decodeHist(doc.UncorrectedHistogram, "uncorrected_histogram"); err != nil {
+			return nil, err
+		}
+	}
+	if doc.FillHistogram != "" {
+		if r.Fill, err = decodeHist(doc.FillHistogram, "fill_histogram"); err != nil {
 			return nil, err
 		}
 	}

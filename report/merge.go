@@ -135,6 +135,17 @@ func mergeHistograms(m *Run, runs []*Run) error {
 		}
 		allUnc = allUnc && r.Uncorrected != nil
 	}
+	for i, r := range runs {
+		if r.Fill == nil {
+			continue
+		}
+		if m.Fill == nil {
+			m.Fill = emptyLike(r.Fill)
+		}
+		if err := mergeInto(m.Fill, r.Fill, fmt.Sprintf("run %d: fill", i)); err != nil {
+			return err
+		}
+	}
 	if !allUnc {
 		return nil
 	}
@@ -188,6 +199,12 @@ func mergeCounters(m *Run, runs []*Run) {
 		m.MaxSendLag = max(m.MaxSendLag, r.MaxSendLag)
 		m.Reconnects += r.Reconnects
 		m.ReconnectGap += r.ReconnectGap
+		for tag, n := range r.Unsolicited {
+			if m.Unsolicited == nil {
+				m.Unsolicited = map[string]int64{}
+			}
+			m.Unsolicited[tag] += n
+		}
 		m.Merged.MsgsPerSec += r.MsgsPerSec()
 		m.Merged.BytesPerSec += r.BytesPerSec()
 		m.Merged.AchievedRate += r.AchievedRate()

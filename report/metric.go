@@ -81,7 +81,8 @@ func (m Metric) Format(v float64) string {
 // it reads. Adding an entry adds all of a family's metrics at once. A family named "x" has the metrics x_p50, x_p99.9, x_max,
 // x_mean; the round-trip family "" has p50, p99.9, max, mean.
 var latencySources = map[string]func(r *Run) *hdrhistogram.Histogram{
-	"": func(r *Run) *hdrhistogram.Histogram { return r.RTT },
+	"":     func(r *Run) *hdrhistogram.Histogram { return r.RTT },
+	"fill": func(r *Run) *hdrhistogram.Histogram { return r.Fill },
 }
 
 // scalarMetrics are the metrics that are not statistics of a histogram.
@@ -119,7 +120,7 @@ func (e *MetricError) Reason() string {
 
 // KnownMetrics describes the names [ParseMetric] accepts, for error
 // messages and help texts.
-const KnownMetrics = "any percentile (p50, p95, p99.9, p99.999, ...), max, mean, msgs_per_sec, bytes_per_sec, errors, error_rate"
+const KnownMetrics = "any percentile (p50, p95, p99.9, p99.999, ...), max, mean, the same of order-to-fill latency (fill_p99, fill_max, ...), msgs_per_sec, bytes_per_sec, errors, error_rate"
 
 // ParseMetric returns the metric called name: a percentile "pQ" with Q in
 // (0, 100] written in plain decimals (p50, p99.999), max, mean,

@@ -28,6 +28,8 @@ func TestParseMetric(t *testing.T) {
 		{"bytes_per_sec", "bytes_per_sec", MetricRate},
 		{"errors", "errors", MetricCount},
 		{"error_rate", "error_rate", MetricRatio},
+		{"fill_p99", "fill_p99", MetricLatency},
+		{"fill_max", "fill_max", MetricLatency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -38,7 +40,7 @@ func TestParseMetric(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{"", "p", "p0", "p100.1", "p-1", "p+50", "p1e2", "pNaN", "pInf", "p.5", "p5.", "p9.9.9",
-		"p0x10", "P99", "min", "fill_p99", "_p99", "msgs", "error_rates"} {
+		"p0x10", "P99", "min", "fill_p101", "fills_p99", "_p99", "msgs", "error_rates"} {
 		_, err := ParseMetric(bad)
 		var me *MetricError
 		if !errors.As(err, &me) || !strings.Contains(err.Error(), "any percentile") {

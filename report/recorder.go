@@ -26,6 +26,8 @@ type Recorder struct {
 	sec       int64                     // current second since base
 	all       *hdrhistogram.Histogram   // whole run, corrected
 	unc       *hdrhistogram.Histogram   // whole run, uncorrected; nil until RecordPair
+	fill      *hdrhistogram.Histogram   // whole run, order-to-fill latencies; nil until RecordFill
+	fillTag   int                       // index of FillTag in tags; -1 until RecordFill
 	cur       []*hdrhistogram.Histogram // current second, one per tag; nil until the tag is first recorded
 	closed    []packedInterval          // finished seconds, sparse
 	finished  bool
@@ -91,6 +93,7 @@ func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOptio
 		tags:    slices.Clone(tags),
 		all:     NewHistogram(),
 		cur:     make([]*hdrhistogram.Histogram, len(tags)),
+		fillTag: -1,
 	}
 	for _, o := range opts {
 		o(r)
@@ -134,6 +137,35 @@ func (r *Recorder) RecordPair(tag int, now time.Time, correctedNs, uncorrectedNs
 	}
 	_ = r.unc.RecordValue(clampNs(uncorrectedNs))
 }
+
+// FillTag is the interval tag of order-to-fill latencies.
+const FillTag = "fill"
+
+// RecordFill records one order-to-fill latency of ns nanoseconds, for a
+// Trade received at now: into [Recorder.Fill] and into the seconds of tag
+// [FillTag], apart from the RTTs (Histogram and live progress do not see
+// it). The first call allocates the histograms.
+func (r *Recorder) RecordFill(now time.Time, ns int64) {
+	r.advance(now)
+	if r.fill == nil {
+		r.fill = NewHistogram()
+		r.fillTag = len(r.tags)
+		r.tags = append(r.tags, FillTag)
+		r.cur = append(r.cur, nil)
+	}
+	v := clampNs(ns)
+	_ = r.fill.RecordValue(v)
+	h := r.cur[r.fillTag]
+	if h == nil {
+		h = NewHistogram()
+		r.cur[r.fillTag] = h
+	}
+	_ = h.RecordValue(v)
+}
+
+// Fill returns the order-to-fill latencies of the whole window, or nil if
+// RecordFill was never called. It is not a copy; read it after Finish.
+func (r *Recorder) Fill() *hdrhistogram.Histogram { return r.fill }
 
 // Finish closes and publishes the current second, ending it at now. Call it
 // once after the last Record; later calls do nothing.
@@ -219,7 +251,9 @@ func (r *Recorder) close(endMs int64) {
 		p.MergeFrom(h)
 		p.Compact()
 		h.Reset()
-		merged.Merge(p)
+		if i != r.fillTag {
+			merged.Merge(p)
+		}
 		r.closed = append(r.closed, packedInterval{tag: r.tags[i], startMs: startMs, endMs: endMs, hist: p})
 	}
 	r.published.Store(&second{index: r.sec, total: r.all.TotalCount(), hist: merged})
@@ -291,6 +325,14 @@ func (r *Run) AddRecorder(rec *Recorder) error {
 			r.Uncorrected = NewHistogram()
 		}
 		if err := mergeInto(r.Uncorrected, rec.unc, "uncorrected rtt"); err != nil {
+			return err
+		}
+	}
+	if rec.fill != nil {
+		if r.Fill == nil {
+			r.Fill = NewHistogram()
+		}
+		if err := mergeInto(r.Fill, rec.fill, "fill"); err != nil {
 			return err
 		}
 	}

@@ -134,6 +134,14 @@ type Run struct {
 	// Uncorrected is nil in closed-loop mode. In rate-limited mode it holds
 	// RTTs in nanoseconds measured from the actual send time.
 	Uncorrected *hdrhistogram.Histogram
+	// Fill holds order-to-fill latencies in nanoseconds: from an Order's
+	// send (its intended send time in rate-limited mode) to the first Trade
+	// naming it. Nil when no order was tracked for fills (an echo peer).
+	Fill *hdrhistogram.Histogram
+	// Unsolicited counts, by message tag, the messages the peer sent that
+	// answered nothing in flight (Trades, its own Heartbeats); nil or empty
+	// when there was none.
+	Unsolicited map[string]int64
 
 	PerConn      []ConnStats       // one entry per connection
 	Intervals    []Interval        // per-second RTTs of each tag, ordered by StartMs then Tag

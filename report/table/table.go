@@ -5,8 +5,10 @@
 package table
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +75,18 @@ func writeTables(w io.Writer, r *report.Run, rend tw.Renderer) error {
 	}
 	if _, err := fmt.Fprintln(w); err != nil {
 		return err
+	}
+	if r.Fill != nil {
+		fu := time.Microsecond
+		if r.Fill.TotalCount() > 0 {
+			fu = latencyUnit(float64(r.Fill.ValueAtQuantile(50)))
+		}
+		if err := render(w, rend, []string{fmt.Sprintf("order to fill (%s)", unitName(fu)), "value"}, fillTable(r.Fill, fu)); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
 	}
 	if err := render(w, rend, []string{"metric", "value"}, summaryTable(r)); err != nil {
 		return err
@@ -160,6 +174,36 @@ func latencyTable(r *report.Run, unit time.Duration) [][]string {
 	return rows
 }
 
+// fillTable is the order-to-fill latency table: the RTT table's rows and
+// the number of fills.
+func fillTable(h *hdrhistogram.Histogram, unit time.Duration) [][]string {
+	rows := make([][]string, 0, len(latencyRows)+1)
+	for _, lr := range latencyRows {
+		rows = append(rows, []string{lr.label, latencyOf(h, lr.ns, unit)})
+	}
+	return append(rows, []string{"fills", strconv.FormatInt(h.TotalCount(), 10)})
+}
+
+// unsolicitedOf lists the unsolicited messages by tag, most frequent
+// first: "120 trade, 40 heartbeat".
+func unsolicitedOf(m map[string]int64) string {
+	tags := make([]string, 0, len(m))
+	for t := range m {
+		tags = append(tags, t)
+	}
+	slices.SortFunc(tags, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	parts := make([]string, len(tags))
+	for i, t := range tags {
+		parts[i] = fmt.Sprintf("%d %s", m[t], Printable(t))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // latencyOf formats f(h) nanoseconds in unit; an empty histogram shows as
 // "-".
 func latencyOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float64, unit time.Duration) string {
@@ -176,9 +220,14 @@ func summaryTable(r *report.Run) [][]string {
 		{"sent", fmt.Sprintf("%s, %s", msgs(r.Sent), bytesOf(r.BytesSent))},
 		{"received", fmt.Sprintf("%s, %s", msgs(r.Received), bytesOf(r.BytesReceived))},
 		{"errors", strconv.FormatInt(r.Errors, 10)},
+	}
+	if len(r.Unsolicited) > 0 {
+		rows = append(rows, []string{"unsolicited", unsolicitedOf(r.Unsolicited)})
+	}
+	rows = append(rows, [][]string{
 		{"measured window", fmt.Sprintf("%.3f s", r.Elapsed.Seconds())},
 		{"warmup", fmt.Sprintf("%.3f s, %s sent, %s received", r.WarmupElapsed.Seconds(), msgs(r.WarmupSent), msgs(r.WarmupReceived))},
-	}
+	}...)
 	// In closed loop the rate achieved is the throughput: no row of its own.
 	if r.TargetRate > 0 {
 		rows = append(rows, []string{"send rate target / achieved",

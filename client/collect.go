@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,7 +37,8 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 	}
 	last = max(last, first)
 	var fatal []error
-	var mismatched, late, maxLag, gap int64
+	var mismatched, late, maxLag, gap, acked int64
+	var strict error
 	for _, w := range ws {
 		w.flushRun()
 		if w.rec == nil {
@@ -56,6 +58,18 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		run.Reconnects += t.reconnects
 		gap += t.gap
 		mismatched += t.mismatched
+		acked += t.ackedOrders
+		if strict == nil {
+			strict = t.strict
+		}
+		for k, n := range t.unsolicited {
+			if n > 0 {
+				if run.Unsolicited == nil {
+					run.Unsolicited = map[string]int64{}
+				}
+				run.Unsolicited[wire.Kind(k).Label()] += n
+			}
+		}
 		late += w.sched.late
 		maxLag = max(maxLag, w.sched.maxLag)
 		cs := report.ConnStats{Conn: w.id, Sent: t.measSent, Received: t.measRecv, Errors: t.errors + t.lost}
@@ -73,6 +87,9 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 			fatal = append(fatal, t.fatal)
 		}
 	}
+	if run.Fill == nil && len(ws) > 0 && ws[0].ord != nil {
+		run.Fill = report.NewHistogram() // orders were tracked; none filled
+	}
 	run.Start = rs.base.Add(time.Duration(first))
 	run.Elapsed = time.Duration(last - first)
 	run.WarmupElapsed = time.Duration(start)
@@ -86,7 +103,14 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		run.Interrupted = true
 		return run, ctx.Err()
 	}
-	return run, runError(run, fatal, mismatched, started)
+	err := runError(run, fatal, mismatched, started)
+	if acked > 0 && errors.Is(err, ErrMismatch) {
+		err = fmt.Errorf("%w (%w: %d of them)", err, ErrAcksOrders, acked)
+	}
+	if strict != nil {
+		err = errors.Join(err, strict)
+	}
+	return run, err
 }
 
 // runError is the error of a run that was not interrupted: failed

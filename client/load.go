@@ -42,8 +42,26 @@ type LoadConfig struct {
 	Mix  Mix     // message types (default: heartbeats only)
 	Seed uint64  // seeds the mix
 	// Reply is what the peer answers (default: echo); replies are checked
-	// against it.
+	// against it, matched to their request by content (an id, a timestamp,
+	// the whole frame), in any order within the window. Against an
+	// exchange or book peer, Trades and the peer's own Heartbeats are
+	// unsolicited messages, counted in Run.Unsolicited, and a Trade naming
+	// one of a connection's Orders times its fill (Run.Fill).
 	Reply wire.Reply
+	// Strict makes the first unsolicited message a run error
+	// ([ErrUnsolicited]), for peers that must send nothing unasked.
+	Strict bool
+	// IDBase is added to every message id. Connection i's ids are
+	// IDBase + i<<36 + its sequence number, so that connections never
+	// collide; give agents that share a peer IDBase values 1<<50 apart
+	// (see [AgentIDBase]).
+	IDBase uint64
+	// Cross is the share of Orders, in percent, priced to cross the book
+	// against an exchange or book peer (default [DefaultCross]; negative:
+	// none). Prices follow a mid-price walk seeded by Seed; buys rest below
+	// it and sells above it, and crossing Orders are priced on the other
+	// side. Echo peers get the fixed prices of the mix.
+	Cross int
 
 	Drain time.Duration // how long to wait for replies in flight at the end (default 2s)
 	// ReplyTimeout ends a connection that gets no reply, or cannot write, for
@@ -77,6 +95,25 @@ type Counters struct {
 	Sent, Received, Errors int64
 	Elapsed                time.Duration
 }
+
+// DefaultCross is LoadConfig.Cross's default: the share of Orders, in
+// percent, that cross the book.
+const DefaultCross = 20
+
+// AgentIDBase returns the id base of agent i of a distributed run: i<<50,
+// which leaves 2^14 connections of 2^36 messages each to every agent, and
+// keeps ids below 2^60 for agents up to 1023, apart from the Unix-ns
+// timestamps of a peer's Heartbeats.
+func AgentIDBase(i uint64) uint64 { return i << 50 }
+
+// ErrUnsolicited is a run that got a message it did not ask for while
+// LoadConfig.Strict was set; the error quotes the first one.
+var ErrUnsolicited = errors.New("client: unsolicited message")
+
+// ErrAcksOrders is a run that expected echoes from a peer that
+// acknowledges Orders with OrderAcks, as an exchange does: its replies
+// are checked as an exchange's with wire.ReplyExchange.
+var ErrAcksOrders = errors.New("client: the peer answers Orders with OrderAcks, as an exchange does")
 
 // DefaultConnectTimeout is LoadConfig.ConnectTimeout's default.
 const DefaultConnectTimeout = 5 * time.Second
@@ -139,6 +176,9 @@ func (cfg *LoadConfig) normalize() error {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
+	if cfg.Cross == 0 {
+		cfg.Cross = DefaultCross
+	}
 	if len(cfg.Mix.kinds) == 0 {
 		cfg.Mix = MixOf(wire.KindHeartbeat)
 	}
@@ -160,6 +200,8 @@ func (cfg *LoadConfig) normalize() error {
 		return errors.New("count, warmup and duration must not be negative")
 	case cfg.Drain < 0 || cfg.ReplyTimeout < 0 || cfg.ConnectTimeout < 0:
 		return errors.New("drain, reply timeout and connect timeout must not be negative")
+	case cfg.Cross > 100:
+		return fmt.Errorf("cross must be a percentage from 0 to 100, not %d", cfg.Cross)
 	case cfg.Count == 0 && cfg.Duration == 0:
 		return errors.New("give a count or a duration")
 	}
@@ -219,6 +261,10 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 		}
 		w.handleFn = w.handle
 		w.kinds = cfg.Mix.kindTable(w.key)
+		w.idBase = cfg.IDBase + uint64(i)<<36
+		if cfg.Reply != wire.ReplyEcho {
+			w.ord = newOrders(cfg.Window, max(cfg.Cross, 0), cfg.Seed, w.key)
+		}
 		shares[i] = w.phase.warmupLeft
 		ws[i] = w
 	}

@@ -44,18 +44,29 @@ func (r *ring) actual(sl *slot) int64 { return r.sentAt[uint64(sl.batch)&r.mask]
 func (r *ring) at(seq uint64) *slot { return &r.slots[seq&r.mask] }
 
 // match finds the request that reply v answers among the messages in flight
-// (sequence numbers below sent) and marks it answered. It returns nil when v
-// answers none of them (an unexpected or duplicated reply); otherwise ok
-// reports whether v is the right answer to it under mode.
-func (r *ring) match(v wire.View, sent uint64, mode wire.Reply) (sl *slot, ok bool) {
-	seq := requestSeq(v)
+// (sequence numbers below sent): message seq, the one v names. It marks it
+// answered and reports whether v is the right answer to it under mode. It
+// returns nil when v answers none of them (an unexpected or duplicated
+// reply), and also when v is a Trade or a Heartbeat that cannot answer
+// message seq (a Trade naming an Order, a peer's own Heartbeat): those
+// are the peer's unsolicited messages.
+func (r *ring) match(v wire.View, seq, sent uint64, mode wire.Reply) (sl *slot, ok bool) {
 	sl = r.at(seq)
 	if !r.holds(seq, sent) || !sl.pending {
 		return nil, false
 	}
+	k := v.Kind()
+	if unsolicitedKind(k) && k != sl.kind {
+		return nil, false
+	}
 	sl.pending = false
-	return sl, checkReply(v, sl.kind, seq, mode)
+	return sl, checkReply(v, sl.kind, requestSeq(v), mode)
 }
+
+// unsolicitedKind reports whether a message of kind k that answers nothing
+// in flight is one a peer sends on its own (a Trade, a Heartbeat) rather
+// than a wrong reply.
+func unsolicitedKind(k wire.Kind) bool { return k == wire.KindTrade || k == wire.KindHeartbeat }
 
 // holds reports whether message seq is among the last len(slots) of sent
 // messages: those whose slots are not yet reused.
@@ -68,9 +79,10 @@ func (r *ring) clear() {
 	}
 }
 
-// requestSeq returns the sequence number of the request that reply v
-// answers: the drivers put it in every message's first field (see
-// appendMessage), and both an echo and an acknowledgement keep it there.
+// requestSeq returns the id of the request that reply v answers: the
+// drivers put a message's id (the connection's id base plus its sequence
+// number) in its first field (see appendMessage), and both an echo and an
+// acknowledgement keep it there.
 func requestSeq(v wire.View) uint64 { return v.FirstField() }
 
 // checkReply reports whether v is the right answer to message seq of kind k.

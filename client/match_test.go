@@ -52,6 +52,8 @@ func TestRingMatch(t *testing.T) {
 		{"answers nothing in flight", wire.ReplyEcho, []req{{2, wire.KindHeartbeat}}, wire.AppendHeartbeat(nil, 3), false, false, 0},
 		{"answers a message not sent yet", wire.ReplyEcho, []req{{2, wire.KindHeartbeat}}, wire.AppendHeartbeat(nil, sent), false, false, 0},
 		{"same slot, older message", wire.ReplyEcho, []req{{9, wire.KindHeartbeat}}, wire.AppendHeartbeat(nil, 1), false, false, 0},
+		{"trade naming an order in flight", wire.ReplyExchange, []req{{4, wire.KindOrder}}, wire.AppendTrade(nil, &wire.Trade{MakerID: 4, TakerID: 9}), false, false, 0},
+		{"peer heartbeat on an order's id", wire.ReplyExchange, []req{{4, wire.KindOrder}}, wire.AppendHeartbeat(nil, 4), false, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +61,8 @@ func TestRingMatch(t *testing.T) {
 			for _, q := range tt.inflight {
 				*r.at(q.seq) = slot{kind: q.kind, pending: true}
 			}
-			sl, ok := r.match(view(t, tt.reply), sent, tt.mode)
+			v := view(t, tt.reply)
+			sl, ok := r.match(v, requestSeq(v), sent, tt.mode)
 			if (sl != nil) != tt.wantSlot || ok != tt.wantOK {
 				t.Fatalf("match: slot %v, ok %v; want slot %v, ok %v", sl != nil, ok, tt.wantSlot, tt.wantOK)
 			}
@@ -69,7 +72,7 @@ func TestRingMatch(t *testing.T) {
 			if sl != r.at(tt.wantFound) || sl.pending {
 				t.Errorf("matched slot %d (pending %v), want message %d answered", sl.index(&r), sl.pending, tt.wantFound)
 			}
-			if again, _ := r.match(view(t, tt.reply), sent, tt.mode); again != nil {
+			if again, _ := r.match(v, requestSeq(v), sent, tt.mode); again != nil {
 				t.Error("a second copy of the reply matched again, want a duplicate")
 			}
 		})
@@ -213,7 +216,7 @@ func TestFloodSendsAndChecksWhatItEncodes(t *testing.T) {
 					*w.ring.at(seq) = slot{pending: true, kind: k, measured: true}
 					w.acked--
 					r.r, r.w = 0, copy(r.buf, c)
-					errs := w.tally.errors
+					errs, unsolBefore := w.tally.errors, w.tally.unsolicited
 					w.batch.t = 0
 					_, err := w.recvBuffered()
 					w.endBatch()
@@ -229,8 +232,13 @@ func TestFloodSendsAndChecksWhatItEncodes(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%v %v %d: byte %d ^%#x: %v", mode, k, seq, i, x, err)
 					}
-					if bad := w.tally.errors > errs; bad == good {
-						t.Fatalf("%v %v %d: byte %d ^%#x: counted as an error %v, checkReply says right %v", mode, k, seq, i, x, bad, good)
+					bad := w.tally.errors > errs
+					unsol := w.tally.unsolicited != unsolBefore
+					if bad && unsol || (bad || unsol) == good {
+						t.Fatalf("%v %v %d: byte %d ^%#x: counted as an error %v, as unsolicited %v; checkReply says right %v", mode, k, seq, i, x, bad, unsol, good)
+					}
+					if unsol && !unsolicitedKind(v.Kind()) {
+						t.Fatalf("%v %v %d: byte %d ^%#x: a %v counted as unsolicited", mode, k, seq, i, x, v.Kind())
 					}
 					if good && pending {
 						t.Fatalf("%v %v %d: byte %d ^%#x: still pending", mode, k, seq, i, x)

@@ -47,6 +47,9 @@ type worker struct {
 	obs   observed
 	back  backoff
 
+	idBase uint64  // message seq carries the id idBase+seq
+	ord    *orders // the Orders sent to an exchange peer; nil for an echo peer
+
 	kinds    *[kindPeriod]wire.Kind // the types of the messages, by sequence number
 	handleFn func(wire.View)
 	scratch  [wire.FrameLen]byte
@@ -80,6 +83,10 @@ type tally struct {
 	samples             []string
 	fatal               error
 	reconnects, gap     int64
+	unsolicited         [wire.NumKinds]int64 // by kind, from the window's start
+	fills               int64                // fills timed
+	strict              error                // the first unsolicited message, with LoadConfig.Strict
+	ackedOrders         int64                // echo mode: Orders answered with an OrderAck
 }
 
 // liveCounters are read by the progress goroutine.
@@ -465,13 +472,20 @@ func (w *worker) appendRun(n int64, measured bool, batch uint32) (int64, error) 
 			continue
 		}
 		seq := w.sent
-		slots, mask := w.ring.slots, w.ring.mask
+		slots, mask, base := w.ring.slots, w.ring.mask, w.idBase
 		for i := range m {
 			k := kinds[seq%kindPeriod]
-			f2, f3, f4, f5 := fieldsOf(k, seq)
-			wire.PutFrame((*[wire.FrameLen]byte)(buf[i*wire.FrameLen:]), k, seq, f2, f3, f4, f5)
+			id := base + seq
+			f2, f3, f4, f5 := fieldsOf(k, id)
+			wire.PutFrame((*[wire.FrameLen]byte)(buf[i*wire.FrameLen:]), k, id, f2, f3, f4, f5)
 			slots[seq&mask] = slot{pending: true, kind: k, batch: batch, measured: measured}
 			seq++
+		}
+		if w.ord != nil {
+			t := w.now()
+			for i := range m {
+				w.exchangeFrame((*[wire.FrameLen]byte)(buf[i*wire.FrameLen:]), w.sent+uint64(i), t, measured)
+			}
 		}
 		s.Commit(m * wire.FrameLen)
 		w.sent = seq
@@ -518,8 +532,12 @@ fill:
 			buf = s.Reserve(wire.FrameLen)
 		}
 		k := w.kinds[seq%kindPeriod]
-		f2, f3, f4, f5 := fieldsOf(k, seq)
-		wire.PutFrame((*[wire.FrameLen]byte)(buf), k, seq, f2, f3, f4, f5)
+		id := w.idBase + seq
+		f2, f3, f4, f5 := fieldsOf(k, id)
+		wire.PutFrame((*[wire.FrameLen]byte)(buf), k, id, f2, f3, f4, f5)
+		if w.ord != nil {
+			w.exchangeFrame((*[wire.FrameLen]byte)(buf), seq, t, measured)
+		}
 		s.Commit(wire.FrameLen)
 		*w.ring.at(seq) = slot{pending: true, kind: k, batch: batch, measured: measured}
 		w.ring.intended[seq&w.ring.mask] = t
@@ -577,21 +595,23 @@ func (w *worker) recvBuffered() (int, error) {
 	ring := &w.ring
 	mode := w.cfg.Reply
 	tags := &w.cfg.Mix.tag
+	base := w.idBase
 	b := &w.batch
 	buf := r.Peek()
 	i, n := 0, 0
 	for ; len(buf)-i >= wire.FrameLen; n++ {
 		f := (*[wire.FrameLen]byte)(buf[i:])
 		p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
-		seq := binary.LittleEndian.Uint64(p[wire.Field1Offset:])
+		id := binary.LittleEndian.Uint64(p[wire.Field1Offset:])
+		seq := id - base
 		sl := ring.at(seq)
 		k := sl.kind
 		var bad bool
 		if answeredByAck(k, mode) {
-			bad = !isReplyPayload(p, k, seq, mode)
+			bad = !isReplyPayload(p, k, id, mode)
 		} else {
-			f2, f3, f4, f5 := fieldsOf(k, seq)
-			bad = wire.PayloadDiff(p, k, seq, f2, f3, f4, f5) != 0
+			f2, f3, f4, f5 := fieldsOf(k, id)
+			bad = wire.PayloadDiff(p, k, id, f2, f3, f4, f5) != 0
 		}
 		if bad || binary.LittleEndian.Uint32(f[:]) != wire.PayloadSize || !ring.holds(seq, w.sent) || !sl.pending {
 			v, k, err := wire.ParseFrame(buf[i:])
@@ -630,14 +650,27 @@ func (w *worker) recvBuffered() (int, error) {
 	return n, nil
 }
 
-// handle checks and records one reply.
+// handle checks and records one reply, or counts an unsolicited message.
 func (w *worker) handle(v wire.View) {
 	if w.batch.t == 0 {
 		w.batch.t = w.now()
 	}
-	sl, ok := w.ring.match(v, w.sent, w.cfg.Reply)
+	seq := requestSeq(v) - w.idBase
+	cancelled, isCancel := uint64(0), false
+	if k := v.Kind(); w.ord != nil && (k == wire.KindCancelAck || k == wire.KindCancelOrder) {
+		// A CancelOrder names the Order it cancels, not itself.
+		if c, ok := w.ord.cancelOf(seq); ok {
+			cancelled, isCancel, seq = seq, true, c
+		}
+	}
+	sl, ok := w.ring.match(v, seq, w.sent, w.cfg.Reply)
 	if sl == nil {
 		w.obs.unsol[v.Kind()]++
+		if k := v.Kind(); unsolicitedKind(k) && !(w.ring.holds(seq, w.sent) && w.ring.at(seq).kind == k) {
+			// Not a second copy of a reply: the peer's own message.
+			w.unsolicited(v)
+			return
+		}
 		w.tally.errors++
 		w.tally.mismatched++
 		w.noteError(fmt.Sprintf("conn %d: unexpected or duplicated reply %s", w.id, describe(v)))
@@ -645,11 +678,17 @@ func (w *worker) handle(v wire.View) {
 	}
 	w.acked++
 	w.obs.recv[v.Kind()]++
-	if !ok {
+	switch {
+	case !ok:
 		w.tally.errors++
 		w.tally.mismatched++
-		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, requestSeq(v)))
+		if w.cfg.Reply == wire.ReplyEcho && sl.kind == wire.KindOrder && v.Kind() == wire.KindOrderAck {
+			w.tally.ackedOrders++
+		}
+		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, w.idBase+seq))
 		w.noteError(fmt.Sprintf("conn %d: reply to %s was %s", w.id, describe(want), describe(v)))
+	case isCancel:
+		w.ord.cancelled(cancelled)
 	}
 	if !sl.measured {
 		w.tally.warmRecv++
@@ -660,7 +699,7 @@ func (w *worker) handle(v wire.View) {
 	w.tally.lastMeas = t
 	tag := w.cfg.Mix.tag[sl.kind]
 	if w.sched.paced() {
-		w.rec.RecordPair(tag, w.rs.base.Add(time.Duration(t)), t-w.ring.intended[requestSeq(v)&w.ring.mask], t-w.ring.actual(sl))
+		w.rec.RecordPair(tag, w.rs.base.Add(time.Duration(t)), t-w.ring.intended[seq&w.ring.mask], t-w.ring.actual(sl))
 		return
 	}
 	// Replies of one send batch read in one batch share their rtt: record
@@ -670,6 +709,48 @@ func (w *worker) handle(v wire.View) {
 		w.startRun(sl, t)
 	}
 	b.n[tag]++
+}
+
+// unsolicited counts a message the peer sent on its own: a Trade, or a
+// Heartbeat that answers nothing in flight. A Trade that names one of this
+// connection's Orders, as maker or taker, fills it: its first fill is
+// timed from the Order's send.
+func (w *worker) unsolicited(v wire.View) {
+	t := w.batch.t
+	if !w.phase.known || t < w.phase.from {
+		return // the warmup's
+	}
+	k := v.Kind()
+	w.tally.unsolicited[k]++
+	if w.cfg.Strict && w.tally.strict == nil {
+		w.tally.strict = fmt.Errorf("%w: %s", ErrUnsolicited, describe(v))
+		w.tally.errors++
+		w.noteError(fmt.Sprintf("conn %d: unsolicited %s", w.id, describe(v)))
+	}
+	tr, ok := v.Trade()
+	if !ok || w.ord == nil {
+		return
+	}
+	for _, id := range [2]uint64{tr.MakerID(), tr.TakerID()} {
+		if sentAt, ok := w.ord.trade(id-w.idBase, tr.Quantity()); ok && w.rec != nil {
+			w.rec.RecordFill(w.rs.base.Add(time.Duration(t)), t-sentAt)
+			w.tally.fills++
+		}
+	}
+}
+
+// exchangeFrame makes message seq, just written to f and sent at t, part
+// of the order flow an exchange reacts to: an Order gets a price from the
+// walk (crossing the book for a share of them) and is tracked until it is
+// filled or cancelled; a CancelOrder names a live Order.
+func (w *worker) exchangeFrame(f *[wire.FrameLen]byte, seq uint64, t int64, measured bool) {
+	switch wire.Kind(f[wire.LengthPrefixSize+wire.TagOffset]) {
+	case wire.KindOrder:
+		w.ord.sendOrder(f, seq, t, measured)
+	case wire.KindCancelOrder:
+		target := w.ord.sendCancel(seq)
+		binary.LittleEndian.PutUint64(f[wire.LengthPrefixSize+wire.Field1Offset:], w.idBase+target)
+	}
 }
 
 // startRun records the pending run and starts one for the replies to sl's
@@ -748,6 +829,9 @@ func (w *worker) recover(err error) bool {
 		w.c.replace(c)
 		w.mu.Unlock()
 		w.ring.clear()
+		if w.ord != nil {
+			w.ord.forget()
+		}
 		w.acked = int64(w.sent)
 		now := w.now()
 		w.upSince, w.lastReply, w.armedAt = now, now, -1

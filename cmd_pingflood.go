@@ -181,6 +181,9 @@ func (o *loadOptions) config(c *cli.Context) (client.LoadConfig, error) {
 	cfg.Count, cfg.Duration = o.count, o.duration
 	cfg.Warmup, cfg.WarmupCount = o.warmup.d, o.warmup.n
 	cfg.Rate, cfg.Mix, cfg.Reconnect = o.rate, o.mix, o.reconnect
+	if a, ok := o.tags["agent"]; ok && !o.idBaseGiven {
+		cfg.IDBase = agentIDBase(a)
+	}
 	if o.command == "flood" {
 		cfg.Window = int(o.window)
 	}
@@ -338,6 +341,10 @@ func flagHint(err error) string {
 		return " (does --tls-ca hold the peer's certificate or its CA?)"
 	case errors.Is(err, client.ErrNeedsTLS):
 		return " (--tls-ca)"
+	case errors.Is(err, client.ErrAcksOrders):
+		return " (try --reply exchange)"
+	case errors.Is(err, client.ErrUnsolicited):
+		return " (--strict)"
 	}
 	return ""
 }

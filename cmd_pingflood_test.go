@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/wire"
 )
 
 func TestPingInProcessTable(t *testing.T) {
@@ -185,5 +187,72 @@ func TestBenchFailures(t *testing.T) {
 	code = run(ctx, []string{"gigadex", "bench", "--count", "300", "--duration", "30s"}, strings.NewReader(""), &stdout, &stderr)
 	if code != exitInterrupted || !strings.Contains(stdout.String(), "ping-pong rtt p50") || !strings.Contains(stderr.String(), "interrupted") {
 		t.Errorf("interrupted: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestFloodAgainstBook: flood against an in-process order book counts the
+// Trades as unsolicited, times fills (JSON, table, hlog tag, threshold).
+func TestFloodAgainstBook(t *testing.T) {
+	dir := t.TempDir()
+	hlog := filepath.Join(dir, "run.hlog")
+	out, errs, code := runCLI(t, "", "flood", "--reply", "book", "--count", "4000", "--warmup", "0", "--conns", "2", "--window", "16",
+		"--json", "--quiet", "--hlog", hlog, "--threshold", "fill_p99<1h", "--tag", "agent=7")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Unsolicited map[string]int64 `json:"unsolicited"`
+		Fill        *struct {
+			Count int64 `json:"count"`
+		} `json:"fill_latency_ns"`
+		FillHistogram string `json:"fill_histogram"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Unsolicited["trade"] == 0 || doc.Fill == nil || doc.Fill.Count == 0 || doc.FillHistogram == "" {
+		t.Fatalf("unsolicited %v, fill %+v: no trades or no fills", doc.Unsolicited, doc.Fill)
+	}
+	run, err := report.ReadJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Fill.TotalCount() != doc.Fill.Count || len(run.Thresholds) != 1 || !run.Thresholds[0].Pass {
+		t.Errorf("read back %d fills, thresholds %+v", run.Fill.TotalCount(), run.Thresholds)
+	}
+	fill := false
+	for _, iv := range readHlog(t, hlog) {
+		fill = fill || iv.Tag == "fill"
+	}
+	if !fill {
+		t.Error("hlog has no fill interval")
+	}
+	res := filepath.Join(dir, "run.json")
+	if err := os.WriteFile(res, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	table, errs, code := runCLI(t, "", "report", "table", res)
+	if code != 0 || !strings.Contains(table, "order to fill (") || !strings.Contains(table, "| unsolicited ") {
+		t.Errorf("report table: exit %d (%s), no fill table or unsolicited line:\n%s", code, errs, table)
+	}
+}
+
+// TestEchoExpectedFromExchange: --reply echo against a peer that acks
+// Orders fails with the hint to use --reply exchange.
+func TestEchoExpectedFromExchange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(wire.ReplyExchange), echo.WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	_, errs, code := runCLI(t, "", "ping", "--addr", addr.String(), "--msg", "order", "--count", "50", "--warmup", "0")
+	if code != exitRunError || !strings.Contains(errs, "try --reply exchange") {
+		t.Errorf("echo expected: exit %d, want %d with a hint: %s", code, exitRunError, errs)
+	}
+	_, errs, code = runCLI(t, "", "ping", "--addr", addr.String(), "--msg", "order", "--reply", "exchange", "--count", "50", "--warmup", "0", "--strict")
+	if code != 0 {
+		t.Errorf("an exchange that sends nothing unasked, under --strict: exit %d: %s", code, errs)
 	}
 }

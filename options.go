@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,10 +33,14 @@ type clientOptions struct {
 	replyTimeout, connectTimeout time.Duration
 	tls                          tlsOptions
 	io                           ioOptions
+	strict                       bool
+	idBase                       uint64
+	idBaseGiven                  bool
+	cross                        int64
 }
 
 func newClientOptions(conns int64) clientOptions {
-	return clientOptions{conns: conns, seed: 1, replyTimeout: defaultReplyTimeout, connectTimeout: client.DefaultConnectTimeout}
+	return clientOptions{conns: conns, seed: 1, replyTimeout: defaultReplyTimeout, connectTimeout: client.DefaultConnectTimeout, cross: client.DefaultCross}
 }
 
 // defaultReplyTimeout is --reply-timeout's default.
@@ -51,6 +56,10 @@ func (o *clientOptions) flags() []cli.Flag {
 			"fail a connection that gets no reply for this long while messages are in flight"),
 		connectTimeoutFlag(&o.connectTimeout),
 		seedFlag(&o.seed),
+		boolFlag(&o.strict, "strict", nil, "make the first unsolicited message (a Trade, a Heartbeat the peer sends on its own) a run error, quoted: for echo peers, which send nothing unasked"),
+		idBaseFlag(&o.idBase, &o.idBaseGiven),
+		countFlag(&o.cross, nil, "cross", nil, rangeOf[int64]{min: 0, max: 100},
+			"percent of Orders priced to cross the book of an exchange or book peer (prices follow a mid-price walk seeded by --seed)"),
 	}, append(o.tls.flags(), o.io.flags(clientIOUsage)...)...)
 }
 
@@ -65,6 +74,12 @@ func (o *clientOptions) config(command string) (client.LoadConfig, error) {
 		Seed:           o.seed,
 		ReplyTimeout:   o.replyTimeout,
 		ConnectTimeout: o.connectTimeout,
+		Strict:         o.strict,
+		IDBase:         o.idBase,
+		Cross:          int(o.cross),
+	}
+	if o.cross == 0 {
+		cfg.Cross = -1 // none
 	}
 	tc, err := o.tls.config()
 	if err != nil {
@@ -99,7 +114,30 @@ func connectTimeoutFlag(dst *time.Duration) *cli.GenericFlag {
 
 func replyFlag(dst *wire.Reply) *cli.GenericFlag {
 	return valueFlag(dst, "reply", parseReply, wire.Reply.String,
-		"what the peer answers, and replies are checked against: `MODE` echo or exchange")
+		"what the peer answers, and replies are checked against: `MODE` echo, exchange (acks by id, Trades and Heartbeats unasked) or book (an exchange with an order book)")
+}
+
+func idBaseFlag(dst *uint64, given *bool) *cli.GenericFlag {
+	f := valueFlag(dst, "id-base", parseUint64, func(n uint64) string { return fmt.Sprint(n) },
+		"add `N` to every message id; connection i's ids start at N + i<<36, so connections never share one")
+	f.Value.(*boundValue).given = given
+	f.DefaultText = "agent<<50 with --tag agent=NUMBER (or a name ending in one), so that agents sharing a peer do not collide; else 0"
+	return f
+}
+
+// agentIDBase returns the default --id-base of an agent labelled
+// --tag agent=a: client.AgentIDBase of the number a is or ends in, and 0
+// for a label with no number.
+func agentIDBase(a string) uint64 {
+	i := len(a)
+	for i > 0 && a[i-1] >= '0' && a[i-1] <= '9' {
+		i--
+	}
+	n, err := strconv.ParseUint(a[i:], 10, 64)
+	if err != nil || n >= 1024 {
+		return 0
+	}
+	return client.AgentIDBase(n)
 }
 
 func parseReply(s string) (wire.Reply, error) {

@@ -69,9 +69,13 @@ func ParseLimits(s string) (Limits, error) {
 	return out, nil
 }
 
-// comparedMetrics returns the metrics of CompareMetrics followed by those
-// only limits name.
-func comparedMetrics(limits Limits) []Metric {
+// CompareFillMetrics are the order-to-fill metrics [Compare] reports, after
+// CompareMetrics, when both sides timed fills (runs against an exchange).
+var CompareFillMetrics = []string{"fill_p50", "fill_p99", "fill_max"}
+
+// comparedMetrics returns the metrics of CompareMetrics, then with fill
+// those of CompareFillMetrics, followed by those only limits name.
+func comparedMetrics(limits Limits, fill bool) []Metric {
 	var out []Metric
 	seen := map[string]bool{}
 	add := func(name string) {
@@ -83,10 +87,25 @@ func comparedMetrics(limits Limits) []Metric {
 	for _, name := range CompareMetrics {
 		add(name)
 	}
+	if fill {
+		for _, name := range CompareFillMetrics {
+			add(name)
+		}
+	}
 	for _, l := range limits {
 		add(l.Metric)
 	}
 	return out
+}
+
+// timedFills reports whether every run has order-to-fill latencies.
+func timedFills(runs []*Run) bool {
+	for _, r := range runs {
+		if r.Fill == nil || r.Fill.TotalCount() == 0 {
+			return false
+		}
+	}
+	return len(runs) > 0
 }
 
 func change(base, cur float64) float64 {

@@ -118,7 +118,7 @@ func CompareRuns(base, cur []*Run, limits Limits, opts ...CompareOption) Compari
 		o(&c)
 	}
 	c.Level = c.Alpha / float64(max(len(limits), 1))
-	for _, m := range comparedMetrics(limits) {
+	for _, m := range comparedMetrics(limits, timedFills(base) && timedFills(cur)) {
 		d := c.delta(m, limits)
 		c.Deltas = append(c.Deltas, d)
 	}

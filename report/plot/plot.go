@@ -44,7 +44,8 @@ var percentileTicks = []plot.Tick{
 	{Value: 1e6, Label: "99.9999%"},
 }
 
-// Percentiles draws the RTT percentile distribution of runs, overlaid,
+// Percentiles draws the RTT percentile distribution of runs, overlaid
+// (and, dashed, the order-to-fill latencies of runs against an exchange),
 // as HdrHistogram's plotter does: x is 1/(1-percentile) on a log scale,
 // labelled 50%, 90%, 99%, 99.9% and so on; y is the RTT in µs, on a log
 // scale so that the median and a tail a thousand times slower both show.
@@ -65,24 +66,35 @@ func Percentiles(path string, runs []*report.Run, names []string) error {
 	maxX := 100.0
 	var ys yRange
 	for i, r := range runs {
-		xys := percentileXYs(r.RTT)
-		if len(xys) == 0 {
-			continue
-		}
-		maxX = max(maxX, xys[len(xys)-1].X)
-		ys.add(xys)
-		line, err := plotter.NewLine(xys)
-		if err != nil {
-			return fmt.Errorf("plot: %w", err)
-		}
-		line.Color = plotutil.Color(i)
-		line.Width = vg.Points(1.5)
-		p.Add(line)
 		name := fmt.Sprintf("run %d", i+1)
 		if i < len(names) && names[i] != "" {
 			name = names[i]
 		}
-		p.Legend.Add(name, line)
+		// The order-to-fill latencies of a run against an exchange are
+		// drawn like its RTTs, dashed.
+		for _, c := range []struct {
+			h      *hdrhistogram.Histogram
+			suffix string
+			dashed bool
+		}{{r.RTT, "", false}, {r.Fill, " fill", true}} {
+			xys := percentileXYs(c.h)
+			if len(xys) == 0 {
+				continue
+			}
+			maxX = max(maxX, xys[len(xys)-1].X)
+			ys.add(xys)
+			line, err := plotter.NewLine(xys)
+			if err != nil {
+				return fmt.Errorf("plot: %w", err)
+			}
+			line.Color = plotutil.Color(i)
+			line.Width = vg.Points(1.5)
+			if c.dashed {
+				line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+			}
+			p.Add(line)
+			p.Legend.Add(name+c.suffix, line)
+		}
 	}
 	p.X.Min, p.X.Max = 1, math.Pow(10, math.Ceil(math.Log10(maxX)))
 	ys.apply(&p.Y, 0)

@@ -12,6 +12,33 @@
 // CancelAck, and every other frame is sent back unchanged. The clock is read
 // once per batch, so the frames of one batch share a timestamp.
 //
+// With [wire.ReplyBook] the server is a matching engine: one price-time
+// priority limit order book (package book) shared by all connections, in
+// which each connection's orders are known by their ids. An Order is
+// acked as with ReplyExchange, then matched against the resting orders of
+// the other side, best price first and oldest first, at the resting
+// order's price; each match sends a Trade (maker and taker ids, price,
+// quantity, the server's clock) to the maker's connection and to the
+// taker's, once when they are the same; the remainder rests
+// ([WithBookMaxOrders] bounds how many do). A CancelOrder is acked whether
+// or not it named a resting order of that connection; a connection that
+// closes has its resting orders removed. Heartbeats and every other frame
+// are sent back unchanged. [Stats.Book] counts orders, trades, cancels and
+// what rests. docs/book.md gives the rules in full.
+//
+// In every mode, [WithHeartbeat] sends each connection a Heartbeat every
+// period, and [WithServiceTime] gives the server a known capacity: the
+// replies to each message leave at max(its arrival, the previous
+// message's departure) + d, across all connections.
+//
+// With a book, heartbeats or a service time, a connection's replies go
+// through a queue of its own (others' Trades and the heartbeats join it),
+// which the connection's goroutine writes after each batch and a second
+// goroutine writes when something is queued while the first waits, or
+// when a departure comes. Such connections use the network poller. The
+// book is locked once per batch, not per message, and the queue of a
+// client that stops reading is bounded (16 MiB: it is dropped past it).
+//
 // # How a connection is served
 //
 // Each connection has one goroutine and one buffer ([WithReadBufferSize],

@@ -45,7 +45,7 @@ func newEchoCommand() *cli.Command {
 		handshakeTimeout: echo.DefaultHandshakeTimeout, grace: 3 * time.Second,
 		bookMaxOrders: book.DefaultMaxOrders}
 	timeout := func(zero string) rangeOf[time.Duration] {
-		return rangeOf[time.Duration]{min: echo.MinTimeout, max: maxDuration, zeroMeans: zero}
+		return rangeOf[time.Duration]{min: echo.MinTimeout, max: math.MaxInt64, zeroMeans: zero}
 	}
 	addr := valueFlag(&o.addr, "addr", parseListenAddr, func(s string) string { return s },
 		"TCP address to listen on, `HOST:PORT`; port 0 picks a free port")
@@ -60,7 +60,7 @@ func newEchoCommand() *cli.Command {
 			"answer each message this long after max(its arrival, the previous message's departure), across all connections: a capacity of 1/D msgs/s"),
 		countFlag(&o.bookMaxOrders, nil, "book-max-orders", nil, rangeOf[int64]{min: 1, max: math.MaxInt32},
 			"with --reply book, the most resting orders; past it an order's remainder is dropped and counted"),
-		countFlag(&o.maxConns, nil, "max-conns", nil, rangeOf[int64]{min: 1, max: maxConns, zeroMeans: "no limit"},
+		countFlag(&o.maxConns, nil, "max-conns", nil, rangeOf[int64]{min: 1, max: math.MaxInt64, zeroMeans: "no limit"},
 			"refuse connections past this many open ones"),
 		durFlag(&o.idleTimeout, nil, "idle-timeout", nil, timeout("never"), "drop a client that sends nothing for this long"),
 		durFlag(&o.writeTimeout, nil, "write-timeout", nil, timeout("never"), "drop a client that stops reading its replies for this long"),
@@ -68,7 +68,7 @@ func newEchoCommand() *cli.Command {
 			"with TLS, drop a client that has not completed its handshake this long after connecting"),
 		countFlag(&o.readBuffer, nil, "read-buffer", nil, rangeOf[int64]{min: echo.MinReadBufferSize, max: echo.MaxReadBufferSize},
 			"bytes per connection: the most read and answered with one write, and all the memory a connection holds"),
-		durFlag(&o.statsInterval, nil, "stats-interval", nil, rangeOf[time.Duration]{min: echoMinStatsInterval, max: maxDuration, zeroMeans: "never"},
+		durFlag(&o.statsInterval, nil, "stats-interval", nil, rangeOf[time.Duration]{min: echoMinStatsInterval, max: math.MaxInt64, zeroMeans: "never"},
 			"print a line of counters and rates on stdout this often, if anything happened"),
 		durFlag(&o.grace, nil, "grace", nil, timeout("closing connections at once"),
 			"on interrupt, how long open connections get to finish before they are closed"),

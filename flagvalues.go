@@ -72,6 +72,11 @@ func parseSI(s string) (float64, error) {
 // parseCount parses a whole, non-negative number with an optional SI
 // suffix: "10k" is 10000, "1.5M" is 1500000.
 func parseCount(s string) (int64, error) {
+	if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil && n >= 0 {
+		return n, nil // exact, up to the largest int64
+	} else if errors.Is(err, strconv.ErrRange) {
+		return 0, errors.New("out of range")
+	}
 	v, err := parseSI(s)
 	if err != nil {
 		return 0, err
@@ -127,7 +132,11 @@ func (r rangeOf[T]) parse(s string) (T, error) {
 		return 0, nil
 	}
 	if x < r.min || x > r.max {
-		return 0, fmt.Errorf("must be from %s", r.text())
+		bounds := "from " + r.text()
+		if r.max == T(math.MaxInt64) {
+			bounds = "at least " + r.format(r.min) + r.zero()
+		}
+		return 0, fmt.Errorf("must be %s, not %s", bounds, r.format(x))
 	}
 	return x, nil
 }
@@ -140,11 +149,18 @@ func (r rangeOf[T]) format(x T) string {
 	return formatCount(int64(x))
 }
 
+func (r rangeOf[T]) zero() string {
+	if r.zeroMeans == "" {
+		return ""
+	}
+	return ", or 0 for " + r.zeroMeans
+}
+
 // text describes the accepted values, for --help and errors.
 func (r rangeOf[T]) text() string {
-	zero := ""
-	if r.zeroMeans != "" {
-		zero = ", or 0 for " + r.zeroMeans
+	zero := r.zero()
+	if r.max == T(math.MaxInt64) {
+		return fmt.Sprintf("%s or more%s", r.format(r.min), zero)
 	}
 	return fmt.Sprintf("%s to %s%s", r.format(r.min), r.format(r.max), zero)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"strconv"
 )
 
@@ -113,7 +114,7 @@ func ParseJSON(data []byte) (Message, error) {
 	}
 	for k := range fields {
 		if !slices.Contains(want, k) {
-			return nil, fmt.Errorf("%w: %s: unknown field %q", ErrJSON, name, k)
+			return nil, fmt.Errorf("%w: %s: unknown field %q (%s has %s)", ErrJSON, name, k, name, strings.Join(want, ", "))
 		}
 	}
 	var v [5]uint64

@@ -327,7 +327,7 @@ func TestParseJSONErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`{"Quote":{"id":1}}`, `unknown variant "Quote"`},
 		{`{"Order":{"id":1,"price":2,"quantity":3}}`, `missing field "side"`},
-		{`{"CancelAck":{"id":1,"extra":2}}`, `unknown field "extra"`},
+		{`{"CancelAck":{"id":1,"extra":2}}`, `unknown field "extra" (CancelAck has id)`},
 		{`{"CancelAck":{"id":18446744073709551616}}`, `out of range for u64`},
 		{`{"CancelAck":{"id":-1}}`, `is not a u64`},
 		{`{"CancelAck":{"id":1.5}}`, `is not a u64`},

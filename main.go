@@ -121,24 +121,46 @@ func helpName(c *cli.Context) string {
 }
 
 // suggest returns the candidate closest to name, or "" if none is close.
+// Candidates that name starts are preferred; then of those similar enough
+// (Jaro-Winkler, or name an abbreviation: its letters in order, the first
+// the same) the one the fewest edits away, so that --cnt suggests --count,
+// not --connect-timeout.
 func suggest(name string, candidates []string) string {
-	best, bestScore := "", 0.0
+	best, bestRank := "", [2]int{}
 	for _, cand := range candidates {
 		if len(cand) < 2 && len(name) > 1 {
 			continue
 		}
-		score := smetrics.JaroWinkler(name, cand, 0.7, 4)
-		if strings.HasPrefix(cand, name) && len(name) >= 2 {
-			score = max(score, 0.9)
+		prefix := strings.HasPrefix(cand, name) && len(name) >= 2
+		jw := smetrics.JaroWinkler(name, cand, 0.7, 4)
+		if !prefix && jw < 0.75 && !abbreviates(name, cand) {
+			continue
 		}
-		if score > bestScore {
-			best, bestScore = cand, score
+		// Fewest edits; among as many, the most similar.
+		rank := [2]int{1, 1000*smetrics.WagnerFischer(name, cand, 1, 1, 1) - int(1000*jw)}
+		if prefix {
+			rank[0] = 0
 		}
-	}
-	if bestScore < 0.75 {
-		return ""
+		if best == "" || rank[0] < bestRank[0] || rank[0] == bestRank[0] && rank[1] < bestRank[1] {
+			best, bestRank = cand, rank
+		}
 	}
 	return best
+}
+
+// abbreviates reports whether name's letters appear in cand in order,
+// starting with its first: cnt abbreviates count.
+func abbreviates(name, cand string) bool {
+	if len(name) < 2 || name[0] != cand[0] {
+		return false
+	}
+	i := 0
+	for j := 0; j < len(cand) && i < len(name); j++ {
+		if cand[j] == name[i] {
+			i++
+		}
+	}
+	return i == len(name)
 }
 
 // unknownCommand is the usage error for a command or subcommand of c that
@@ -206,6 +228,8 @@ func setUsage(cmds []*cli.Command) {
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	cmds := []*cli.Command{
 		versionCommand,
+		completionCommand,
+		manCommand,
 		newEncodeCommand(),
 		newDecodeCommand(),
 		newEchoCommand(),
@@ -235,15 +259,49 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 }
 
+// versionString is the version of this build: the one stamped with
+// -ldflags "-X main.version=...", else the module's version, then the VCS
+// revision and time the Go toolchain records in a build from a checkout
+// ("v1.2.0", "devel (rev 1a2b3c4d5e6f, 2026-12-07T15:04:05Z, modified)").
 func versionString() string {
-	v := version
+	bi, _ := debug.ReadBuildInfo()
+	return buildVersion(version, bi)
+}
+
+func buildVersion(stamped string, bi *debug.BuildInfo) string {
+	v := stamped
+	if v == "" && bi != nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
 	if v == "" {
 		v = "devel"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
+	}
+	if bi == nil {
+		return v
+	}
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
 		}
 	}
-	return v
+	if rev == "" || strings.Contains(v, rev[:min(12, len(rev))]) {
+		return v // a pseudo-version already names the revision
+	}
+	parts := []string{"rev " + rev[:min(12, len(rev))]}
+	if at != "" {
+		parts = append(parts, at)
+	}
+	if modified {
+		parts = append(parts, "modified")
+	}
+	return v + " (" + strings.Join(parts, ", ") + ")"
 }
 
 var versionCommand = &cli.Command{

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,45 @@ func TestUsageAndVersion(t *testing.T) {
 	}
 	if out, _, code := runCLI(t, "", "--help"); code != 0 || !strings.Contains(out, "decode") {
 		t.Errorf("--help: exit %d, %q", code, out)
+	}
+}
+
+func TestBuildVersion(t *testing.T) {
+	vcs := []debug.BuildSetting{{Key: "vcs.revision", Value: "1a2b3c4d5e6f7a8b9c0d"}, {Key: "vcs.time", Value: "2026-12-07T15:04:05Z"}, {Key: "vcs.modified", Value: "true"}}
+	tests := []struct {
+		name    string
+		stamped string
+		bi      *debug.BuildInfo
+		want    string
+	}{
+		{"stamped wins", "v1.2.0", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "v1.2.0"},
+		{"module version", "", &debug.BuildInfo{Main: debug.Module{Version: "v1.3.0"}}, "v1.3.0"},
+		{"source build with VCS", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs}, "devel (rev 1a2b3c4d5e6f, 2026-12-07T15:04:05Z, modified)"},
+		{"pseudo-version names the revision", "", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261207150405-1a2b3c4d5e6f+dirty"}, Settings: vcs}, "v0.0.0-20261207150405-1a2b3c4d5e6f+dirty"},
+		{"no build info", "", nil, "devel"},
+	}
+	for _, tt := range tests {
+		if got := buildVersion(tt.stamped, tt.bi); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	flood := []string{"addr", "conns", "c", "count", "n", "connect-timeout", "reply", "reply-timeout", "duration", "d", "window", "w"}
+	tests := []struct{ name, want string }{
+		{"cnt", "count"},
+		{"cont", "count"},
+		{"conut", "count"},
+		{"con", "conns"},
+		{"reply-t", "reply-timeout"},
+		{"dur", "duration"},
+		{"wndow", "window"},
+		{"xyz", ""},
+	}
+	for _, tt := range tests {
+		if got := suggest(tt.name, flood); got != tt.want {
+			t.Errorf("suggest(%q) = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

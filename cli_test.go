@@ -439,3 +439,28 @@ func TestCLIContract(t *testing.T) {
 		}
 	})
 }
+
+func TestCompletionAndMan(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		out, errs, code := runCLI(t, "", "completion", shell)
+		if code != 0 || !strings.Contains(out, "gigadex") {
+			t.Errorf("completion %s: exit %d, stderr %q", shell, code, errs)
+		}
+	}
+	if _, _, code := runCLI(t, "", "completion", "tcsh"); code != exitUsage {
+		t.Errorf("completion tcsh: exit %d, want %d", code, exitUsage)
+	}
+	// What the scripts ask the binary for (urfave/cli reads os.Args for
+	// it, so the real binary): the commands, and a command's flags.
+	bin := testutil.BuildGigadex(t)
+	if r := runBin(t, bin, "--generate-bash-completion"); !strings.Contains(r.stdout, "capacity\n") {
+		t.Errorf("command completion %q", r.stdout)
+	}
+	if r := runBin(t, bin, "ping", "--co", "--generate-bash-completion"); !strings.Contains(r.stdout, "--count") || !strings.Contains(r.stdout, "--connect-timeout") {
+		t.Errorf("flag completion %q", r.stdout)
+	}
+	out, _, code := runCLI(t, "", "man")
+	if code != 0 || !strings.Contains(out, ".TH gigadex 1") || !strings.Contains(out, "capacity") {
+		t.Errorf("man: exit %d, %.200q", code, out)
+	}
+}

@@ -297,7 +297,11 @@ func (o *loadOptions) finish(c *cli.Context, cfg client.LoadConfig, run *report.
 	if len(o.thresholds) > 0 {
 		thresholdsOK = run.ApplyThresholds(o.thresholds)
 	}
-	werr := o.writeOutputs(c, run)
+	// A run that failed before measuring anything (no connection, say)
+	// prints its error, not a table of dashes; --json and -o still get
+	// their document.
+	table := !(err != nil && !run.Measured() && !run.Interrupted)
+	werr := o.writeOutputs(c, run, table)
 	if werr == nil {
 		werr = herr
 	}
@@ -352,8 +356,9 @@ func flagHint(err error) string {
 // writeOutputs prints the table or JSON and writes the requested files.
 // stdout carries at most one document: the JSON with --json or -o -, an
 // interval log or spectrum given "-", or else the table; the table then
-// goes to stderr. All files are attempted; the first error is returned.
-func (o *outputOptions) writeOutputs(c *cli.Context, run *report.Run) error {
+// goes to stderr; without withTable, no table is printed. All files are
+// attempted; the first error is returned.
+func (o *outputOptions) writeOutputs(c *cli.Context, run *report.Run, withTable bool) error {
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
 	jsonOut := o.json || isStdout(o.out)
 	stdoutTaken := jsonOut || isStdout(o.hlog) || isStdout(o.hgrm)
@@ -368,7 +373,7 @@ func (o *outputOptions) writeOutputs(c *cli.Context, run *report.Run) error {
 			fail(cli.Exit(fmt.Sprintf("writing JSON to stdout: %v", err), exitRunError))
 		}
 	}
-	if !o.quiet {
+	if !o.quiet && withTable {
 		w := stdout
 		if stdoutTaken {
 			w = stderr

@@ -89,9 +89,18 @@ func TestPingUnreachablePeer(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	_, errs, code := runCLI(t, "", "ping", "--addr", addr, "--count", "10")
+	out, errs, code := runCLI(t, "", "ping", "--addr", addr, "--count", "10")
 	if code != 1 || !strings.Contains(errs, "connection refused") {
 		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	// The error alone: no table of dashes on either stream.
+	if out != "" || strings.Contains(errs, "+--") {
+		t.Errorf("a failed connect printed a table: stdout %q, stderr %q", out, errs)
+	}
+	// With --json the document still comes, with the error in it.
+	out, _, code = runCLI(t, "", "ping", "--addr", addr, "--count", "10", "--json")
+	if code != 1 || !strings.Contains(out, `"connection refused`) && !strings.Contains(out, "connection refused") {
+		t.Errorf("--json: exit %d, stdout %q", code, out)
 	}
 }
 

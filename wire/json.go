@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 )
 
 // AppendJSON appends m in serde's externally tagged JSON form, exactly as a

@@ -366,13 +366,15 @@ func (o *reportOptions) oneInput(c *cli.Context, name string, args []string) (*r
 }
 
 func (o *reportOptions) readAll(c *cli.Context, name string, paths []string) ([]*report.Run, error) {
-	runs := make([]*report.Run, 0, len(paths))
-	for _, p := range paths {
-		r, err := o.read(c, p)
-		if err != nil {
+	ins, err := o.readInputs(c, name, paths)
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]*report.Run, len(ins))
+	for i, in := range ins {
+		if runs[i], err = in.asRun(); err != nil {
 			return nil, reportFail(name, err)
 		}
-		runs = append(runs, r)
 	}
 	return runs, nil
 }
@@ -397,18 +399,28 @@ type reportInput struct {
 	capacity *capacity.Result // nil for a run
 }
 
-// reportRead reads a run: a JSON result, an interval log (.hlog), or a
-// JSON result from stdin ("-"). A capacity result stands for the step at
-// its capacity (see [capacity.Result.RunAtCapacity]).
+// read reads a run: a JSON result, an interval log (.hlog), or a JSON
+// result from stdin ("-"). A capacity result stands for the step at its
+// capacity (see [reportInput.asRun]).
 func (o *reportOptions) read(c *cli.Context, path string) (*report.Run, error) {
 	in, err := o.readInput(c, path)
-	if err != nil || in.run != nil {
-		return in.run, err
+	if err != nil {
+		return nil, err
+	}
+	return in.asRun()
+}
+
+// asRun returns the run of in; of a capacity search, the step at its
+// capacity (see [capacity.Result.RunAtCapacity]), or an error when no step
+// passed.
+func (in reportInput) asRun() (*report.Run, error) {
+	if in.run != nil {
+		return in.run, nil
 	}
 	if r := in.capacity.RunAtCapacity(); r != nil {
 		return r, nil
 	}
-	return nil, fmt.Errorf("%s: a capacity result in which no step passed has no figures at its capacity (%s)", path, in.capacity.Line())
+	return nil, fmt.Errorf("%s: a capacity result in which no step passed has no figures at its capacity (%s)", in.path, in.capacity.Line())
 }
 
 // reportReadInput reads a JSON result or a capacity result (told apart by

@@ -1,7 +1,8 @@
 // Package report turns RTT measurements into results: HDR histograms
 // turned into JSON, HdrHistogram logs and percentile spectra, merges and
-// baseline comparisons. Package report/table prints them as tables and
-// package report/plot draws them.
+// baseline comparisons. Package report/table prints them as tables,
+// package report/plot draws them and package report/html writes them as a
+// self-contained web page.
 //
 // # Model
 //
@@ -37,6 +38,21 @@
 //     interval logs (format 1.3), written at the end or while the run goes,
 //     with an untagged stream of all message types and one tagged stream
 //     per message type, readable by Java's HistogramLogProcessor.
+//   - [WriteSecondsCSV] and [WriteSpectrumCSV]: per-second RTTs and the
+//     percentile spectrum as CSV.
+//   - [WriteJUnit]: checks ([ThresholdSuite], [ComparisonSuite]) as JUnit
+//     XML for CI servers.
+//
+// # Summaries shared with package capacity
+//
+// A result is summarised here, once, for the CLI and for package capacity
+// alike: the latency summary of a histogram ([Summary], the "latency_ns"
+// of both JSON documents), the steps of a spectrum ([Spectrum]) and of each
+// second ([SummarizeSeconds], [Untagged]), JSON's float seconds
+// ([Seconds], [Milliseconds]), the generator's cost ([Generator], also the
+// generator section of a capacity search), when a generator fell short of
+// its target ([ShortRate], [Short]) or behind its schedule ([LateSend],
+// [LateShare]), and the one warning that says so ([GeneratorWarning]).
 //
 // # Combining and comparing
 //

@@ -137,8 +137,9 @@ type runData struct {
 	Name string `json:"name"`
 	// Spectrum: x is 1/(1-percentile), HdrHistogram's axis; y the RTT.
 	Spectrum [2][]float64 `json:"spectrum"`
-	// Seconds: x, p50, p99, max (µs), replies per second.
-	Seconds [5][]float64 `json:"seconds"`
+	// Seconds: x, p50, p99, max (µs; null in a second without replies,
+	// which a log axis cannot show), replies per second.
+	Seconds [5][]*float64 `json:"seconds"`
 	// Conns: connection number, msgs/s, p99 (µs).
 	Conns [3][]float64 `json:"conns"`
 }
@@ -157,7 +158,7 @@ type sloData struct {
 }
 
 func runChartData(r Run) (runData, error) {
-	d := runData{Name: r.Name}
+	d := runData{Name: r.Name, Spectrum: [2][]float64{{}, {}}, Conns: [3][]float64{{}, {}, {}}}
 	for _, p := range report.Spectrum(r.Run.RTT) {
 		if p.Percentile >= 100 {
 			break // 1/(1-1) is off the axis; the max is in the table
@@ -172,15 +173,17 @@ func runChartData(r Run) (runData, error) {
 		}
 		first := ivs[0].StartMs
 		for _, s := range report.SummarizeSeconds(ivs) {
-			d.Seconds[0] = append(d.Seconds[0], float64(s.StartMs-first)/1e3)
-			d.Seconds[1] = append(d.Seconds[1], micros(s.P50))
-			d.Seconds[2] = append(d.Seconds[2], micros(s.P99))
-			d.Seconds[3] = append(d.Seconds[3], micros(s.Max))
 			rate := 0.0
 			if s.EndMs > s.StartMs {
 				rate = float64(s.Count) / (float64(s.EndMs-s.StartMs) / 1e3)
 			}
-			d.Seconds[4] = append(d.Seconds[4], rate)
+			row := [5]*float64{num(float64(s.StartMs-first) / 1e3), nil, nil, nil, num(rate)}
+			if s.Count > 0 {
+				row[1], row[2], row[3] = num(micros(s.P50)), num(micros(s.P99)), num(micros(s.Max))
+			}
+			for i, v := range row {
+				d.Seconds[i] = append(d.Seconds[i], v)
+			}
 		}
 	}
 	for _, c := range r.Run.PerConn {
@@ -192,7 +195,7 @@ func runChartData(r Run) (runData, error) {
 }
 
 func capacityChartData(c Capacity) capacityData {
-	d := capacityData{Name: c.Name, Capacity: c.Capacity, SLO: []sloData{}}
+	d := capacityData{Name: c.Name, Capacity: c.Capacity, SLO: []sloData{}, Points: [4][]float64{{}, {}, {}, {}}}
 	steps := make([]Step, 0, len(c.Steps))
 	for _, s := range c.Steps {
 		if s.Achieved > 0 && s.P50 > 0 {
@@ -213,6 +216,8 @@ func capacityChartData(c Capacity) capacityData {
 }
 
 func micros(ns int64) float64 { return float64(ns) / 1e3 }
+
+func num(v float64) *float64 { return &v }
 
 // formatMicros formats nanoseconds as microseconds with three decimals,
 // the unit and precision of a .hgrm file: "10125.311 µs".

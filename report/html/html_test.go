@@ -307,3 +307,53 @@ func TestWriteNothing(t *testing.T) {
 		t.Error("a run without a histogram is written without an error")
 	}
 }
+
+// TestEdgeCasesInChromium: a run that measured nothing, a second without
+// replies and a capacity search with no measured step draw what there is,
+// say "nothing to draw" for the rest, and log no error.
+func TestEdgeCasesInChromium(t *testing.T) {
+	if raceEnabled {
+		t.Skip("drives a browser; the run without -race does, and the page is written by one goroutine")
+	}
+	page, _ := readInputs(t)
+	empty := report.NewRun("ping", "127.0.0.1:9", 1)
+	empty.PerConn = []report.ConnStats{{Conn: 0}}
+	quiet := page.Runs[0].Run
+	quiet.Intervals = append(quiet.Intervals, report.Interval{Tag: "heartbeat", StartMs: quiet.Intervals[len(quiet.Intervals)-1].StartMs + 1000,
+		EndMs: quiet.Intervals[len(quiet.Intervals)-1].EndMs + 1000, Hist: report.NewPackedHistogram()})
+	page.Runs = []html.Run{{Name: "quiet second", Run: quiet}, {Name: "nothing measured", Run: empty}}
+	page.Capacity = []html.Capacity{{Name: "no step", Verdict: "capacity: interrupted before any rate passed (SLO p99<1ms)",
+		SLO: []html.SLOBound{{Label: "p99<1ms", ValueNs: 1e6}}}}
+	path := filepath.Join(t.TempDir(), "report.html")
+	var buf bytes.Buffer
+	if err := html.Write(&buf, page); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, tl := newTab(t)
+	openPage(t, ctx, path)
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chart](readCharts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawn := map[string]bool{}
+	for _, c := range charts {
+		drawn[c.ID] = c.Canvas == 1 && c.Painted > 0
+	}
+	want := map[string]bool{"chart-spectrum": true, "chart-seconds-0": true, "chart-conns-0": true, "chart-conns-1": true, "chart-capacity-0": false}
+	for id, w := range want {
+		if d, ok := drawn[id]; !ok || d != w {
+			t.Errorf("chart %s: present %v, drawn %v; want drawn %v", id, ok, d, w)
+		}
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("chart-capacity-0").textContent`))
+	if err != nil || text != "nothing to draw" {
+		t.Errorf("the capacity chart without steps reads %q (%v)", text, err)
+	}
+	errs, _ := tl.snapshot()
+	for _, e := range errs {
+		t.Errorf("browser: %s", e)
+	}
+}

@@ -43,11 +43,12 @@
   }
 
   function spectrum(el) {
-    if (data.runs.length === 0) return null;
-    var tables = data.runs.map(function (r) { return r.spectrum; });
-    var aligned = uPlot.join(tables);
+    // A run that measured nothing has no spectrum to draw.
+    var runs = data.runs.filter(function (r) { return r.spectrum[0].length > 0; });
+    if (runs.length === 0) return null;
+    var aligned = uPlot.join(runs.map(function (r) { return r.spectrum; }));
     var series = [{ label: "percentile", value: function (u, v) { return v == null ? "-" : pctLabel(v); } }];
-    data.runs.forEach(function (r, i) {
+    runs.forEach(function (r, i) {
       series.push({ label: r.name, stroke: colors[i % colors.length], width: 2, spanGaps: true,
         value: function (u, v) { return fmtUs(v); } });
     });

@@ -153,6 +153,8 @@ func TestCLIContract(t *testing.T) {
 			"--hgrm":            {noDir + ".hgrm", dir},
 			"--tls-ca":          {filepath.Join(dir, "nope.pem"), notPEM},
 			"--tls-server-name": {"example.com"}, // without --tls-ca
+			"--metrics-addr":    {"localhost", "127.0.0.1:99999", "127.0.0.1:"},
+			"--metrics-linger":  {"-1s", "5", "1h"},
 		}
 		cmds := map[string]map[string][]string{
 			"ping": {
@@ -207,6 +209,7 @@ func TestCLIContract(t *testing.T) {
 			"--idle-timeout":   {"-1s", "5"},
 			"--write-timeout":  {"-1s", "5"},
 			"--grace":          {"-1s", "x"},
+			"--metrics-addr":   {"127.0.0.1", "127.0.0.1:99999"},
 		}
 		for flag, vals := range echo {
 			for _, v := range vals {

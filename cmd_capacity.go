@@ -16,6 +16,7 @@ import (
 
 	"github.com/gigadex/gigadex/capacity"
 	"github.com/gigadex/gigadex/client"
+	"github.com/gigadex/gigadex/prom"
 	"github.com/gigadex/gigadex/report"
 )
 
@@ -47,7 +48,7 @@ func newCapacityCommand() *cli.Command {
 			"--start, which the verdict says); 1 run error (the peer cannot be reached, errors at --start, the generator\n" +
 			"could not offer even --start, or it was the limit below --min-rate); 2 usage; 3 the capacity is below --min-rate; 130 interrupted (the steps done\n" +
 			"and the best passing rate are printed).",
-		Flags: append(o.clientOptions.flags(),
+		Flags: append(append(o.clientOptions.flags(),
 			valueFlag(&o.slo, "slo", parseSLO, nil, "latency objective, all terms must hold: `TERMS` such as 'p99<50us,p99.9<200us' (p50 p90 p99 p99.9 p99.99 max mean; < or <=)"),
 			mixFlag(&o.mix),
 			durFlag(&o.step, nil, "step", nil, rangeOf[time.Duration]{min: 10 * time.Millisecond, max: maxDuration}, "measured length of each step"),
@@ -62,7 +63,7 @@ func newCapacityCommand() *cli.Command {
 			o.outFlag("also write the JSON result to `FILE`"),
 			fileFlag(&o.hlog, "hlog", nil, "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"),
 			o.quietFlag("no step lines while searching and no table: only the verdict line (with --json, only the JSON)"),
-		),
+		), o.metrics.flags()...),
 		Action: func(c *cli.Context) error { return runCapacity(c, o) },
 	}
 }
@@ -76,6 +77,7 @@ type capacityOptions struct {
 	step, warmup                   time.Duration
 	start, max, precision, minRate float64
 	window                         int64
+	metrics                        metricsOptions
 }
 
 func parseSLO(s string) (capacity.SLO, error) {
@@ -159,6 +161,15 @@ func runCapacity(c *cli.Context, o *capacityOptions) error {
 		}
 		defer stop()
 		cfg.Load.Addr = addr
+	}
+	load := prom.NewLoad(nil)
+	ms, err := o.metrics.start(ctx, noteWriter(c, quiet), "capacity", load)
+	if err != nil {
+		return err
+	}
+	if ms != nil {
+		cfg.Load.Observer = load
+		defer ms.stop(ctx)
 	}
 	if !quiet {
 		fmt.Fprintf(stderr, "capacity: SLO %s, %d connection(s), steps of %v after %v warmup, from %s to %s msgs/s, precision %g%%\n",

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gigadex/gigadex/book"
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/prom"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -37,6 +38,7 @@ type echoOptions struct {
 	io                                                 ioOptions
 	profile                                            profileOptions
 	tlsCert, tlsKey                                    string
+	metrics                                            metricsOptions
 }
 
 func newEchoCommand() *cli.Command {
@@ -79,6 +81,7 @@ func newEchoCommand() *cli.Command {
 	flags = append(flags,
 		stringFlag(&o.tlsCert, "tls-cert", nil, "serve TLS with this PEM certificate `FILE` (with --tls-key)"),
 		stringFlag(&o.tlsKey, "tls-key", nil, "PEM private key `FILE` of --tls-cert"),
+		o.metrics.addrFlag(),
 	)
 	cmd := echoCommand
 	cmd.Flags = flags
@@ -175,6 +178,17 @@ func runEcho(c *cli.Context, o *echoOptions) error {
 	if echoAllInterfaces(addr) {
 		logw.Printf("gigadex echo: warning: listening on all interfaces (%s): anyone who can reach this machine can connect", ln.Addr())
 	}
+	srv := echo.NewServer(opts...)
+	var notes io.Writer
+	if !o.quiet {
+		notes = logw.Writer()
+	}
+	ms, err := o.metrics.start(c.Context, notes, "echo", prom.NewEcho(srv, nil))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer ms.stop(c.Context)
 	stdout := c.App.Writer
 	if _, err := fmt.Fprintf(stdout, "listening on %s\n", ln.Addr()); err != nil {
 		ln.Close()
@@ -182,7 +196,6 @@ func runEcho(c *cli.Context, o *echoOptions) error {
 	}
 	echoFlush(stdout)
 
-	srv := echo.NewServer(opts...)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	mode, _ := o.ioMode() // checked by serverOptions
@@ -253,6 +266,7 @@ func (o *echoOptions) serverOptions(c *cli.Context, logw *log.Logger) ([]echo.Op
 		echo.WithHeartbeat(o.heartbeat),
 		echo.WithServiceTime(o.serviceTime),
 		echo.WithBookMaxOrders(int(o.bookMaxOrders)),
+		echo.WithDetailedStats(o.metrics.addr != ""),
 	), nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/prom"
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/report/table"
 	"github.com/gigadex/gigadex/wire"
@@ -58,6 +59,7 @@ type loadOptions struct {
 	tags                      map[string]string
 	startAt                   time.Time
 	progress, reconnect       bool
+	metrics                   metricsOptions
 }
 
 // flags binds the flags ping and flood share.
@@ -83,6 +85,7 @@ func (o *loadOptions) flags(durationUsage string) []cli.Flag {
 		o.quietFlag("no progress and no table (with --json, only the JSON)"),
 		boolFlag(&o.reconnect, "reconnect", nil, "redial a failed connection with backoff and carry on, counting the gap"),
 	)
+	flags = append(flags, o.metrics.flags()...)
 	return append(flags, o.profile.flags()...)
 }
 
@@ -204,7 +207,7 @@ func (o *loadOptions) config(c *cli.Context) (client.LoadConfig, error) {
 	if err := o.outputOptions.check([2]string{"--cpuprofile", o.profile.cpu}, [2]string{"--memprofile", o.profile.mem}); err != nil {
 		return cfg, err
 	}
-	return cfg, nil
+	return cfg, o.metrics.check(o.tags)
 }
 
 // startInProcessEcho starts the echo server that ping, flood and capacity
@@ -244,6 +247,15 @@ func runLoad(c *cli.Context, o *loadOptions) error {
 		}
 		defer stop()
 		cfg.Addr = addr
+	}
+	load := prom.NewLoad(o.tags)
+	ms, err := o.metrics.start(c.Context, noteWriter(c, o.quiet), cfg.Command, load)
+	if err != nil {
+		return err
+	}
+	if ms != nil {
+		cfg.Observer = load
+		defer ms.stop(c.Context)
 	}
 	if err := waitStart(c.Context, o.startAt); err != nil {
 		return err

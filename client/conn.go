@@ -441,6 +441,32 @@ func (s *Sender) CloseWrite() error {
 // Buffered returns the number of bytes waiting for Flush.
 func (s *Sender) Buffered() int { return len(s.buf) }
 
+// room returns the free room at the end of the send buffer, in bytes.
+func (s *Sender) room() int { return cap(s.buf) - len(s.buf) }
+
+// flushNow writes what of the buffered frames the socket takes now, without
+// waiting, and returns sock.ErrWouldBlock when some stay buffered; its
+// other errors are Flush's. Without raw system calls it waits as Flush.
+func (s *Sender) flushNow() error {
+	if s.closed {
+		return errWriteClosed
+	}
+	if len(s.buf) == 0 {
+		return nil
+	}
+	n, err := s.io.WriteNow(s.buf)
+	s.bytes += int64(n)
+	if n == len(s.buf) {
+		s.buf = s.buf[:0]
+	} else {
+		s.buf = s.buf[:copy(s.buf, s.buf[n:])]
+	}
+	if err != nil && err != sock.ErrWouldBlock {
+		return fmt.Errorf("send: %w", err)
+	}
+	return err
+}
+
 // Reserve returns the free room at the end of the send buffer, at most n
 // bytes, for frames encoded in place (with [wire.PutFrame], say) and then
 // handed over with [Sender.Commit]: the way load drivers send without a

@@ -18,6 +18,10 @@ func (c *Conn) setLimits(rd time.Time, rdNs int64, wd time.Time) {
 	c.nc.SetWriteDeadline(wd)
 }
 
+// waitReadWrite waits up to d until the socket has something to read or
+// room to write (see sock.IO.WaitReadWrite).
+func (c *Conn) waitReadWrite(d time.Duration) { c.Receiver.io.WaitReadWrite(d) }
+
 // abort shuts the socket down in both directions: every read or write
 // blocked on it, in Go's poller or in the kernel, returns at once, and so
 // do later ones. It is safe to call while another goroutine uses c.

@@ -37,6 +37,7 @@ type worker struct {
 	stopped   bool  // draining: sends nothing more
 	armedAt   int64 // when the deadlines were last moved on; -1: move them now
 	lastReply int64 // when a reply last arrived
+	writeBy   int64 // the write deadline (ns since base) that flush keeps
 	upSince   int64 // when the connection was opened
 
 	rec   *report.Recorder // nil until the window starts
@@ -290,6 +291,7 @@ func (w *worker) armDeadlines() {
 		rd = min(rd, w.rs.win.deadline+int64(w.cfg.Duration))
 	}
 	w.c.setLimits(w.rs.base.Add(time.Duration(rd)), rd-now, w.rs.base.Add(time.Duration(wd)))
+	w.writeBy = wd
 	if w.rs.stop.Load() {
 		// The watcher's interrupt deadline may just have been overwritten:
 		// drain now, under the interrupt's bound.
@@ -338,8 +340,9 @@ func (w *worker) beginDrain() {
 		d = min(d, interruptDrain)
 	}
 	w.c.NetConn().SetWriteDeadline(time.Now().Add(d))
-	w.c.Flush()
+	w.writeBy = w.now() + int64(d)
 	w.c.setDrainTimeout(d)
+	w.flush()
 }
 
 // sleepUntil waits for time t (ns since base) or the end of the window,
@@ -389,6 +392,8 @@ func (w *worker) sendBatch() error {
 	case p.quota >= 0:
 		room = min(room, p.quota)
 	}
+	// A batch is what the send buffer holds: one write, at one time.
+	room = min(room, int64(w.c.Sender.room()/wire.FrameLen))
 	if room <= 0 {
 		return nil
 	}
@@ -438,12 +443,14 @@ func (w *worker) sendBatch() error {
 	if w.sent == first {
 		return err
 	}
+	// The batch's time is set before the write: flush may read replies to
+	// it.
 	t := w.now()
-	if err == nil {
-		err = w.c.Sender.Flush()
-	}
 	w.ring.sentAt[uint64(batch)&w.ring.mask] = t
 	w.ring.batches++
+	if err == nil {
+		err = w.flush()
+	}
 	if meas > 0 {
 		w.tally.measSent += meas
 		if w.tally.firstMeas == 0 {
@@ -453,6 +460,44 @@ func (w *worker) sendBatch() error {
 	w.tally.warmSent += int64(w.sent-first) - meas
 	w.live.sent.Add(int64(w.sent - first))
 	return err
+}
+
+// flush writes the send buffer. Whenever the socket takes no more, it
+// reads and handles the replies that have arrived, or waits until some
+// arrive or there is room again, as tokio's ready(READ | WRITE) loop does:
+// a peer that cannot write its replies, because this connection does not
+// read them, stops reading in turn, so a window larger than the socket
+// buffers would never be written otherwise. It gives up at the write
+// deadline (writeBy). When the read deadline (the window's end, or the
+// reply timeout) passes first, it leaves the rest buffered for the loop's
+// receive to decide: the drain writes it.
+func (w *worker) flush() error {
+	for {
+		err := w.c.Sender.flushNow()
+		if err != sock.ErrWouldBlock {
+			return err
+		}
+		got, err := w.c.Poll()
+		switch {
+		case err != nil && !w.stopped && errors.Is(err, os.ErrDeadlineExceeded):
+			return nil
+		case err != nil:
+			return err
+		case got:
+			w.batch.t = 0
+			_, err = w.recvBuffered()
+			w.endBatch()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		left := w.writeBy - w.now()
+		if left <= 0 || w.rs.stop.Load() {
+			return fmt.Errorf("send: %w", os.ErrDeadlineExceeded)
+		}
+		w.c.waitReadWrite(min(time.Duration(left), sock.Tick))
+	}
 }
 
 // appendRun writes n messages to the send buffer, flushing it when full,
@@ -547,11 +592,11 @@ fill:
 		return err
 	}
 	t := w.now()
-	if err == nil {
-		err = s.Flush()
-	}
 	w.ring.sentAt[uint64(batch)&w.ring.mask] = t
 	w.ring.batches++
+	if err == nil {
+		err = w.flush()
+	}
 	for seq := first; seq < w.sent; seq++ {
 		sl := w.ring.at(seq)
 		if !sl.measured {

@@ -24,8 +24,9 @@ const Tick = 20 * time.Millisecond
 // microsecond, a few nanoseconds a read.
 const Batch = 64
 
-// ErrWouldBlock is returned by [IO.ReadNow] when nothing has arrived.
-var ErrWouldBlock = errors.New("sock: nothing to read yet")
+// ErrWouldBlock is returned by [IO.ReadNow] when nothing has arrived, and by
+// [IO.WriteNow] when the socket takes no more.
+var ErrWouldBlock = errors.New("sock: the socket is not ready")
 
 // IO reads, writes and waits on one connection in one [Mode]. Read and
 // ReadNow may be called by one goroutine while another calls Write;
@@ -45,6 +46,15 @@ type IO interface {
 	// buffer is full, until the write deadline (set on the net.Conn), with
 	// net.Conn.Write's results.
 	Write(p []byte) (int, error)
+	// WriteNow writes what of p the socket's buffer takes now, and returns
+	// ErrWouldBlock with the count when it takes no more. Without raw
+	// system calls it is Write, which waits.
+	WriteNow(p []byte) (int, error)
+	// WaitReadWrite waits up to d until there is something to read or room
+	// to write, for a writer that must also read so that its peer, which
+	// may be waiting for room to write its answers, reads again. Without
+	// raw system calls (where WriteNow waits) it returns at once.
+	WaitReadWrite(d time.Duration)
 	// WaitReadable waits up to d for something to read and reports whether
 	// it came. On Linux it waits in ppoll(2), which wakes within tens of
 	// microseconds where Go's timers wake about a millisecond late;
@@ -106,6 +116,8 @@ const nowWait = 50 * time.Microsecond
 func (x *netIO) Mode() Mode                        { return Poller }
 func (x *netIO) Read(p []byte) (int, error)        { return x.nc.Read(p) }
 func (x *netIO) Write(p []byte) (int, error)       { return x.nc.Write(p) }
+func (x *netIO) WriteNow(p []byte) (int, error)    { return x.nc.Write(p) }
+func (x *netIO) WaitReadWrite(time.Duration)       {}
 func (x *netIO) Wake()                             {}
 func (x *netIO) Close() error                      { return x.nc.Close() }
 func (x *netIO) WaitReadable(d time.Duration) bool { time.Sleep(d); return false }

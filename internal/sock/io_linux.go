@@ -21,7 +21,7 @@ const Raw = true
 // openRaw returns the I/O of the plain socket connection nc in mode m.
 func openRaw(nc net.Conn, rc syscall.RawConn, m Mode) (IO, error) {
 	p := &pollerIO{nc: nc, rc: rc, fd: -1}
-	p.r.fn, p.w.fn, p.now.fn = p.readOnce, p.writeOnce, p.readNowOnce
+	p.r.fn, p.w.fn, p.now.fn, p.wnow.fn = p.readOnce, p.writeOnce, p.readNowOnce, p.writeNowOnce
 	var serr error
 	err := rc.Control(func(fd uintptr) {
 		p.fd = int(fd)
@@ -52,12 +52,13 @@ func openRaw(nc net.Conn, rc syscall.RawConn, m Mode) (IO, error) {
 // nothing to read or no room to write. Deadlines and Close are nc's, since
 // the waits are the poller's.
 type pollerIO struct {
-	nc  net.Conn
-	rc  syscall.RawConn
-	fd  int
-	r   call // the pending Read
-	w   call // the pending Write
-	now call // the pending ReadNow
+	nc   net.Conn
+	rc   syscall.RawConn
+	fd   int
+	r    call // the pending Read
+	w    call // the pending Write
+	now  call // the pending ReadNow
+	wnow call // the pending WriteNow
 }
 
 // call is the state of one Read, ReadNow or Write, kept in the pollerIO so
@@ -74,6 +75,7 @@ func (x *pollerIO) Wake()                             {}
 func (x *pollerIO) Close() error                      { return x.nc.Close() }
 func (x *pollerIO) SetReadDeadline(t time.Time) error { return x.nc.SetReadDeadline(t) }
 func (x *pollerIO) WaitReadable(d time.Duration) bool { return waitReadable(x.fd, d) }
+func (x *pollerIO) WaitReadWrite(d time.Duration)     { waitReadWrite(x.fd, d) }
 
 func (x *pollerIO) Read(p []byte) (int, error) {
 	if len(p) == 0 {
@@ -107,8 +109,12 @@ func (x *pollerIO) read(c *call, p []byte) (int, error) {
 	return c.n, nil
 }
 
-func (x *pollerIO) Write(p []byte) (int, error) {
-	c := &x.w
+func (x *pollerIO) Write(p []byte) (int, error) { return x.write(&x.w, p) }
+
+func (x *pollerIO) WriteNow(p []byte) (int, error) { return x.write(&x.wnow, p) }
+
+// write makes the write c with RawConn.Write.
+func (x *pollerIO) write(c *call, p []byte) (int, error) {
 	c.p, c.n, c.err = p, 0, nil
 	err := x.rc.Write(c.fn)
 	n := c.n
@@ -116,6 +122,8 @@ func (x *pollerIO) Write(p []byte) (int, error) {
 	switch {
 	case err != nil:
 		return n, OpError("write", x.nc, err)
+	case c.err == unix.EAGAIN:
+		return n, ErrWouldBlock
 	case c.err != nil:
 		return n, OpError("write", x.nc, c.err)
 	}
@@ -170,6 +178,23 @@ func (x *pollerIO) writeOnce(fd uintptr) bool {
 	return true
 }
 
+// writeNowOnce sends what of the rest the socket takes, and never asks
+// RawConn.Write to wait.
+func (x *pollerIO) writeNowOnce(fd uintptr) bool {
+	c := &x.wnow
+	for c.n < len(c.p) {
+		n, err := send(int(fd), c.p[c.n:])
+		c.n += n
+		switch err {
+		case nil, unix.EINTR:
+		default:
+			c.err = err
+			return true
+		}
+	}
+	return true
+}
+
 // rawIO is what the Blocking and BusyPoll modes share: reads made with raw
 // system calls on the descriptor itself, outside Go's poller, which must
 // therefore check the read deadline and Close themselves. Writes, ReadNow
@@ -188,9 +213,13 @@ func (x *rawIO) SetReadDeadline(t time.Time) error {
 
 // Write is the Poller mode's, with net.ErrClosed for a write that Close
 // (which shuts a blocking socket down) ended.
-func (x *rawIO) Write(p []byte) (int, error) {
-	n, err := x.pollerIO.Write(p)
-	if err != nil && x.closed.Load() && !errors.Is(err, net.ErrClosed) {
+func (x *rawIO) Write(p []byte) (int, error) { return x.closedWrite(x.pollerIO.Write(p)) }
+
+func (x *rawIO) WriteNow(p []byte) (int, error) { return x.closedWrite(x.pollerIO.WriteNow(p)) }
+
+// closedWrite names the error of a write that Close ended net.ErrClosed.
+func (x *rawIO) closedWrite(n int, err error) (int, error) {
+	if err != nil && err != ErrWouldBlock && x.closed.Load() && !errors.Is(err, net.ErrClosed) {
 		err = OpError("write", x.nc, net.ErrClosed)
 	}
 	return n, err

@@ -249,3 +249,48 @@ func TestPending(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestWriteNow: WriteNow writes what the socket takes and says when it
+// takes no more, without waiting; WaitReadWrite then waits until the peer
+// sends something (a peer blocked on its own writes is what it is for).
+func TestWriteNow(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.String(), func(t *testing.T) {
+			a, b := pair(t)
+			x := open(t, a, m)
+			chunk := make([]byte, 64<<10)
+			total := 0
+			for range 4096 { // 256 MiB: more than any socket buffer
+				n, err := x.WriteNow(chunk)
+				total += n
+				if err == sock.ErrWouldBlock {
+					break
+				}
+				if err != nil || n != len(chunk) {
+					t.Fatalf("WriteNow: %d, %v", n, err)
+				}
+			}
+			if !sock.Raw {
+				return // WriteNow waits as Write does
+			}
+			if total == 4096*len(chunk) {
+				t.Fatal("WriteNow never found the socket full")
+			}
+			start := time.Now()
+			x.WaitReadWrite(30 * time.Millisecond)
+			if el := time.Since(start); el < 25*time.Millisecond {
+				t.Fatalf("WaitReadWrite with nothing to read and no room returned after %v", el)
+			}
+			time.AfterFunc(20*time.Millisecond, func() { b.Write([]byte("r")) })
+			start = time.Now()
+			x.WaitReadWrite(10 * time.Second)
+			if el := time.Since(start); el > 5*time.Second {
+				t.Fatalf("WaitReadWrite returned after %v with data to read", el)
+			}
+			buf := make([]byte, 1)
+			if n, err := x.ReadNow(buf); n != 1 || err != nil {
+				t.Fatalf("ReadNow after WaitReadWrite: %d, %v", n, err)
+			}
+		})
+	}
+}

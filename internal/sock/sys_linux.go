@@ -74,6 +74,18 @@ func waitReadable(fd int, d time.Duration) bool {
 	}
 }
 
+// waitReadWrite blocks the calling thread in ppoll(2) until the socket fd is
+// readable or writable, or d has passed.
+func waitReadWrite(fd int, d time.Duration) {
+	ts := unix.NsecToTimespec(int64(d))
+	fds := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLOUT}}
+	for {
+		if _, err := unix.Ppoll(fds[:], &ts, nil); err != unix.EINTR {
+			return
+		}
+	}
+}
+
 // Shutdown shuts the socket of nc down in both directions: every read or
 // write blocked on it, in Go's poller or in the kernel, returns at once,
 // and so do later ones. It is safe to call while other goroutines use nc.

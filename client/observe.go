@@ -24,13 +24,15 @@ type Observer interface {
 	// Started is called once a run's connections are open, before its
 	// first message; l reads the run's counts from then on.
 	Started(l *Live)
-	// RTTs is called by each connection when it closes a second of the
+	// Second is called by each connection when it closes a second of the
 	// measured window (see [report.WithSecondFunc]), with that second's
-	// round-trip times in ns across message types: from the intended send
-	// time in rate-limited mode, as in the result. h is never modified
-	// afterwards and must not be modified. The last second of each
-	// connection is handed over before Finished is called.
-	RTTs(h *hdrhistogram.PackedHistogram)
+	// round-trip times in ns across message types (from the intended send
+	// time in rate-limited mode, as in the result) and its order-to-fill
+	// latencies in ns (nil if none; see [report.Run.Fill]). The
+	// histograms are never modified afterwards and must not be modified.
+	// The last second of each connection is handed over before Finished is
+	// called.
+	Second(rtt, fill *hdrhistogram.PackedHistogram)
 	// Finished is called once every connection of the run has stopped:
 	// l's counts are final, and add up to the result's (see [LiveCounts]).
 	Finished(l *Live)
@@ -50,8 +52,9 @@ type Live struct {
 type LiveCounts struct {
 	Sent     [wire.NumKinds]int64 // messages sent, by type
 	Received [wire.NumKinds]int64 // replies to messages in flight received, by their type
-	// Unsolicited counts, by type, the messages received that answered no
-	// message in flight (they are errors too).
+	// Unsolicited counts, by type, the Trades and Heartbeats the peer sent
+	// on its own (the result's Unsolicited counts those of the measured
+	// window).
 	Unsolicited [wire.NumKinds]int64
 	Errors      int64   // as the result's Errors, lost replies included
 	Connections int     // connections open now
@@ -138,7 +141,7 @@ func replyKind(k wire.Kind, mode wire.Reply) wire.Kind {
 func (rs *runState) recorderOptions() []report.RecorderOption {
 	opts := []report.RecorderOption{report.WithLogStream(rs.cfg.Intervals)}
 	if rs.obs != nil {
-		opts = append(opts, report.WithSecondFunc(rs.obs.RTTs))
+		opts = append(opts, report.WithSecondFunc(rs.obs.Second))
 	}
 	return opts
 }

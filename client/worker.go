@@ -710,7 +710,6 @@ func (w *worker) handle(v wire.View) {
 	}
 	sl, ok := w.ring.match(v, seq, w.sent, w.cfg.Reply)
 	if sl == nil {
-		w.obs.unsol[v.Kind()]++
 		if k := v.Kind(); unsolicitedKind(k) && !(w.ring.holds(seq, w.sent) && w.ring.at(seq).kind == k) {
 			// Not a second copy of a reply: the peer's own message.
 			w.unsolicited(v)
@@ -761,6 +760,7 @@ func (w *worker) handle(v wire.View) {
 // connection's Orders, as maker or taker, fills it: its first fill is
 // timed from the Order's send.
 func (w *worker) unsolicited(v wire.View) {
+	w.obs.unsol[v.Kind()]++
 	t := w.batch.t
 	if !w.phase.known || t < w.phase.from {
 		return // the warmup's

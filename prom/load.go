@@ -18,12 +18,13 @@ import (
 // each connection's round-trip times once a second. A Load is safe for
 // concurrent use.
 type Load struct {
-	sent, recv, errors, unsol, rtt, rate, conns *prometheus.Desc
+	sent, recv, errors, unsol, rtt, fill, rate, conns *prometheus.Desc
 
-	mu   sync.Mutex
-	done client.LiveCounts // sums of the finished runs
-	cur  *client.Live      // the run going on; nil between runs
-	rttb buckets
+	mu    sync.Mutex
+	done  client.LiveCounts // sums of the finished runs
+	cur   *client.Live      // the run going on; nil between runs
+	rttb  buckets
+	fillb buckets
 }
 
 var _ client.Observer = (*Load)(nil)
@@ -38,9 +39,11 @@ func NewLoad(labels prometheus.Labels) *Load {
 		sent:   d("sent_total", "Messages sent, by message type, warmup included.", "type"),
 		recv:   d("received_total", "Replies to messages in flight received, by message type, warmup included.", "type"),
 		errors: d("errors_total", "Errors: failed connections, wrong and lost replies, as the result's errors."),
-		unsol:  d("unsolicited_total", "Messages received that answered no message in flight, by message type.", "type"),
+		unsol:  d("unsolicited_total", "Trades and Heartbeats the peer sent on its own, by message type, warmup included.", "type"),
 		rtt: d("rtt_seconds",
 			"Round-trip times of the measured window (from the intended send time at a set rate), folded in once a second per connection."),
+		fill: d("fill_latency_seconds",
+			"Order-to-fill latencies of the measured window: from an Order's send to its first Trade, folded in once a second per connection."),
 		rate:  d("target_rate", "The rate asked for, in messages per second; 0 in closed loop."),
 		conns: d("connections", "Connections open now."),
 	}
@@ -54,10 +57,14 @@ func (l *Load) Started(r *client.Live) {
 	l.mu.Unlock()
 }
 
-// RTTs folds in a second of a connection's round-trip times.
-func (l *Load) RTTs(h *hdrhistogram.PackedHistogram) {
+// Second folds in a second of a connection's round-trip times and
+// order-to-fill latencies.
+func (l *Load) Second(rtt, fill *hdrhistogram.PackedHistogram) {
 	l.mu.Lock()
-	l.rttb.addHDR(h)
+	l.rttb.addHDR(rtt)
+	if fill != nil {
+		l.fillb.addHDR(fill)
+	}
 	l.mu.Unlock()
 }
 
@@ -79,7 +86,7 @@ func (l *Load) Finished(r *client.Live) {
 
 // Describe sends the descriptors of the metrics.
 func (l *Load) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{l.sent, l.recv, l.errors, l.unsol, l.rtt, l.rate, l.conns} {
+	for _, d := range []*prometheus.Desc{l.sent, l.recv, l.errors, l.unsol, l.rtt, l.fill, l.rate, l.conns} {
 		ch <- d
 	}
 }
@@ -88,7 +95,7 @@ func (l *Load) Describe(ch chan<- *prometheus.Desc) {
 // run's counts.
 func (l *Load) Collect(ch chan<- prometheus.Metric) {
 	l.mu.Lock()
-	c, rtt := l.done, l.rttb
+	c, rtt, fill := l.done, l.rttb, l.fillb
 	cur := l.cur
 	l.mu.Unlock()
 	c.Connections = 0
@@ -115,4 +122,5 @@ func (l *Load) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(l.rate, prometheus.GaugeValue, c.TargetRate)
 	ch <- prometheus.MustNewConstMetric(l.conns, prometheus.GaugeValue, float64(c.Connections))
 	ch <- rtt.metric(l.rtt)
+	ch <- fill.metric(l.fill)
 }

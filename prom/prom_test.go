@@ -362,8 +362,16 @@ func TestEchoBook(t *testing.T) {
 	if st.Book.Orders == 0 {
 		t.Error("the book saw no order")
 	}
-	// A book sends each maker its Trades unasked.
-	if st.Book.Trades > 0 && m["gigadex_unsolicited_total{type=trade}"] == 0 {
-		t.Errorf("the book made %d trades, the driver counted no unsolicited Trade (run error: %v)", st.Book.Trades, err)
+	if err != nil {
+		t.Errorf("run: %v", err)
+	}
+	// A book sends each side of a fill its Trade unasked, and the driver
+	// times each Order's first fill.
+	if st.Book.Trades == 0 || m["gigadex_unsolicited_total{type=trade}"] < float64(run.Unsolicited["trade"]) || run.Unsolicited["trade"] == 0 {
+		t.Errorf("the book made %d trades; the driver counted %v unsolicited Trades, the result %d in its window",
+			st.Book.Trades, m["gigadex_unsolicited_total{type=trade}"], run.Unsolicited["trade"])
+	}
+	if run.Fill == nil || m["gigadex_fill_latency_seconds_count"] != float64(run.Fill.TotalCount()) {
+		t.Errorf("fill latencies: the metrics have %v, the result %v", m["gigadex_fill_latency_seconds_count"], run.Fill)
 	}
 }

@@ -34,7 +34,7 @@ type Recorder struct {
 	published atomic.Pointer[second]
 	stream    *LogStream // nil unless WithLogStream
 	streamID  int
-	onSecond  func(*hdrhistogram.PackedHistogram) // nil unless WithSecondFunc
+	onSecond  func(rtt, fill *hdrhistogram.PackedHistogram) // nil unless WithSecondFunc
 }
 
 // RecorderOption configures a [Recorder].
@@ -53,11 +53,13 @@ func WithLogStream(s *LogStream) RecorderOption {
 }
 
 // WithSecondFunc makes the recorder call f each time it closes a second
-// (see [Recorder.LastSecond]), with that second's values across tags: on
-// the recording goroutine, about once a second, never per value. h is
-// never modified afterwards and f must not modify it; f must be quick (a
-// monitoring system folds h into its own counts). A nil f does nothing.
-func WithSecondFunc(f func(h *hdrhistogram.PackedHistogram)) RecorderOption {
+// (see [Recorder.LastSecond]), with that second's values across tags, and
+// its order-to-fill latencies (nil if none: see [Recorder.RecordFill]): on
+// the recording goroutine, about once a second, never per value. The
+// histograms are never modified afterwards and f must not modify them; f
+// must be quick (a monitoring system folds them into its own counts). A
+// nil f does nothing.
+func WithSecondFunc(f func(rtt, fill *hdrhistogram.PackedHistogram)) RecorderOption {
 	return func(r *Recorder) { r.onSecond = f }
 }
 
@@ -243,6 +245,7 @@ func (r *Recorder) advance(now time.Time) {
 func (r *Recorder) close(endMs int64) {
 	startMs := r.startMs + r.sec*1000
 	merged := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
+	var fill *hdrhistogram.PackedHistogram
 	for i, h := range r.cur {
 		if h == nil || h.TotalCount() == 0 {
 			continue
@@ -253,12 +256,14 @@ func (r *Recorder) close(endMs int64) {
 		h.Reset()
 		if i != r.fillTag {
 			merged.Merge(p)
+		} else {
+			fill = p
 		}
 		r.closed = append(r.closed, packedInterval{tag: r.tags[i], startMs: startMs, endMs: endMs, hist: p})
 	}
 	r.published.Store(&second{index: r.sec, total: r.all.TotalCount(), hist: merged})
 	if r.onSecond != nil {
-		r.onSecond(merged)
+		r.onSecond(merged, fill)
 	}
 }
 

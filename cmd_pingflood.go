@@ -361,6 +361,8 @@ func flagHint(err error) string {
 		return " (try --reply exchange)"
 	case errors.Is(err, client.ErrUnsolicited):
 		return " (--strict)"
+	case errors.Is(err, client.ErrHeartbeat):
+		return " (--heartbeat-timeout)"
 	}
 	return ""
 }

@@ -37,6 +37,7 @@ type clientOptions struct {
 	idBase                       uint64
 	idBaseGiven                  bool
 	cross                        int64
+	heartbeatTimeout             time.Duration
 }
 
 func newClientOptions(conns int64) clientOptions {
@@ -58,6 +59,8 @@ func (o *clientOptions) flags() []cli.Flag {
 		seedFlag(&o.seed),
 		boolFlag(&o.strict, "strict", nil, "make the first unsolicited message (a Trade, a Heartbeat the peer sends on its own) a run error, quoted: for echo peers, which send nothing unasked"),
 		idBaseFlag(&o.idBase, &o.idBaseGiven),
+		durFlag(&o.heartbeatTimeout, nil, "heartbeat-timeout", nil, rangeOf[time.Duration]{min: minTimeout, max: maxTimeout, zeroMeans: "off"},
+			"fail a connection whose peer sent no Heartbeat of its own for this long"),
 		countFlag(&o.cross, nil, "cross", nil, rangeOf[int64]{min: 0, max: 100},
 			"percent of Orders priced to cross the book of an exchange or book peer (prices follow a mid-price walk seeded by --seed)"),
 	}, append(o.tls.flags(), o.io.flags(clientIOUsage)...)...)
@@ -67,16 +70,17 @@ func (o *clientOptions) flags() []cli.Flag {
 // connection settings of a run of command.
 func (o *clientOptions) config(command string) (client.LoadConfig, error) {
 	cfg := client.LoadConfig{
-		Command:        command,
-		Addr:           o.addr,
-		Conns:          int(o.conns),
-		Reply:          o.reply,
-		Seed:           o.seed,
-		ReplyTimeout:   o.replyTimeout,
-		ConnectTimeout: o.connectTimeout,
-		Strict:         o.strict,
-		IDBase:         o.idBase,
-		Cross:          int(o.cross),
+		Command:          command,
+		Addr:             o.addr,
+		Conns:            int(o.conns),
+		Reply:            o.reply,
+		Seed:             o.seed,
+		ReplyTimeout:     o.replyTimeout,
+		ConnectTimeout:   o.connectTimeout,
+		Strict:           o.strict,
+		HeartbeatTimeout: o.heartbeatTimeout,
+		IDBase:           o.idBase,
+		Cross:            int(o.cross),
 	}
 	if o.cross == 0 {
 		cfg.Cross = -1 // none

@@ -39,6 +39,7 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 	var fatal []error
 	var mismatched, late, maxLag, gap, acked int64
 	var strict error
+	var gaps *hdrhistogram.PackedHistogram
 	for _, w := range ws {
 		w.flushRun()
 		if w.rec == nil {
@@ -59,6 +60,12 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		gap += t.gap
 		mismatched += t.mismatched
 		acked += t.ackedOrders
+		if w.gaps != nil {
+			if gaps == nil {
+				gaps = report.NewPackedHistogram()
+			}
+			gaps.Merge(w.gaps)
+		}
 		if strict == nil {
 			strict = t.strict
 		}
@@ -86,6 +93,9 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		if t.fatal != nil {
 			fatal = append(fatal, t.fatal)
 		}
+	}
+	if gaps != nil {
+		run.HeartbeatGap = report.SummarizeGaps(gaps)
 	}
 	if run.Fill == nil && len(ws) > 0 && ws[0].ord != nil {
 		run.Fill = report.NewHistogram() // orders were tracked; none filled

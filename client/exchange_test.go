@@ -163,6 +163,9 @@ func TestExchangePeer(t *testing.T) {
 	if got := run.Unsolicited["heartbeat"]; got != p.heartbeats || got == 0 {
 		t.Errorf("unsolicited heartbeats %d, peer sent %d", got, p.heartbeats)
 	}
+	if g := run.HeartbeatGap; g == nil || g.Count < p.heartbeats-2 || g.Count >= p.heartbeats || g.Max < g.P50 {
+		t.Errorf("heartbeat gaps %+v, peer sent %d heartbeats on 2 connections", g, p.heartbeats)
+	}
 	if run.Fill == nil || run.Fill.TotalCount() != p.trades {
 		t.Errorf("fills timed: %v, want %d", run.Fill, p.trades)
 	} else if run.Fill.Max() <= 0 || run.Fill.Max() > int64(10*time.Second) {
@@ -218,5 +221,20 @@ func TestBookPeer(t *testing.T) {
 	trades := run.Unsolicited["trade"]
 	if run.Errors != 0 || trades == 0 || run.Fill == nil || run.Fill.TotalCount() == 0 || run.Fill.TotalCount() > 2700 {
 		t.Fatalf("errors %d, %d trades, fills %v", run.Errors, trades, run.Fill)
+	}
+}
+
+// TestHeartbeatTimeout: a peer that answers but sends no Heartbeat of its
+// own fails the run soon after the heartbeat timeout, not at its end.
+func TestHeartbeatTimeout(t *testing.T) {
+	cfg := exchangeConfig(startExchangePeer(t, &exchangePeer{unknownAckAt: -1}))
+	cfg.Count, cfg.Duration, cfg.HeartbeatTimeout = 0, 5*time.Second, 200*time.Millisecond
+	start := time.Now()
+	_, err := client.Run(testCtx(t), cfg)
+	if !errors.Is(err, client.ErrHeartbeat) {
+		t.Fatalf("err %v, want ErrHeartbeat", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("failed after %v, want soon after 200ms", d)
 	}
 }

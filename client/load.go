@@ -48,6 +48,10 @@ type LoadConfig struct {
 	// unsolicited messages, counted in Run.Unsolicited, and a Trade naming
 	// one of a connection's Orders times its fill (Run.Fill).
 	Reply wire.Reply
+	// HeartbeatTimeout fails a connection whose peer sent no Heartbeat of
+	// its own for this long (0, the default: never). Gaps between the
+	// peer's Heartbeats are summed up in Run.HeartbeatGap either way.
+	HeartbeatTimeout time.Duration
 	// Strict makes the first unsolicited message a run error
 	// ([ErrUnsolicited]), for peers that must send nothing unasked.
 	Strict bool
@@ -105,6 +109,10 @@ const DefaultCross = 20
 // keeps ids below 2^60 for agents up to 1023, apart from the Unix-ns
 // timestamps of a peer's Heartbeats.
 func AgentIDBase(i uint64) uint64 { return i << 50 }
+
+// ErrHeartbeat is a connection whose peer sent no Heartbeat for
+// LoadConfig.HeartbeatTimeout.
+var ErrHeartbeat = errors.New("client: peer heartbeats stopped")
 
 // ErrUnsolicited is a run that got a message it did not ask for while
 // LoadConfig.Strict was set; the error quotes the first one.
@@ -198,7 +206,7 @@ func (cfg *LoadConfig) normalize() error {
 		return fmt.Errorf("rate %v msgs/s is below the number of connections (%d): each connection needs at least 1 msg/s", cfg.Rate, cfg.Conns)
 	case cfg.Count < 0 || cfg.WarmupCount < 0 || cfg.Duration < 0 || cfg.Warmup < 0:
 		return errors.New("count, warmup and duration must not be negative")
-	case cfg.Drain < 0 || cfg.ReplyTimeout < 0 || cfg.ConnectTimeout < 0:
+	case cfg.Drain < 0 || cfg.ReplyTimeout < 0 || cfg.ConnectTimeout < 0 || cfg.HeartbeatTimeout < 0:
 		return errors.New("drain, reply timeout and connect timeout must not be negative")
 	case cfg.Cross > 100:
 		return fmt.Errorf("cross must be a percentage from 0 to 100, not %d", cfg.Cross)

@@ -48,6 +48,9 @@ type worker struct {
 	obs   observed
 	back  backoff
 
+	lastBeat int64                         // when the peer's last Heartbeat arrived; 0: none yet
+	gaps     *hdrhistogram.PackedHistogram // gaps between the peer's Heartbeats, ns; nil until the second
+
 	idBase uint64  // message seq carries the id idBase+seq
 	ord    *orders // the Orders sent to an exchange peer; nil for an echo peer
 
@@ -109,6 +112,12 @@ func (w *worker) run() {
 			if w.rs.stop.Load() || w.phase.over(now) {
 				w.beginDrain()
 			}
+		}
+		if err := w.heartbeatLate(); err != nil {
+			if w.recover(err) {
+				continue
+			}
+			return
 		}
 		if !w.stopped {
 			w.armDeadlines()
@@ -283,6 +292,10 @@ func (w *worker) armDeadlines() {
 	// were first awaited), not from now: re-arming must not extend it.
 	rd := w.lastReply + int64(w.cfg.ReplyTimeout)
 	wd := now + int64(w.cfg.ReplyTimeout)
+	if d := int64(w.cfg.HeartbeatTimeout); d > 0 {
+		// Wake up to notice a peer whose heartbeats stopped.
+		rd = min(rd, max(max(w.lastBeat, w.upSince)+d, now+int64(armEvery)))
+	}
 	if lim := w.phase.limit(); lim > 0 {
 		rd = min(rd, lim)
 		wd = min(wd, lim+int64(w.cfg.Drain))
@@ -762,7 +775,11 @@ func (w *worker) handle(v wire.View) {
 func (w *worker) unsolicited(v wire.View) {
 	w.obs.unsol[v.Kind()]++
 	t := w.batch.t
-	if !w.phase.known || t < w.phase.from {
+	inWindow := w.phase.known && t >= w.phase.from
+	if v.Kind() == wire.KindHeartbeat {
+		w.peerBeat(t, inWindow)
+	}
+	if !inWindow {
 		return // the warmup's
 	}
 	k := v.Kind()
@@ -782,6 +799,35 @@ func (w *worker) unsolicited(v wire.View) {
 			w.tally.fills++
 		}
 	}
+}
+
+// peerBeat notes a Heartbeat of the peer's own, received at t, and in the
+// measured window the gap since the previous one.
+func (w *worker) peerBeat(t int64, inWindow bool) {
+	if inWindow && w.lastBeat != 0 && t > w.lastBeat {
+		if w.gaps == nil {
+			w.gaps = report.NewPackedHistogram()
+		}
+		w.gaps.RecordValue(t - w.lastBeat)
+	}
+	w.lastBeat = t
+}
+
+// heartbeatLate returns ErrHeartbeat when LoadConfig.HeartbeatTimeout is
+// set and the peer has sent no Heartbeat for that long since the last one
+// or since the connection opened. It is checked once per pass of the loop,
+// whose reads the reply timeout bounds, so it fires within that of the
+// limit at the latest.
+func (w *worker) heartbeatLate() error {
+	d := int64(w.cfg.HeartbeatTimeout)
+	if d <= 0 || w.stopped {
+		return nil
+	}
+	since := max(w.lastBeat, w.upSince)
+	if now := w.now(); now-since >= d {
+		return fmt.Errorf("%w: none for %v", ErrHeartbeat, time.Duration(now-since).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // exchangeFrame makes message seq, just written to f and sent at t, part
@@ -879,7 +925,7 @@ func (w *worker) recover(err error) bool {
 		}
 		w.acked = int64(w.sent)
 		now := w.now()
-		w.upSince, w.lastReply, w.armedAt = now, now, -1
+		w.upSince, w.lastReply, w.armedAt, w.lastBeat = now, now, -1, 0
 		w.tally.reconnects++
 		w.obs.up.Store(true)
 		w.tally.gap += now - start

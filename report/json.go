@@ -45,6 +45,7 @@ type jsonRun struct {
 	FillLatency          *Summary          `json:"fill_latency_ns,omitempty"`
 	FillHistogram        string            `json:"fill_histogram,omitempty"`
 	Unsolicited          map[string]int64  `json:"unsolicited"`
+	HeartbeatGap         *GapSummary       `json:"heartbeat_gap_ns,omitempty"`
 	PerConnection        []jsonConn        `json:"per_connection"`
 	Spread               *jsonSpread       `json:"spread,omitempty"`
 	Intervals            []jsonInterval    `json:"intervals"`
@@ -154,6 +155,7 @@ func toJSON(r *Run) (*jsonRun, error) {
 		Env:           r.Env,
 		Generator:     r.Generator,
 		Unsolicited:   r.Unsolicited,
+		HeartbeatGap:  r.HeartbeatGap,
 	}
 	if doc.Unsolicited == nil {
 		doc.Unsolicited = map[string]int64{}
@@ -265,6 +267,7 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 		Tags:           doc.Tags,
 		Env:            doc.Env,
 		Generator:      doc.Generator,
+		HeartbeatGap:   doc.HeartbeatGap,
 	}
 	if len(doc.Unsolicited) > 0 {
 		r.Unsolicited = doc.Unsolicited

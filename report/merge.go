@@ -199,6 +199,7 @@ func mergeCounters(m *Run, runs []*Run) {
 		m.MaxSendLag = max(m.MaxSendLag, r.MaxSendLag)
 		m.Reconnects += r.Reconnects
 		m.ReconnectGap += r.ReconnectGap
+		m.HeartbeatGap = mergeGaps(m.HeartbeatGap, r.HeartbeatGap)
 		for tag, n := range r.Unsolicited {
 			if m.Unsolicited == nil {
 				m.Unsolicited = map[string]int64{}

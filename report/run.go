@@ -142,6 +142,9 @@ type Run struct {
 	// answered nothing in flight (Trades, its own Heartbeats); nil or empty
 	// when there was none.
 	Unsolicited map[string]int64
+	// HeartbeatGap sums up the gaps between the Heartbeats the peer sent
+	// on its own, per connection; nil when it sent fewer than two on any.
+	HeartbeatGap *GapSummary
 
 	PerConn      []ConnStats       // one entry per connection
 	Intervals    []Interval        // per-second RTTs of each tag, ordered by StartMs then Tag

@@ -23,6 +23,41 @@ type Summary struct {
 	Count  int64   `json:"count"`
 }
 
+// GapSummary sums up the gaps between a peer's Heartbeats, in
+// nanoseconds: how many, their median, 99th percentile and largest.
+type GapSummary struct {
+	Count int64 `json:"count"`
+	P50   int64 `json:"p50"`
+	P99   int64 `json:"p99"`
+	Max   int64 `json:"max"`
+}
+
+// SummarizeGaps returns the GapSummary of h, a dense or a packed
+// histogram, or nil when h holds nothing.
+func SummarizeGaps(h interface {
+	TotalCount() int64
+	ValueAtPercentile(q float64) int64
+	Max() int64
+}) *GapSummary {
+	if h == nil || h.TotalCount() == 0 {
+		return nil
+	}
+	return &GapSummary{Count: h.TotalCount(), P50: h.ValueAtPercentile(50), P99: h.ValueAtPercentile(99), Max: h.Max()}
+}
+
+// mergeGaps combines the gap summaries of several runs: counts add up,
+// and the percentiles and the maximum are the largest of the inputs' (a
+// bound, since summaries cannot be merged exactly).
+func mergeGaps(a, b *GapSummary) *GapSummary {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return &GapSummary{Count: a.Count + b.Count, P50: max(a.P50, b.P50), P99: max(a.P99, b.P99), Max: max(a.Max, b.Max)}
+}
+
 // Summarize returns the [Summary] of h, which may be nil.
 func Summarize(h *hdrhistogram.Histogram) Summary {
 	if h == nil || h.TotalCount() == 0 {

@@ -224,6 +224,10 @@ func summaryTable(r *report.Run) [][]string {
 	if len(r.Unsolicited) > 0 {
 		rows = append(rows, []string{"unsolicited", unsolicitedOf(r.Unsolicited)})
 	}
+	if g := r.HeartbeatGap; g != nil {
+		rows = append(rows, []string{"peer heartbeat gaps", fmt.Sprintf("%d, p50 %s, p99 %s, max %s",
+			g.Count, latencyWithUnit(float64(g.P50)), latencyWithUnit(float64(g.P99)), latencyWithUnit(float64(g.Max)))})
+	}
 	rows = append(rows, [][]string{
 		{"measured window", fmt.Sprintf("%.3f s", r.Elapsed.Seconds())},
 		{"warmup", fmt.Sprintf("%.3f s, %s sent, %s received", r.WarmupElapsed.Seconds(), msgs(r.WarmupSent), msgs(r.WarmupReceived))},

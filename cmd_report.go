@@ -28,9 +28,8 @@ type reportOptions struct {
 	markdown, overTime    bool
 	unit                  time.Duration
 	names                 []string
-	limits                report.Limits
-	floor                 time.Duration
-	thresholds            []report.Threshold
+	baselines             []string
+	cmp                   compareSettings
 	title                 string
 	junit                 string // report compare --junit FILE
 	spectrum              bool   // report csv --spectrum
@@ -39,8 +38,7 @@ type reportOptions struct {
 // newReportCommand works on saved results: RESULT.json files written by
 // ping and flood, and HdrHistogram interval logs (.hlog).
 func newReportCommand() *cli.Command {
-	o := &reportOptions{unit: time.Microsecond}
-	o.limits, _ = report.ParseLimits(report.DefaultLimits)
+	o := &reportOptions{unit: time.Microsecond, cmp: newCompareSettings()}
 	return &cli.Command{
 		Name:  "report",
 		Usage: "re-print, convert, plot, merge and compare saved results",
@@ -135,13 +133,6 @@ func (o *reportOptions) unitFlag() *cli.GenericFlag {
 		return 0, fmt.Errorf("want ns, us, ms or s")
 	}, nil, "`UNIT` of the values: ns, us, ms or s")
 	f.DefaultText = "us"
-	return f
-}
-
-func (o *reportOptions) maxRegressFlag() *cli.GenericFlag {
-	f := valueFlag(&o.limits, "max-regress", parseLimits, nil,
-		"largest allowed changes: `METRIC=PCT,...` (e.g. p50=5%,p99.99=20%,errors=0%), or none; a rise for latencies and errors, a drop for msgs_per_sec and bytes_per_sec")
-	f.DefaultText = report.DefaultLimits
 	return f
 }
 
@@ -252,80 +243,48 @@ func (o *reportOptions) mergeCommand() *cli.Command {
 func (o *reportOptions) compareCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "compare",
-		Usage: "compare a result against a baseline; exit 3 on a regression",
+		Usage: "compare results against a baseline, one run or several a side; exit 3 on a regression",
 		Description: "Latency metrics (any percentile such as p50 or p99.999, max, mean) regress when they rise by more than\n" +
 			"their limit and by more than --floor; errors and error_rate when they rise by more than theirs;\n" +
 			"msgs_per_sec and bytes_per_sec when they drop by more than theirs. A result that measured nothing is an error.\n" +
-			"A warning on stderr names what differs when the two were run differently (command, loop, rate, connections, mix).",
-		ArgsUsage: "--baseline BASE CURRENT",
-		Flags: []cli.Flag{
-			stringFlag(&o.baseline, "baseline", nil, "baseline result `FILE` (required)"),
-			o.maxRegressFlag(),
-			durFlag(&o.floor, nil, "floor", nil, rangeOf[time.Duration]{max: maxDuration}, "ignore latency changes smaller than this (e.g. 2us)"),
+			"A warning on stderr names what differs when the two were run differently (command, loop, rate, connections, mix).\n" +
+			"With several runs a side, each metric's medians are compared: the change comes with a 95% confidence interval and\n" +
+			"the p-value of a Mann-Whitney U test, and a metric regresses only when its change is beyond its limit and significant\n" +
+			"(p below --alpha divided by the number of limits); otherwise the verdict is ~ or improved. One run a side cannot\n" +
+			"separate a change from noise: a warning says so. gigadex ab measures both sides in alternation.",
+		ArgsUsage: "--baseline BASE [--baseline BASE2 ...] CURRENT [CURRENT2 ...]",
+		Flags: append([]cli.Flag{
+			listFlag(&o.baselines, "baseline", func(s string) (string, error) { return s, nil }, "baseline result `FILE` (required; repeat it for several runs)"),
 			o.markdownFlag(),
-			thresholdFlag(&o.thresholds, "absolute bound on the current result, `EXPR` such as p99.9<50us, msgs_per_sec>100000 or error_rate<0.1% (repeatable)"),
+			thresholdFlag(&o.cmp.thresholds, "absolute bound on each current result, `EXPR` such as p99.9<50us, msgs_per_sec>100000 or error_rate<0.1% (repeatable)"),
 			o.tagFlag(),
 			o.junitFlag(),
-		},
+		}, o.cmp.flags()...),
 		Action: o.action(o.compare),
 	}
 }
 
 func (o *reportOptions) compare(c *cli.Context, args []string) error {
-	if len(args) != 1 {
-		return usagef("report compare: want one CURRENT result, got %d arguments", len(args))
+	if len(args) == 0 {
+		return usagef("report compare: want at least one CURRENT result")
 	}
-	if o.baseline == "" {
+	if len(o.baselines) == 0 {
 		return usagef("report compare: need --baseline FILE")
 	}
-	base, err := o.read(c, o.baseline)
-	if err != nil {
-		return reportFail("compare", err)
-	}
-	cur, err := o.read(c, args[0])
-	if err != nil {
-		return reportFail("compare", err)
-	}
-	for _, r := range []struct {
-		path string
-		run  *report.Run
-	}{{o.baseline, base}, {args[0], cur}} {
-		if !r.run.Measured() {
-			return reportFail("compare", fmt.Errorf("%s measured nothing (no round trip recorded): there is nothing to compare", r.path))
+	var sides [2]compareSide
+	for i, paths := range [2][]string{o.baselines, args} {
+		for _, p := range paths {
+			r, err := o.read(c, p)
+			if err != nil {
+				return reportFail("compare", err)
+			}
+			sides[i].runs, sides[i].names = append(sides[i].runs, r), append(sides[i].names, p)
 		}
 	}
-	if diffs := report.ModeDifferences(base, cur); len(diffs) > 0 {
-		fmt.Fprintf(c.App.ErrWriter, "warning: the baseline and the current result were run differently (%s): their figures may not be comparable\n",
-			strings.Join(diffs, "; "))
-	}
-	cmp := report.Compare(base, cur, o.limits, o.floor)
-	write := table.WriteComparison
-	if o.markdown {
-		write = table.WriteComparisonMarkdown
-	}
-	if err := write(c.App.Writer, cmp); err != nil {
-		return reportFail("compare", err)
-	}
-	lines, ok := report.CheckThresholds(cur, o.thresholds)
-	for _, l := range lines {
-		fmt.Fprintln(c.App.Writer, l)
-	}
-	if err := o.writeCompareJUnit(c, o.legend(args)[0], cmp); err != nil {
-		return err
-	}
-	var failed []string
-	for _, d := range cmp.Deltas {
-		if d.Verdict == report.VerdictRegressed {
-			failed = append(failed, fmt.Sprintf("%s %+.1f%% (limit %g%%)", d.Metric, d.Change, d.Limit))
-		}
-	}
-	if !ok {
-		failed = append(failed, "thresholds not met")
-	}
-	if len(failed) > 0 {
-		return cli.Exit("report compare: regression: "+strings.Join(failed, ", "), exitRegression)
-	}
-	return nil
+	s := o.cmp
+	s.markdown = o.markdown
+	junit := func(cmp report.Comparison) error { return o.writeCompareJUnit(c, o.legend(args)[0], cmp) }
+	return compareAndReport(c.App.Writer, c.App.ErrWriter, "report compare", sides[0], sides[1], s, junit)
 }
 
 // action lets flags follow the arguments, as in

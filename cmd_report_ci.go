@@ -81,10 +81,10 @@ func (o *reportOptions) writeCompareJUnit(c *cli.Context, name string, cmp repor
 		return err
 	}
 	suite := report.ComparisonSuite(name, cmp)
-	if len(o.thresholds) > 0 {
+	if len(o.cmp.thresholds) > 0 {
 		cur := *cmp.Current
 		cur.Thresholds = nil
-		cur.ApplyThresholds(o.thresholds)
+		cur.ApplyThresholds(o.cmp.thresholds)
 		suite.Cases = append(suite.Cases, report.ThresholdSuite(name, &cur).Cases...)
 	}
 	if err := writeOutput(c, o.junit, func(w io.Writer) error { return report.WriteJUnit(w, suite) }); err != nil {

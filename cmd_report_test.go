@@ -115,7 +115,9 @@ func TestReportCompareExitCodes(t *testing.T) {
 		{"threshold passes", []string{"--baseline", base, "--threshold", "p99<100us", "--threshold", "msgs_per_sec>500", same}, exitOK, "pass: msgs_per_sec 1000 > 500", "", false},
 		{"markdown", []string{"--markdown", "--baseline", base, same}, exitOK, "| p99.9  ", "", false},
 		{"no baseline", []string{same}, exitUsage, "", "need --baseline FILE", true},
-		{"two results", []string{"--baseline", base, same, slow}, exitUsage, "", "want one CURRENT result, got 2", true},
+		{"no result", []string{"--baseline", base}, exitUsage, "", "want at least one CURRENT result", true},
+		{"one run a side warns", []string{"--baseline", base, same}, exitOK, "result: no regression", oneRunWarning, false},
+		{"bad alpha", []string{"--baseline", base, "--alpha", "0", same}, exitUsage, "", `--alpha "0": want a number above 0 and below 1`, true},
 		{"bad limit", []string{"--baseline", base, "--max-regress", "p0=5%", same}, exitUsage, "", `unknown metric "p0"`, true},
 		{"NaN limit", []string{"--baseline", base, "--max-regress", "p99=NaN%", slow}, exitUsage, "", `--max-regress "p99=NaN%": the percent must be a finite number`, true},
 		{"empty limits", []string{"--baseline", base, "--max-regress", "", slow}, exitUsage, "", `--max-regress "": no limit`, true},
@@ -494,6 +496,8 @@ func TestReportMergeSameRunTwice(t *testing.T) {
 	}
 }
 
+const oneRunWarning = "one run a side cannot separate a change from noise"
+
 // TestReportCompareWarnsOnModeDifferences compares runs made differently:
 // compare warns on stderr, naming what differs, and still compares.
 func TestReportCompareWarnsOnModeDifferences(t *testing.T) {
@@ -511,11 +515,47 @@ func TestReportCompareWarnsOnModeDifferences(t *testing.T) {
 			t.Errorf("stderr %q does not contain %q", errs, want)
 		}
 	}
-	if strings.Count(errs, "\n") != 1 {
-		t.Errorf("stderr has %d lines, want one warning line: %q", strings.Count(errs, "\n"), errs)
+	if strings.Count(errs, "\n") != 2 || !strings.Contains(errs, oneRunWarning) {
+		t.Errorf("stderr has %d lines, want the mode warning and the one-run warning: %q", strings.Count(errs, "\n"), errs)
 	}
 	_, errs, _ = runCLI(t, "", "report", "compare", "--baseline", base, base)
-	if errs != "" {
-		t.Errorf("comparing a run with itself warns: %q", errs)
+	if !strings.HasPrefix(errs, "warning: "+oneRunWarning) || strings.Count(errs, "\n") != 1 {
+		t.Errorf("comparing a run with itself warns: %q; want only the one-run warning", errs)
+	}
+}
+
+// TestReportCompareSeveralRuns compares five results a side.
+func TestReportCompareSeveralRuns(t *testing.T) {
+	dir := t.TempDir()
+	side := func(name string, scale float64, n int) []string {
+		var paths []string
+		for i := range n {
+			lo := time.Duration(float64(10_000+100*i) * scale)
+			paths = append(paths, writeResult(t, dir, fmt.Sprintf("%s-%d.json", name, i), 1000, lo, 3*lo, nil))
+		}
+		return paths
+	}
+	base := side("base", 1, 5)
+	var args []string
+	for _, b := range base {
+		args = append(args, "--baseline", b)
+	}
+	compare := func(cur ...string) (string, string, int) {
+		return runCLI(t, "", append(append([]string{"report", "compare"}, args...), cur...)...)
+	}
+	out, errs, code := compare(side("slow", 1.3, 5)...)
+	if code != exitRegression || !strings.Contains(tableRow(out, "p50"), "| +30.0% | +2") || !strings.Contains(tableRow(out, "p50"), "REGRESSED") {
+		t.Errorf("30%% slower: exit %d, p50 row %q\n%s\n%s", code, tableRow(out, "p50"), out, errs)
+	}
+	if !strings.Contains(out, "(5 runs, medians)") || !strings.Contains(out, "significant at p < 0.0167") {
+		t.Errorf("no sign of a statistical comparison:\n%s", out)
+	}
+	out, errs, code = compare(side("same", 1.001, 5)...)
+	if code != exitOK || !strings.HasSuffix(tableRow(out, "p50"), "| ~ |") || errs != "" {
+		t.Errorf("same: exit %d, p50 row %q, stderr %q", code, tableRow(out, "p50"), errs)
+	}
+	_, errs, code = compare(side("three", 1.3, 3)...)
+	if code != exitOK || !strings.Contains(errs, "with 5 baseline and 3 current runs no change can be significant") {
+		t.Errorf("three current runs: exit %d, stderr %q; want 0 and a warning that nothing can be flagged", code, errs)
 	}
 }

@@ -237,6 +237,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		newFloodCommand(),
 		newBenchCommand(),
 		newCapacityCommand(),
+		newABCommand(),
 		newReportCommand(),
 	}
 	setUsage(cmds)

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -16,8 +19,9 @@ import (
 
 // abOptions are the settings of ab, bound to its flags.
 type abOptions struct {
-	plan abPlan
-	cmp  compareSettings
+	plan        abPlan
+	baselineBin string
+	cmp         compareSettings
 }
 
 // newABCommand returns the ab command: alternating measurements of a
@@ -38,6 +42,7 @@ func newABCommand() *cli.Command {
 			valueFlag(&o.plan.baseAddr, "baseline-addr", addr, nil, "the baseline peer `HOST:PORT` (required)"),
 			valueFlag(&o.plan.addr, "addr", addr, nil, "the candidate peer `HOST:PORT` (required)"),
 			countFlag(&o.plan.rounds, nil, "rounds", nil, rangeOf[int64]{min: 1, max: 100}, "rounds of one run a side; 5 or more for a verdict at the default limits and alpha"),
+			fileFlag(&o.baselineBin, "baseline-bin", nil, "run the baseline's measurements with the gigadex binary `FILE` (another build), and the current side's with this one, each as a process of its own"),
 			stringFlag(&o.plan.out, "out", nil, "keep each run's JSON result in `DIR` (baseline-1.json, current-1.json, ...)"),
 			boolFlag(&o.cmp.markdown, "markdown", nil, "print the comparison as Markdown (for CI job summaries)"),
 		}, o.cmp.flags()...),
@@ -59,7 +64,15 @@ func (o *abOptions) run(c *cli.Context) error {
 			return usagef("ab: --out %q: %v", p.out, err)
 		}
 	}
-	sides, err := runAB(c.Context, p, runMeasure, c.App.ErrWriter)
+	measure := [2]measureFunc{runMeasure, runMeasure}
+	if o.baselineBin != "" {
+		self, err := os.Executable()
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("ab: this program's path, to run the current side as the baseline's is run: %v", err), exitRunError)
+		}
+		measure = [2]measureFunc{execMeasure(o.baselineBin), execMeasure(self)}
+	}
+	sides, err := runAB(c.Context, p, measure, c.App.ErrWriter)
 	if err != nil && len(sides[0].runs) == 0 {
 		return err
 	}
@@ -103,14 +116,14 @@ type measureFunc func(ctx context.Context, args []string, stdout, stderr io.Writ
 // runAB measures the plan's rounds and returns the runs of each side. On
 // an interrupt it returns the complete rounds measured until then, with
 // the interrupt's exit error.
-func runAB(ctx context.Context, p abPlan, measure measureFunc, progress io.Writer) ([2]compareSide, error) {
+func runAB(ctx context.Context, p abPlan, measure [2]measureFunc, progress io.Writer) ([2]compareSide, error) {
 	var sides [2]compareSide
 	for i := range p.rounds {
 		var round [2]*report.Run
 		for _, s := range abOrder(int(i)) {
 			addr := [2]string{p.baseAddr, p.addr}[s]
 			name := fmt.Sprintf("%s-%d.json", abSides[s], i+1)
-			r, err := abMeasure(ctx, p, addr, name, measure)
+			r, err := abMeasure(ctx, p, addr, name, measure[s])
 			if err != nil {
 				return sides, err
 			}
@@ -177,4 +190,24 @@ func quantileDuration(r *report.Run, q float64) string {
 // runMeasure runs a gigadex command line in this process.
 func runMeasure(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+// execMeasure returns a measureFunc that runs the gigadex binary bin. An
+// interrupt sends it SIGINT, so that it stops as gigadex does on Ctrl-C.
+func execMeasure(bin string) measureFunc {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		cmd := exec.CommandContext(ctx, bin, args[1:]...)
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+		cmd.WaitDelay = 10 * time.Second
+		err := cmd.Run()
+		if ee, ok := errors.AsType[*exec.ExitError](err); ok && ee.ExitCode() >= 0 {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v", bin, err)
+			return exitRunError
+		}
+		return exitOK
+	}
 }

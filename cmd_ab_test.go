@@ -69,18 +69,33 @@ var abPing = []string{"--", "ping", "--count", "150", "--warmup", "20"}
 // TestABFlagsSlowerPeer runs five alternating rounds against a peer and
 // one 30% slower (a service time of 13 ms against 10 ms: the peers' sleeps
 // end up to a millisecond late, so shorter times would not keep the ratio):
-// p50 regresses by about 30%, exit 3.
+// p50 regresses by about 30%, exit 3. Five rounds detect that with a power
+// below 1 when the machine is overloaded (whole runs slowed by other
+// processes), so the test allows three attempts.
 func TestABFlagsSlowerPeer(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("ten 0.3-second pings; nothing here runs concurrently")
+		t.Skip("ten 0.5-second pings; nothing here runs concurrently")
 	}
 	base, slow := startSlowPeer(t, 10*time.Millisecond), startSlowPeer(t, 13*time.Millisecond)
-	dir := t.TempDir()
-	args := []string{"ab", "--baseline-addr", base, "--addr", slow, "--rounds", "5", "--out", dir, "--", "ping", "--count", "25", "--warmup", "3"}
-	out, errs, code := runCLI(t, "", args...)
-	if code != exitRegression {
-		t.Fatalf("exit %d, want 3\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	for attempt := 1; ; attempt++ {
+		dir := t.TempDir()
+		args := []string{"ab", "--baseline-addr", base, "--addr", slow, "--rounds", "5", "--out", dir, "--", "ping", "--count", "40", "--warmup", "3"}
+		out, errs, code := runCLI(t, "", args...)
+		if code == exitRegression {
+			checkSlowerPeer(t, dir, out, errs)
+			return
+		}
+		if code != exitOK || attempt == 3 {
+			t.Fatalf("attempt %d: exit %d, want 3\nstdout:\n%s\nstderr:\n%s", attempt, code, out, errs)
+		}
+		t.Logf("attempt %d not flagged (p50 %s); trying again", attempt, tableRow(out, "p50"))
 	}
+}
+
+// checkSlowerPeer checks the output of an ab run that flagged the slower
+// peer, and the results it kept.
+func checkSlowerPeer(t *testing.T, dir, out, errs string) {
+	t.Helper()
 	p50 := tableRow(out, "p50")
 	if !strings.Contains(p50, "REGRESSED") || !strings.Contains(errs, "regression: p50 +") {
 		t.Errorf("p50 row %q, stderr %q; want p50 REGRESSED", p50, errs)
@@ -96,16 +111,15 @@ func TestABFlagsSlowerPeer(t *testing.T) {
 	if n := strings.Count(errs, "round "); n != 10 {
 		t.Errorf("%d progress lines, want 10:\n%s", n, errs)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) != 10 {
-		t.Errorf("kept %d results, want 10", len(files))
-	}
 	// The kept results compare the same way through report compare.
 	cargs := []string{"report", "compare"}
 	for i := 1; i <= 5; i++ {
 		cargs = append(cargs, "--baseline", filepath.Join(dir, fmt.Sprintf("baseline-%d.json", i)))
 	}
 	cur, _ := filepath.Glob(filepath.Join(dir, "current-*.json"))
+	if len(cur) != 5 {
+		t.Fatalf("kept %d current results, want 5", len(cur))
+	}
 	cargs = append(cargs, cur...)
 	if out2, errs2, code := runCLI(t, "", cargs...); code != exitRegression || tableRow(out2, "p50") != p50 {
 		t.Errorf("report compare of the kept results: exit %d, p50 %q, want 3 and %q\n%s", code, tableRow(out2, "p50"), p50, errs2)

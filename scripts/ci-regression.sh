@@ -9,7 +9,9 @@
 # sets of runs (medians, 95% intervals, Mann-Whitney U test). Both sides
 # run on the same machine at the same time, so a shared runner's noise and
 # drift weigh on both. Writes a Markdown summary to $GITHUB_STEP_SUMMARY, or
-# to RESULTS_DIR/summary.md when that is unset.
+# to RESULTS_DIR/summary.md when that is unset, and the verdicts as JUnit XML
+# to RESULTS_DIR/ping-junit.xml and flood-junit.xml; each run's JSON result
+# stays in RESULTS_DIR/ping/ and flood/.
 #
 # Usage: scripts/ci-regression.sh
 #
@@ -122,8 +124,8 @@ printf '## gigadex regression check\n\nbaseline: %s; %s alternating rounds a sid
 
 status=0
 # ab NAME LIMITS MEASUREMENT...: runs gigadex ab, prints the table, appends
-# the Markdown table to the summary (rendered again from the kept results,
-# with no new measurement) and folds the exit code into $status (a failure
+# the Markdown table to the summary and writes the JUnit file (both rendered
+# again from the kept results, with no new measurement) and folds the exit code into $status (a failure
 # to measure outranks a regression).
 ab() {
 	local name=$1 limits=$2 code=0
@@ -134,7 +136,7 @@ ab() {
 	rm -rf "${results:?}/$name"
 	"$bin" "${args[@]}" || code=$?
 	if [ "$code" = 0 ] || [ "$code" = 3 ]; then
-		local compare=(report compare --markdown --max-regress "$limits")
+		local compare=(report compare --markdown --max-regress "$limits" --junit "$results/$name-junit.xml")
 		for f in "$results/$name"/baseline-*.json; do
 			compare+=(--baseline "$f")
 		done

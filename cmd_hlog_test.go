@@ -26,15 +26,9 @@ import (
 // the test is skipped, or fails if GIGADEX_REQUIRE_INTEROP=1, as in CI.
 func interopJava(t *testing.T) (java, jar string) {
 	t.Helper()
-	missing := func(msg string) {
-		if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
-			t.Fatal(msg + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
-		}
-		t.Skip(msg)
-	}
 	java, err := exec.LookPath("java")
 	if err != nil {
-		missing("java not found on PATH; run scripts/install-deps.sh")
+		testutil.SkipInterop(t, "java not found on PATH; run scripts/install-deps.sh")
 	}
 	for _, c := range []string{os.Getenv("GIGADEX_HDRHISTOGRAM_JAR"), "/usr/share/java/hdrhistogram.jar", "/usr/share/java/HdrHistogram.jar"} {
 		if c == "" {
@@ -44,7 +38,7 @@ func interopJava(t *testing.T) (java, jar string) {
 			return java, c
 		}
 	}
-	missing("HdrHistogram jar not found; run scripts/install-deps.sh or set GIGADEX_HDRHISTOGRAM_JAR")
+	testutil.SkipInterop(t, "HdrHistogram jar not found; run scripts/install-deps.sh or set GIGADEX_HDRHISTOGRAM_JAR")
 	return "", ""
 }
 

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/gigadex/gigadex/internal/testutil"
 )
 
 // hdrJar returns the HdrHistogram jar of the Debian package
@@ -23,7 +25,7 @@ func hdrJar(t *testing.T) (java, jar string) {
 	t.Helper()
 	java, err := exec.LookPath("java")
 	if err != nil {
-		skipInterop(t, "java not found on PATH; install default-jre-headless to run this test")
+		testutil.SkipInterop(t, "java not found on PATH; install default-jre-headless to run this test")
 	}
 	candidates := []string{os.Getenv("GIGADEX_HDRHISTOGRAM_JAR"), "/usr/share/java/hdrhistogram.jar", "/usr/share/java/HdrHistogram.jar"}
 	for _, c := range candidates {
@@ -34,18 +36,8 @@ func hdrJar(t *testing.T) (java, jar string) {
 			return java, c
 		}
 	}
-	skipInterop(t, "HdrHistogram jar not found; install libhdrhistogram-java or set GIGADEX_HDRHISTOGRAM_JAR")
+	testutil.SkipInterop(t, "HdrHistogram jar not found; install libhdrhistogram-java or set GIGADEX_HDRHISTOGRAM_JAR")
 	return "", ""
-}
-
-// skipInterop skips the test for the reason given, or fails it when
-// GIGADEX_REQUIRE_INTEROP=1: CI must run the interoperability tests.
-func skipInterop(t *testing.T, reason string) {
-	t.Helper()
-	if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
-		t.Fatal(reason + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
-	}
-	t.Skip(reason)
 }
 
 // spectrumLines returns the percentile and footer lines of a .hgrm text:

@@ -5,8 +5,10 @@
 # workspace, so both need all three crates), HdrHistogram's Java
 # tools for the log interoperability test, Chromium, in which the HTML
 # report's test renders its page headless, Prometheus (the server and
-# promtool) for the metrics tests, and xmllint, which validates JUnit
-# output against its schema. Safe to run again.
+# promtool) for the metrics tests, xmllint, which validates JUnit output
+# against its schema, sockperf (the latency reference of the
+# fault-injection tests) and shellcheck (for scripts/ in .ci/run). Safe to
+# run again.
 set -euo pipefail
 pkgs=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -18,6 +20,8 @@ command -v java >/dev/null || pkgs+=(default-jre-headless)
 command -v chromium >/dev/null || pkgs+=(chromium)
 command -v prometheus >/dev/null && command -v promtool >/dev/null || pkgs+=(prometheus)
 command -v xmllint >/dev/null || pkgs+=(libxml2-utils)
+command -v sockperf >/dev/null || pkgs+=(sockperf)
+command -v shellcheck >/dev/null || pkgs+=(shellcheck)
 if [ ${#pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "missing packages (run as root to install): ${pkgs[*]}" >&2

@@ -36,6 +36,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -61,10 +62,7 @@ func rkyvPeer(t *testing.T) string {
 	t.Helper()
 	rkyvBuild.once.Do(buildRkyvPeer)
 	if rkyvBuild.skip != "" {
-		if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
-			t.Fatal(rkyvBuild.skip + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
-		}
-		t.Skip(rkyvBuild.skip)
+		testutil.SkipInterop(t, rkyvBuild.skip)
 	}
 	if rkyvBuild.err != nil {
 		t.Fatal(rkyvBuild.err)

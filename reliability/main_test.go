@@ -26,7 +26,12 @@ func TestMain(m *testing.M) {
 	if addr := os.Getenv(holdEnv); addr != "" {
 		os.Exit(holdConns(addr)) // this process holds connections for TestIdleConnections
 	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { removeBinary() }))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { removeBinary() }),
+		// toxiproxy, in process for TestFaults, leaves goroutines of its
+		// links behind when a proxy stops (see newToxiproxy).
+		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2/toxics.(*ToxicStub).Run"),
+		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2.(*ToxicLink).read"),
+		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2.(*ToxicLink).write"))
 }
 
 // known skips the rest of the test, which shows a fault gigadex does not

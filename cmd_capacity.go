@@ -62,6 +62,7 @@ func newCapacityCommand() *cli.Command {
 			o.jsonFlag("print the result as one JSON document (gigadex.capacity/v1) on stdout; the table goes to stderr"),
 			o.outFlag("also write the JSON result to `FILE`"),
 			fileFlag(&o.hlog, "hlog", nil, "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"),
+			o.junitFlag("write the verdict, each SLO term at the capacity and --min-rate as JUnit XML test cases to `FILE`"),
 			o.quietFlag("no step lines while searching and no table: only the verdict line (with --json, only the JSON)"),
 		), o.metrics.flags()...),
 		Action: func(c *cli.Context) error { return runCapacity(c, o) },
@@ -196,6 +197,9 @@ func runCapacity(c *cli.Context, o *capacityOptions) error {
 	if werr := o.capacityOutputs(c, res); werr != nil {
 		return werr
 	}
+	if werr := o.writeJUnit(c, res); werr != nil {
+		return werr
+	}
 	switch {
 	case res.Interrupted:
 		return cli.Exit("interrupted: the steps above are those done until then", exitInterrupted)
@@ -227,6 +231,27 @@ func capacityStepLine(s *capacity.Step) string {
 		line += ": " + s.Note
 	}
 	return line
+}
+
+// writeJUnit writes --junit: the search's test suite, and a case for
+// --min-rate when it is given.
+func (o *capacityOptions) writeJUnit(c *cli.Context, res *capacity.Result) error {
+	if o.junit == "" {
+		return nil
+	}
+	suite := res.TestSuite("capacity")
+	if o.minRate > 0 {
+		tc := report.TestCase{Class: "capacity", Name: "min-rate", Measured: capacity.FormatRate(res.Capacity) + " msgs/s",
+			Limit: ">= " + capacity.FormatRate(o.minRate) + " msgs/s", Failed: res.Capacity < o.minRate}
+		if tc.Failed {
+			tc.Message = fmt.Sprintf("capacity %s msgs/s is below --min-rate %s msgs/s", capacity.FormatRate(res.Capacity), capacity.FormatRate(o.minRate))
+		}
+		suite.Cases = append(suite.Cases, tc)
+	}
+	if err := writeOutput(c, o.junit, func(w io.Writer) error { return report.WriteJUnit(w, suite) }); err != nil {
+		return cli.Exit(fmt.Sprintf("--junit: %v", err), exitRunError)
+	}
+	return nil
 }
 
 // capacityOutputs prints the table and verdict, or the JSON, and writes

@@ -107,9 +107,19 @@ func TestCapacityBelowStart(t *testing.T) {
 	if n := strings.Count(out, "| fail "); n != 1 {
 		t.Errorf("%d failing steps, want 1:\n%s", n, out)
 	}
-	_, errs, code = runCLI(t, "", append(args, "--min-rate", "500")...)
+	junit := filepath.Join(t.TempDir(), "capacity.xml")
+	_, errs, code = runCLI(t, "", append(args, "--min-rate", "500", "--junit", junit)...)
 	if code != exitRegression || !strings.Contains(errs, "below --min-rate") {
 		t.Errorf("with --min-rate: exit %d, want 3: %s", code, errs)
+	}
+	// --junit: the verdict, the SLO term and --min-rate, all failed.
+	doc, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tests, failures := testutil.CheckJUnit(t, doc, junitXSD); tests != 3 || failures != 3 ||
+		!strings.Contains(string(doc), `message="capacity 0.0 msgs/s is below --min-rate 500.0 msgs/s"`) {
+		t.Errorf("%d cases, %d failed, want 3 and 3:\n%s", tests, failures, doc)
 	}
 }
 

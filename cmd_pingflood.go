@@ -78,6 +78,7 @@ func (o *loadOptions) flags(durationUsage string) []cli.Flag {
 		o.outFlag("also write the JSON result to `FILE` (\"-\": stdout, and the table goes to stderr); a regular file is replaced atomically, a FIFO or device is written in place"),
 		fileFlag(&o.hlog, "hlog", nil, "write an HdrHistogram interval log to `FILE` while the run goes: per second of the measured window, an untagged line with all message types and a tagged line per type"),
 		fileFlag(&o.hgrm, "hgrm", nil, "write the percentile spectrum (.hgrm) to `FILE`"),
+		o.junitFlag("write the --threshold verdicts as JUnit XML to `FILE`, one test case each, for CI servers' test reports"),
 		thresholdFlag(&o.thresholds, "absolute check at the end, `EXPR` such as 'p99.9<50us', 'msgs_per_sec>100000' or 'error_rate<0.1%'; verdicts go to stderr and into the JSON; exit 3 on failure"),
 		tagFlag(&o.tags),
 		startAtFlag(&o.startAt),
@@ -375,7 +376,7 @@ func flagHint(err error) string {
 func (o *outputOptions) writeOutputs(c *cli.Context, run *report.Run, withTable bool) error {
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
 	jsonOut := o.json || isStdout(o.out)
-	stdoutTaken := jsonOut || isStdout(o.hlog) || isStdout(o.hgrm)
+	stdoutTaken := jsonOut || isStdout(o.hlog) || isStdout(o.hgrm) || isStdout(o.junit)
 	var first error
 	fail := func(err error) {
 		if err != nil && first == nil {
@@ -399,7 +400,7 @@ func (o *outputOptions) writeOutputs(c *cli.Context, run *report.Run, withTable 
 	files := []struct {
 		flag, path string
 		write      func(io.Writer, *report.Run) error
-	}{{"-o", o.out, report.WriteJSON}, {"--hgrm", o.hgrm, report.WritePercentiles}} // --hlog is written while the run goes
+	}{{"-o", o.out, report.WriteJSON}, {"--hgrm", o.hgrm, report.WritePercentiles}, {"--junit", o.junit, writeRunJUnit}} // --hlog is written while the run goes
 	for _, f := range files {
 		if f.path == "" || (f.flag == "-o" && jsonOut && isStdout(o.out)) {
 			continue
@@ -409,6 +410,12 @@ func (o *outputOptions) writeOutputs(c *cli.Context, run *report.Run, withTable 
 		}
 	}
 	return first
+}
+
+// writeRunJUnit writes the threshold verdicts of r as JUnit XML, in a
+// suite named after its command.
+func writeRunJUnit(w io.Writer, r *report.Run) error {
+	return report.WriteJUnit(w, report.ThresholdSuite(r.Command, r))
 }
 
 // startCPUProfile starts a CPU profile into path (none if empty) and

@@ -73,3 +73,23 @@ func TestReportCSV(t *testing.T) {
 		t.Errorf("no result: exit %d, %q", code, errs)
 	}
 }
+
+// TestPingJUnit: ping --junit writes its threshold verdicts, and ping
+// keeps its exit code.
+func TestPingJUnit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ping.xml")
+	_, errs, code := runCLI(t, "", "ping", "-n", "300", "--warmup", "50", "-q", "--threshold", "p99<10s", "--threshold", "p50<1ns", "--junit", path)
+	if code != exitRegression {
+		t.Fatalf("exit %d, want %d: %s", code, exitRegression, errs)
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tests, failures := testutil.CheckJUnit(t, doc, junitXSD); tests != 2 || failures != 1 || !strings.Contains(string(doc), `<testsuite name="ping"`) {
+		t.Errorf("%d cases, %d failed, want 2 and 1:\n%s", tests, failures, doc)
+	}
+	if _, errs, code := runCLI(t, "", "ping", "-n", "10", "-o", path, "--junit", path); code != exitUsage || !strings.Contains(errs, "the same file as -o") {
+		t.Errorf("--junit on -o's file: exit %d, %s", code, errs)
+	}
+}

@@ -274,8 +274,8 @@ func ioModeOf(o ioOptions, cmd string) (client.IOMode, error) {
 // outputOptions are where a run's result goes: --json, -o, --hlog, --hgrm
 // (each command binds those it has).
 type outputOptions struct {
-	json, quiet     bool
-	out, hlog, hgrm string
+	json, quiet            bool
+	out, hlog, hgrm, junit string
 }
 
 func (o *outputOptions) jsonFlag(usage string) *cli.BoolFlag {
@@ -290,16 +290,21 @@ func (o *outputOptions) outFlag(usage string) *cli.GenericFlag {
 	return fileFlag(&o.out, "out", []string{"o"}, usage)
 }
 
+func (o *outputOptions) junitFlag(usage string) *cli.GenericFlag {
+	return fileFlag(&o.junit, "junit", nil, usage)
+}
+
 // check checks the output files before the run: each can be written, no
 // two name the same file, and at most one is stdout besides --json. The
-// files are the paths of -o, --hlog, --hgrm and extra, in that order.
+// files are the paths of -o, --hlog, --hgrm, --junit and extra, in that
+// order.
 func (o *outputOptions) check(extra ...[2]string) error {
 	seen := map[string]string{}
 	stdoutUser := ""
 	if o.json {
 		stdoutUser = "--json"
 	}
-	files := append([][2]string{{"-o", o.out}, {"--hlog", o.hlog}, {"--hgrm", o.hgrm}}, extra...)
+	files := append([][2]string{{"-o", o.out}, {"--hlog", o.hlog}, {"--hgrm", o.hgrm}, {"--junit", o.junit}}, extra...)
 	for _, f := range files {
 		flag, path := f[0], f[1]
 		if path == "" {

@@ -225,8 +225,10 @@ func (o *reportOptions) mergeCommand() *cli.Command {
 			m, err := report.Merge(runs...)
 			var dup *report.DuplicateRunError
 			if errors.As(err, &dup) {
-				return reportFail("merge", fmt.Errorf("%s and %s are the same run (same start, counters and histogram): give each run once",
-					paths[dup.First], paths[dup.Second]))
+				// The same run twice is how the command was called: a
+				// usage error, like any other wrong argument.
+				return usagef("report merge: %s and %s are the same run (same start, counters and histogram): give each run once",
+					paths[dup.First], paths[dup.Second])
 			}
 			if err != nil {
 				return reportFail("merge", err)

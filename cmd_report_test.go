@@ -490,8 +490,8 @@ func TestReportMergeSameRunTwice(t *testing.T) {
 	for _, args := range [][]string{{a, b, a}, {a, b, again}} {
 		out, errs, code := runCLI(t, "", append([]string{"report", "merge"}, args...)...)
 		want := a + " and " + args[2] + " are the same run"
-		if code != exitRunError || out != "" || !strings.Contains(errs, want) || strings.Count(errs, "\n") != 1 {
-			t.Errorf("merge %v: exit %d, stdout %d bytes, stderr %q; want exit 1 and one line containing %q", args, code, len(out), errs, want)
+		if code != exitUsage || out != "" || !strings.Contains(errs, want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("merge %v: exit %d, stdout %d bytes, stderr %q; want exit 2 and one line containing %q", args, code, len(out), errs, want)
 		}
 	}
 }

@@ -41,7 +41,7 @@ func newCapacityCommand() *cli.Command {
 			"actual sends still meets the SLO, the generator is the limit: the search stops and says what to change\n" +
 			"(more connections, a larger --window, more generator machines).\n\n" +
 			"Output: a table of every step and the verdict line\n" +
-			"   capacity: 412.0 k msgs/s at p99 41.2 us (SLO p99<50us, p99.9<200us)\n" +
+			"   capacity: 412.0 k msgs/s at p99 41.20 µs (SLO p99<50us, p99.9<200us)\n" +
 			"--json prints one document of schema gigadex.capacity/v1 instead (the table goes to stderr).\n" +
 			"gigadex report plot RESULT.json -o FILE.png draws latency against throughput, with the SLO and the capacity.\n\n" +
 			"Exit codes: 0 the search ended (also when the SLO already fails at --start: the capacity is then below\n" +

@@ -261,9 +261,13 @@ func runLoad(c *cli.Context, o *loadOptions) error {
 	if err := waitStart(c.Context, o.startAt); err != nil {
 		return err
 	}
-	if progressWanted(c, o) {
+	if every := progressEvery(c, o); every > 0 {
 		stderr := c.App.ErrWriter
-		cfg.Progress = func(p report.Progress, n client.Counters) { printProgress(stderr, p, n) }
+		cfg.Progress = func(p report.Progress, n client.Counters) {
+			if (p.Second+1)%every == 0 {
+				printProgress(stderr, p, n)
+			}
+		}
 	}
 	hlog, err := startHlog(c, o.hlog, "gigadex "+cfg.Command+" "+cfg.Addr)
 	if err != nil {
@@ -489,28 +493,37 @@ func waitStart(ctx context.Context, t time.Time) error {
 	}
 }
 
-func progressWanted(c *cli.Context, o *loadOptions) bool {
-	if o.quiet {
-		return false
+// progressEvery returns how often a progress line is printed, in seconds
+// of the measured window: every second on a terminal or with --progress,
+// every 10 s when stderr is a file or a pipe (a CI log), never with
+// --quiet.
+func progressEvery(c *cli.Context, o *loadOptions) int64 {
+	switch {
+	case o.quiet:
+		return 0
+	case o.progress:
+		return 1
 	}
-	if o.progress {
-		return true
+	if f, ok := c.App.ErrWriter.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return 1
+		}
 	}
-	f, ok := c.App.ErrWriter.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return 10
 }
 
+// printProgress prints the line of the second p of the window that just
+// ended, with n the run's counters so far.
 func printProgress(w io.Writer, p report.Progress, n client.Counters) {
 	rate := 0.0
 	if n.Elapsed > 0 {
 		rate = float64(n.Received) / n.Elapsed.Seconds()
 	}
-	fmt.Fprintf(w, "%6.1fs  sent %d  received %d  errors %d  avg %.0f msgs/s  last second: %d msgs, rtt p50 %.1f µs, p99 %.1f µs\n",
-		n.Elapsed.Seconds(), n.Sent, n.Received, n.Errors, rate, p.Count, us(p.P50), us(p.P99))
+	last := report.FormatCount(p.Count, "msgs")
+	if p.Count > 0 {
+		last += fmt.Sprintf(", rtt p50 %s, p99 %s", report.FormatLatency(p.P50), report.FormatLatency(p.P99))
+	}
+	fmt.Fprintf(w, "%6.1fs  sent %s  received %s  errors %d  avg %s  second %d: %s\n",
+		n.Elapsed.Seconds(), report.FormatCount(n.Sent, "msgs"), report.FormatCount(n.Received, "msgs"), n.Errors,
+		report.FormatSI(rate, " ", "msgs/s"), p.Second+1, last)
 }
-
-func us(d time.Duration) float64 { return float64(d) / 1e3 }

@@ -265,3 +265,23 @@ func TestEchoExpectedFromExchange(t *testing.T) {
 		t.Errorf("an exchange that sends nothing unasked, under --strict: exit %d: %s", code, errs)
 	}
 }
+
+// TestProgressReportsTheSecondThatEnded runs ping with --progress: the
+// line after the first second of the window counts that second's round
+// trips (not zero, as when the line came before the second was closed),
+// with numbers and latencies in the tables' units.
+func TestProgressReportsTheSecondThatEnded(t *testing.T) {
+	_, errs, code := runCLI(t, "", "ping", "--duration", "2500ms", "--warmup", "100", "--progress")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var first string
+	for line := range strings.SplitSeq(errs, "\n") {
+		if strings.Contains(line, "second 1:") {
+			first = line
+		}
+	}
+	if first == "" || strings.Contains(first, "second 1: 0 msgs") || !strings.Contains(first, "rtt p50 ") || !strings.Contains(first, "msgs/s") {
+		t.Fatalf("first progress line %q in %q", first, errs)
+	}
+}

@@ -45,7 +45,7 @@ func TestClassify(t *testing.T) {
 		{"generator short of the target", stepRun(1000, 900, fast(), fast()), nil, GeneratorLimit, nil, "sent 900.0 of the target 1.0 k msgs/s (90%)"},
 		{"late replies stretch the run, not the sending", stretched(stepRun(1000, 1000, fast(), fast()), 1300*time.Millisecond), nil, Pass, nil, ""},
 		{"95% of the target is enough", stepRun(1000, 950, fast(), fast()), nil, Pass, nil, ""},
-		{"send lag breaks the SLO, the peer does not", lagged(stepRun(1000, 1000, slow(), fast()), time.Millisecond), nil, GeneratorLimit, []string{"p99<50us", "p99.9<200us"}, "behind schedule by up to 1.00 ms, more than p99<50us"},
+		{"send lag breaks the SLO, the peer does not", lagged(stepRun(1000, 1000, slow(), fast()), time.Millisecond), nil, GeneratorLimit, []string{"p99<50us", "p99.9<200us"}, "behind schedule by up to 1.000 ms, more than p99<50us"},
 		{"small lag on a peer at its bound is the peer", lagged(stepRun(1000, 1000, slow(), fast()), 40*time.Microsecond), nil, FailSLO, []string{"p99<50us", "p99.9<200us"}, ""},
 		{"errors", withErrors, nil, FailErrors, []string{"errors"}, "reply to x was y"},
 		{"connection failure", stepRun(1000, 1000, fast(), fast()), errors.New("client: connection failed: reset"), FailErrors, []string{"errors"}, "reset"},
@@ -83,7 +83,7 @@ func TestFormat(t *testing.T) {
 	for _, c := range []struct {
 		d    time.Duration
 		want string
-	}{{850, "850 ns"}, {41200, "41.2 us"}, {3_250_000, "3.25 ms"}, {1500 * time.Millisecond, "1.50 s"}} {
+	}{{850, "850.0 ns"}, {41200, "41.20 µs"}, {3_250_000, "3.250 ms"}, {1500 * time.Millisecond, "1.500 s"}} {
 		if got := FormatLatency(c.d); got != c.want {
 			t.Errorf("FormatLatency(%v) = %q, want %q", c.d, got, c.want)
 		}

@@ -18,7 +18,7 @@ func TestTestSuite(t *testing.T) {
 	if c := s.Cases[0]; c.Name != "capacity" || c.Measured != FormatRate(res.Capacity)+" msgs/s" {
 		t.Errorf("capacity case %+v", c)
 	}
-	if c := s.Cases[1]; c.Name != "p99<1ms" || c.Limit != "< 1.00 ms" || !strings.Contains(c.Measured, "at "+FormatRate(res.Capacity)) {
+	if c := s.Cases[1]; c.Name != "p99<1ms" || c.Limit != "< 1.000 ms" || !strings.Contains(c.Measured, "at "+FormatRate(res.Capacity)) {
 		t.Errorf("SLO case %+v", c)
 	}
 
@@ -31,7 +31,7 @@ func TestTestSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = below.TestSuite("below")
-	if s.Failures() != 2 || !strings.Contains(s.Cases[0].Message, "capacity: below") || !strings.Contains(s.Cases[1].Message, "p99<1ms: measured 5.00 ms at 10.0 k msgs/s (step 1)") {
+	if s.Failures() != 2 || !strings.Contains(s.Cases[0].Message, "capacity: below") || !strings.Contains(s.Cases[1].Message, "p99<1ms: measured 5.001 ms at 10.0 k msgs/s (step 1)") {
 		t.Errorf("cases %+v", s.Cases)
 	}
 }

@@ -76,7 +76,7 @@ func TestMeasureFakePeer(t *testing.T) {
 	if b == nil || b.Outcome != Pass || b.Target != res.Capacity {
 		t.Fatalf("best step %+v", b)
 	}
-	want := "capacity: " + FormatRate(res.Capacity) + " msgs/s at p99 20.0 us (SLO p99<1ms)"
+	want := "capacity: " + FormatRate(res.Capacity) + " msgs/s at p99 20.02 µs (SLO p99<1ms)"
 	if res.Line() != want {
 		t.Errorf("line %q, want %q", res.Line(), want)
 	}

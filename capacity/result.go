@@ -164,7 +164,7 @@ func (r *Result) RunAtCapacity() *report.Run {
 }
 
 // Line returns the verdict, one line that starts with "capacity: ", such as
-// "capacity: 412.0 k msgs/s at p99 41.2 us (SLO p99<50us, p99.9<200us)".
+// "capacity: 412.0 k msgs/s at p99 41.20 µs (SLO p99<50us, p99.9<200us)".
 func (r *Result) Line() string {
 	slo := "SLO " + r.SLO.String()
 	at := ""
@@ -217,19 +217,10 @@ func FormatRate(v float64) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// FormatLatency formats a latency in the unit that fits: "850 ns",
-// "41.2 us", "3.25 ms", "1.50 s".
-func FormatLatency(d time.Duration) string {
-	switch {
-	case d < time.Microsecond:
-		return fmt.Sprintf("%d ns", int64(d))
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.1f us", float64(d)/1e3)
-	case d < time.Second:
-		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
-	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
-}
+// FormatLatency formats a latency in the unit that fits, as every table
+// and line of gigadex does ([report.FormatLatency]): "850.0 ns",
+// "41.20 µs", "3.250 ms", "1.500 s".
+func FormatLatency(d time.Duration) string { return report.FormatLatency(d) }
 
 // classify decides the outcome of a step from what it measured: run and
 // err as [client.Run] returned them at the target rate.

@@ -310,15 +310,33 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 	return run, err
 }
 
+// progressLag is how long after a second of the window ends its progress
+// is reported: by then the connections have recorded a reply of the next
+// second, which publishes the one that ended.
+const progressLag = 200 * time.Millisecond
+
+// progress reports the second of the measured window that just ended, if
+// one ended since the last report; *reported counts the seconds reported.
+func (rs *runState) progress(ws []*worker, reported *int64) {
+	if rs.cfg.Progress == nil {
+		return
+	}
+	start, ok := rs.win.started()
+	if !ok {
+		return
+	}
+	ended := int64((time.Since(rs.base) - time.Duration(start) - progressLag) / time.Second)
+	if ended <= *reported {
+		return
+	}
+	*reported = ended
+	rs.cfg.Progress(report.SecondAt(recorders(ws), ended-1), counters(ws, rs.base))
+}
+
 // watch prints progress, and stops the workers when the context ends or
 // when the run is past its end and still blocked somewhere.
 func (rs *runState) watch(ctx context.Context, ws []*worker, done <-chan struct{}) {
-	var progress <-chan time.Time
-	if rs.cfg.Progress != nil {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		progress = t.C
-	}
+	reported := int64(0) // seconds of the window whose progress was reported
 	check := time.NewTicker(100 * time.Millisecond)
 	defer check.Stop()
 	decided := rs.win.decided
@@ -333,6 +351,7 @@ func (rs *runState) watch(ctx context.Context, ws []*worker, done <-chan struct{
 			rs.interrupt(ws, done)
 			return
 		case <-check.C:
+			rs.progress(ws, &reported)
 			if start, ok := rs.win.started(); ok && rs.cfg.Duration > 0 {
 				hard := start + int64(rs.cfg.Duration) + int64(rs.cfg.Drain) + int64(abortGrace)
 				if int64(time.Since(rs.base)) >= hard {
@@ -341,8 +360,7 @@ func (rs *runState) watch(ctx context.Context, ws []*worker, done <-chan struct{
 					return
 				}
 			}
-		case <-progress:
-			rs.cfg.Progress(report.LastSecond(recorders(ws)), counters(ws, rs.base))
+
 		}
 	}
 }

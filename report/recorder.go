@@ -309,6 +309,30 @@ func LastSecond(recs []*Recorder) Progress {
 	return p
 }
 
+// SecondAt merges second index (counted from the recorders' base) of
+// recs: the second that just ended, for a progress line. Recorders that
+// have not published that second yet (they publish it with their first RTT
+// of a later second) are left out, and a second none published has Count 0.
+func SecondAt(recs []*Recorder, index int64) Progress {
+	p := Progress{Second: index}
+	merged := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
+	for _, r := range recs {
+		idx, total, h := r.LastSecond()
+		if idx != index || h == nil {
+			continue
+		}
+		merged.Merge(h)
+		p.Total += total
+	}
+	p.Count = merged.TotalCount()
+	if p.Count > 0 {
+		p.P50 = time.Duration(merged.ValueAtPercentile(50))
+		p.P99 = time.Duration(merged.ValueAtPercentile(99))
+		p.Max = time.Duration(merged.Max())
+	}
+	return p
+}
+
 // errDropped is returned when a merge would lose values.
 var errDropped = errors.New("report: histogram merge dropped values")
 

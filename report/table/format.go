@@ -1,52 +1,21 @@
 package table
 
 import (
-	"fmt"
-	"math"
 	"strconv"
 	"time"
 
-	"github.com/dustin/go-humanize"
+	"github.com/gigadex/gigadex/report"
 )
 
-// sig formats v with 4 significant digits, in plain notation: 1234, 577.1,
-// 11.10, 1.155. Values of 10,000 and more keep their integer digits.
-func sig(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a >= 999.95:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 99.995:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	case a >= 9.9995:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	}
-	return strconv.FormatFloat(v, 'f', 3, 64)
-}
+// The table's number formats are report's (report.FormatSig and its
+// siblings), under short local names.
 
-// si formats v with an SI prefix and 4 significant digits, followed by
-// unit: "11.10 M msgs/s", "577.1 MB/s", "1.155 GB". sep goes between the
-// prefix and the unit ("" for B, " " for msgs). Values below 1000 have no
-// prefix.
-func si(v float64, sep, unit string) string {
-	if math.Abs(v) < 999.95 {
-		return sig(v) + " " + unit
-	}
-	m, prefix := humanize.ComputeSI(v)
-	if m >= 999.95 { // rounding to 4 digits would print 1000
-		m, prefix = humanize.ComputeSI(v * 1.0001)
-	}
-	return sig(m) + " " + prefix + sep + unit
-}
+func sig(v float64) string { return report.FormatSig(v) }
 
-// msgs formats a number of messages: exact below 10,000, then with an SI
-// prefix ("5.829 M msgs").
-func msgs(n int64) string {
-	if n < 10_000 && n > -10_000 {
-		return strconv.FormatInt(n, 10) + " msgs"
-	}
-	return si(float64(n), " ", "msgs")
-}
+func si(v float64, sep, unit string) string { return report.FormatSI(v, sep, unit) }
+
+// msgs formats a number of messages ("5.829 M msgs").
+func msgs(n int64) string { return report.FormatCount(n, "msgs") }
 
 // bytesOf formats a number of bytes with an SI prefix ("303.1 MB").
 func bytesOf(n int64) string {
@@ -63,39 +32,13 @@ func MsgRate(v float64) string { return si(v, " ", "msgs/s") }
 // byteRate formats bytes per second ("577.1 MB/s").
 func byteRate(v float64) string { return si(v, "", "B/s") }
 
-// latencyUnit returns the unit, among ns, µs, ms and s, in which ns
-// nanoseconds read as 1 to 999 (ns for anything below 1 µs).
-func latencyUnit(ns float64) time.Duration {
-	switch {
-	case ns >= 1e9:
-		return time.Second
-	case ns >= 1e6:
-		return time.Millisecond
-	case ns >= 1e3:
-		return time.Microsecond
-	}
-	return time.Nanosecond
-}
+func latencyUnit(ns float64) time.Duration { return report.LatencyUnit(ns) }
 
-// unitName names a latency unit.
-func unitName(u time.Duration) string {
-	switch u {
-	case time.Second:
-		return "s"
-	case time.Millisecond:
-		return "ms"
-	case time.Microsecond:
-		return "µs"
-	}
-	return "ns"
-}
+func unitName(u time.Duration) string { return report.UnitName(u) }
 
 // latency formats ns nanoseconds in unit u, without the unit.
 func latency(ns float64, u time.Duration) string { return sig(ns / float64(u)) }
 
 // latencyWithUnit formats ns nanoseconds in the unit that fits, with it:
 // "18.24 µs".
-func latencyWithUnit(ns float64) string {
-	u := latencyUnit(ns)
-	return fmt.Sprintf("%s %s", latency(ns, u), unitName(u))
-}
+func latencyWithUnit(ns float64) string { return report.FormatLatency(time.Duration(ns)) }

@@ -19,7 +19,9 @@
 #   (c) gigadex vs the Rust tokio + rkyv pair in rust/rust-peer, crossed
 #       (each client against each server): flood 4 connections x 1024 in
 #       flight, and ping pinned to CPU 0 (same count and warmup), where the
-#       gigadex clients and servers are both the default and --blocking ones
+#       gigadex clients and servers are both the default and --blocking ones;
+#       and the raw echo pump (scripts/rawpump.c: no framing, no
+#       validation), the ceiling the 4 x 1024 pair is a fraction of
 #   (d) the Go benchmarks (go test -bench ./wire ./client ./echo), and the
 #       wire codec next to rkyv itself, on this machine and as published for
 #       the original crate
@@ -209,6 +211,13 @@ else
 	fi
 fi
 
+have_pump=0
+if command -v cc >/dev/null && cc -O2 -pthread -o "$work/rawpump" scripts/rawpump.c 2>"$work/cc.log"; then
+	have_pump=1
+else
+	note "the raw echo pump did not build (needs cc): $(tail -n 3 "$work/cc.log" 2>/dev/null | tr '\n' ' ')"
+fi
+
 # ---- servers ----
 
 # start_server (sets addr) is shared with the other peer scripts.
@@ -272,6 +281,11 @@ if [ "$have_rust" = 1 ]; then
 	fi
 fi
 
+if [ "$have_pump" = 1 ]; then
+	start_server pump-echo "$work/rawpump" echo 127.0.0.1:0
+	pump_echo=$addr
+fi
+
 # ---- measuring ----
 
 # record KEY EXT SECONDS CMD...: one run of KEY in round $r, under a
@@ -330,6 +344,11 @@ run_flood() {
 	[ -n "$2" ] && target=(--addr "$2")
 	record "$1" json $((tp_secs * 3 + 60)) "$gigadex" flood "${target[@]}" --conns "$3" --window "$4" \
 		--duration "${tp_secs}s" --warmup "${flood_warmup}s" --json --quiet
+}
+
+# run_pump KEY CONNS WINDOW: the raw pump's flood against its own echo
+run_pump() {
+	record "$1" rust $((tp_secs * 3 + 60)) "$work/rawpump" flood "$pump_echo" "$2" "$3" "$tp_secs" "$flood_warmup"
 }
 
 # run_rust_flood KEY ADDR CONNS WINDOW: the Rust flood client
@@ -427,7 +446,9 @@ done
 if [ "$have_rust" = 1 ]; then
 	for r in $(seq "$rounds"); do
 		log "(c) against the Rust pair, round $r/$rounds"
-		alternate "$r" run_flood x.gd.gd "$gd_echo" 4 1024 -- run_rust_flood x.rs.rs "$rust_echo" 4 1024
+		pump=()
+		[ "$have_pump" = 1 ] && pump=(-- run_pump x.pump.pump 4 1024)
+		alternate "$r" run_flood x.gd.gd "$gd_echo" 4 1024 -- run_rust_flood x.rs.rs "$rust_echo" 4 1024 "${pump[@]}"
 		alternate "$r" run_rust_flood x.rs.gd "$gd_echo" 4 1024 -- run_flood x.gd.rs "$rust_echo" 4 1024
 	done
 fi

@@ -1,46 +1,61 @@
 #!/usr/bin/env bash
-# flood-pairs.sh: the four flood pairs of gigadex and the Rust peer
-# (rust/rust-peer), 4 connections x 1024 in flight, in alternating order,
-# with their means and the three ratios of docs/performance.md's flood
-# targets. A longer, steadier A/B than bench-peers.sh's flood section.
+# flood-pairs.sh: the flood pairs of gigadex and the Rust peer
+# (rust/rust-peer), each client against each server, and the raw echo pump
+# (scripts/rawpump.c: no framing, no validation, the machine's ceiling), in
+# alternating order, with the medians and the ratios of docs/performance.md's
+# flood targets. A longer, steadier A/B than bench-peers.sh's flood section.
 #
-#   scripts/flood-pairs.sh [ROUNDS [SECONDS]]     (default 6 rounds of 2 s)
+#   scripts/flood-pairs.sh [ROUNDS [SECONDS [CONNS [WINDOW]]]]
+#       default 6 rounds of 2 s, 4 connections x 1024 in flight
 #   GIGADEX=path  ECHO_FLAGS="--io poller"  FLOOD_FLAGS=...  to vary a side
 #
-# Needs go, cargo and python3; the Rust peer builds offline from Debian's
-# crates (scripts/install-deps.sh installs them).
+# Needs go, cc, cargo and python3; the Rust peer builds offline from
+# Debian's crates (scripts/install-deps.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-6} secs=${2:-2}
+rounds=${1:-6} secs=${2:-2} conns=${3:-4} window=${4:-1024}
 # shellcheck source=scripts/lib/peers.sh
 . scripts/lib/peers.sh
 scratch flood-pairs
 build_peers
 gd=$gigadex rs=$rust_peer
+pump=$work/rawpump
+cc -O2 -pthread -o "$pump" scripts/rawpump.c
+ulimit -n $((4 * conns + 1024)) 2>/dev/null || true
 
 # shellcheck disable=SC2086
 start_server gigadex-echo "$gd" echo --addr 127.0.0.1:0 --quiet ${ECHO_FLAGS:-}
 gd_echo=$addr
 start_server rust-echo "$rs" echo 127.0.0.1:0
 rs_echo=$addr
+start_server pump-echo "$pump" echo 127.0.0.1:0
+pump_echo=$addr
 
-gd_flood() { # msgs/s in millions
+mps() { awk '{ printf "%.3f\n", $1 / 1e6 }'; }
+gd_flood() { # msgs/s in millions; the generator section says how it ran
 	# shellcheck disable=SC2086
-	"$gd" flood --addr "$1" --conns 4 --window 1024 --duration "${secs}s" --warmup 0.5s --json --quiet ${FLOOD_FLAGS:-} |
-		python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["msgs_per_sec"] / 1e6))'
+	"$gd" flood --addr "$1" --conns "$conns" --window "$window" --duration "${secs}s" --warmup 0.5s --json --quiet ${FLOOD_FLAGS:-} >"$work/gd.json"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.3f" % (d["msgs_per_sec"] / 1e6)); assert d["errors"] == 0, d["error_samples"]' "$work/gd.json"
 }
-rs_flood() {
-	"$rs" flood "$1" 4 1024 "$secs" 0.5 | sed -n 's/.*msgs_per_sec=\([0-9]*\).*/\1/p' | awk '{ printf "%.2f\n", $1 / 1e6 }'
-}
+rs_flood() { "$rs" flood "$1" "$conns" "$window" "$secs" 0.5 | sed -n 's/.*msgs_per_sec=\([0-9.]*\).*/\1/p' | mps; }
+pump_flood() { "$pump" flood "$pump_echo" "$conns" "$window" "$secs" 0.5 | sed -n 's/.*msgs_per_sec=\([0-9.]*\).*/\1/p' | mps; }
 for r in $(seq "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then
-		a=$(gd_flood "$gd_echo") b=$(rs_flood "$rs_echo") c=$(rs_flood "$gd_echo") d=$(gd_flood "$rs_echo")
+		a=$(gd_flood "$gd_echo") b=$(rs_flood "$rs_echo") c=$(rs_flood "$gd_echo") d=$(gd_flood "$rs_echo") e=$(pump_flood)
 	else
-		d=$(gd_flood "$rs_echo") c=$(rs_flood "$gd_echo") b=$(rs_flood "$rs_echo") a=$(gd_flood "$gd_echo")
+		e=$(pump_flood) d=$(gd_flood "$rs_echo") c=$(rs_flood "$gd_echo") b=$(rs_flood "$rs_echo") a=$(gd_flood "$gd_echo")
 	fi
-	echo "round $r: gigadex->gigadex $a  rust->rust $b  rust->gigadex $c  gigadex->rust $d (M msgs/s)"
-done | awk '{ print } { a += $4; b += $6; c += $8; d += $10 }
-END {
-	printf "mean (M msgs/s): gigadex->gigadex %.2f  rust->rust %.2f  rust->gigadex %.2f  gigadex->rust %.2f\n", a/NR, b/NR, c/NR, d/NR
-	printf "gigadex pair / Rust pair %.3f; gigadex echo / Rust echo (Rust client) %.3f; gigadex flood / Rust flood (Rust echo) %.3f\n", a/b, c/b, d/b
-}'
+	echo "round $r: gigadex->gigadex $a  rust->rust $b  rust->gigadex $c  gigadex->rust $d  pump $e (M msgs/s)"
+done | python3 -c '
+import sys, statistics
+rows = []
+for line in sys.stdin:
+    print(line, end="", flush=True)
+    f = line.split()
+    rows.append([float(f[i]) for i in (3, 5, 7, 9, 11)])
+a, b, c, d, e = (statistics.median(col) for col in zip(*rows))
+print("%s conns x %s in flight, median of %d rounds (M msgs/s): gigadex->gigadex %.3f  rust->rust %.3f  rust->gigadex %.3f  gigadex->rust %.3f  pump %.3f"
+      % (sys.argv[1], sys.argv[2], len(rows), a, b, c, d, e))
+print("gigadex pair / Rust pair %.3f; gigadex echo / Rust echo (Rust client) %.3f; gigadex flood / Rust flood (Rust echo) %.3f; gigadex pair / raw pump %.3f; Rust pair / raw pump %.3f"
+      % (a / b, c / b, d / b, a / e, b / e))
+' "$conns" "$window"

@@ -14,6 +14,7 @@ const (
 	TargetP99VsSockperf      = 1.5  // gigadex p99 RTT ≤ 1.5 × sockperf's
 	TargetBusyPollVsSockperf = 0.5  // ping --busy-poll p50 ≤ 0.5 × sockperf's, unpinned
 	TargetFloodVsRust        = 1.0  // gigadex flood 4×1024 ≥ the Rust pair
+	TargetFloodVsPump        = 0.5  // gigadex flood 4×1024 ≥ half the raw echo pump
 	TargetFlood4x1024        = 15e6 // msgs/s
 	TargetFloodBest          = 20e6 // msgs/s, best configuration
 )
@@ -325,6 +326,7 @@ func (m *md) rust(b *best) {
 			{"Rust flood → Rust echo", "rs.rs"},
 			{"Rust flood → gigadex echo", "rs.gd"},
 			{"gigadex flood → Rust echo", "gd.rs"},
+			{"raw echo pump (scripts/rawpump.c: no framing, no validation)", "pump.pump"},
 		} {
 			v, ok := x(row.key)
 			m.p("| %s | %s | %s |\n", row.name, mps(v, ok), m.roundsList("x."+row.key+"."+Rate, 1e6, 2))
@@ -344,6 +346,10 @@ func (m *md) rust(b *best) {
 		m.p("| gigadex echo / Rust echo, serving the Rust flood client | %s× | ≥ %g× | %s |\n", num(rt, ok, 2), TargetFloodVsRust, verdict(rt, ok, false, TargetFloodVsRust))
 		rt, ok = ratio(gdrs, gdrsok, rsrs, rsok)
 		m.p("| gigadex flood / Rust flood, against the Rust echo | %s× | ≥ %g× | %s |\n", num(rt, ok, 2), TargetFloodVsRust, verdict(rt, ok, false, TargetFloodVsRust))
+		if pump, ok := x("pump.pump"); ok {
+			rt, ok = ratio(gdgd, gdok, pump, ok)
+			m.p("| gigadex flood 4×1024 / raw echo pump | %s× | ≥ %g× | %s |\n", num(rt, ok, 2), TargetFloodVsPump, verdict(rt, ok, false, TargetFloodVsPump))
+		}
 		b.offer(gdgd, gdok, "--conns 4 --window 1024")
 	}
 	m.p("| gigadex flood, best configuration (%s) | %s | ≥ %g M | %s |\n\n", b.cfg, mps(b.v, b.ok), TargetFloodBest/1e6, verdict(b.v, b.ok, false, TargetFloodBest))

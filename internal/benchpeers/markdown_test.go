@@ -50,6 +50,7 @@ func TestWriteMarkdown(t *testing.T) {
 				r.Add("x.rs.rs", Metrics{Rate: 8e6})
 				r.Add("x.rs.gd", Metrics{Rate: 6e6})
 				r.Add("x.gd.rs", floodRun(t, 10e6))
+				r.Add("x.pump.pump", Metrics{Rate: 40e6})
 				r.Add("xrtt.gd.gd", rttRun(t, 30))
 				r.Failed = append(r.Failed, "tp.gigadex, round 2: exit 1: boom")
 				r.EndLoss = append(r.EndLoss, "rtt.gigadex.pinned, round 1")
@@ -72,6 +73,7 @@ func TestWriteMarkdown(t *testing.T) {
 				"| gigadex flood 4×1024, msgs/s | 16.00 M | ≥ 15 M | met |",
 				"| gigadex echo / Rust echo, serving the Rust flood client | 0.75× | ≥ 1× | **missed** |",
 				"| gigadex flood / Rust flood, against the Rust echo | 1.25× | ≥ 1× | met |",
+				"| gigadex flood 4×1024 / raw echo pump | 0.40× | ≥ 0.5× | **missed** |",
 				"| gigadex flood, best configuration (--conns 4 --window 4096, in-process echo) | 21.00 M | ≥ 20 M | met |",
 				"| client \\ server | gigadex echo | gigadex echo --blocking | Rust echo |",
 				"| gigadex ping → gigadex echo | 30.0 | 30.0 | 30.0 |",

@@ -147,7 +147,7 @@ func TestCLIContract(t *testing.T) {
 			"--reply":           {"nope", ""},
 			"--threshold":       {"p99<50", "p0<1ms", "nonsense", "msgs_per_sec>NaN", "p99<NaN", "error_rate<NaN%", "errors<1.5"},
 			"--tag":             {"novalue", "=x"},
-			"--start-at":        {"soon", "NaN", "-1", "Inf"},
+			"--start-at":        {"soon", "NaN", "-1", "Inf", "9999999999", "1e11", "1e300"},
 			"-o":                {noDir + ".json", dir, ""},
 			"--hlog":            {noDir + ".hlog", dir},
 			"--hgrm":            {noDir + ".hgrm", dir},

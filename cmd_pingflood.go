@@ -259,7 +259,12 @@ func runLoad(c *cli.Context, o *loadOptions) error {
 		defer ms.stop(c.Context)
 	}
 	if err := waitStart(c.Context, o.startAt); err != nil {
-		return err
+		// Interrupted before the start: an empty result marked
+		// interrupted, as for an interrupt while connecting.
+		run := report.NewRun(cfg.Command, cfg.Addr, cfg.Conns)
+		run.Start, run.TargetRate, run.Interrupted = time.Now(), cfg.Rate, true
+		run.ErrorSamples = []string{"interrupted before --start-at"}
+		return o.finish(c, cfg, run, err, nil)
 	}
 	if every := progressEvery(c, o); every > 0 {
 		stderr := c.App.ErrWriter
@@ -463,18 +468,31 @@ func parseStartAt(at string) (time.Time, error) {
 	if at == "" {
 		return time.Time{}, nil
 	}
+	var t time.Time
 	if secs, err := strconv.ParseFloat(at, 64); err == nil {
-		if math.IsNaN(secs) || math.IsInf(secs, 0) || secs < 0 || secs > 1e11 {
+		if !(secs >= 0 && secs <= maxStartAtSeconds) {
 			return time.Time{}, errors.New("seconds since the Unix epoch out of range")
 		}
-		return time.Unix(0, int64(secs*1e9)), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
+		// Whole seconds and nanoseconds apart: secs*1e9 overflows int64
+		// from 9223372037 s (the year 2262) on.
+		whole := math.Floor(secs)
+		t = time.Unix(int64(whole), int64((secs-whole)*1e9))
+	} else if t, err = time.Parse(time.RFC3339Nano, at); err != nil {
 		return time.Time{}, errors.New("want RFC 3339 (2026-01-02T15:04:05Z) or Unix seconds")
+	}
+	if time.Until(t) > maxStartAtWait {
+		return time.Time{}, fmt.Errorf("%s is more than 24 h away: a typo?", t.UTC().Format(time.RFC3339))
 	}
 	return t, nil
 }
+
+// maxStartAtSeconds is the latest --start-at in Unix seconds: the end of
+// year 9999.
+const maxStartAtSeconds = 253402300799
+
+// maxStartAtWait is how far ahead --start-at may be: agents are started
+// together within a day, and a start years away is a mistake, not a plan.
+const maxStartAtWait = 24 * time.Hour
 
 // waitStart sleeps until t (no wait for the zero time).
 func waitStart(ctx context.Context, t time.Time) error {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -283,5 +284,36 @@ func TestProgressReportsTheSecondThatEnded(t *testing.T) {
 	}
 	if first == "" || strings.Contains(first, "second 1: 0 msgs") || !strings.Contains(first, "rtt p50 ") || !strings.Contains(first, "msgs/s") {
 		t.Fatalf("first progress line %q in %q", first, errs)
+	}
+}
+
+// TestInterruptBeforeStartAt: SIGINT during the --start-at wait prints an
+// empty result marked interrupted, on stdout and in the -o file, and exits
+// 130.
+func TestInterruptBeforeStartAt(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.json")
+	at := strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"gigadex", "ping", "--start-at", at, "--json", "-o", out, "--count", "10"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want 130; stderr %q", code, stderr.String())
+	}
+	for name, read := range map[string]func() ([]byte, error){
+		"stdout": func() ([]byte, error) { return stdout.Bytes(), nil },
+		"-o":     func() ([]byte, error) { return os.ReadFile(out) },
+	} {
+		b, err := read()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		r, err := report.ReadJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, b)
+		}
+		if !r.Interrupted || r.Sent != 0 {
+			t.Errorf("%s: interrupted %v, sent %d: want an empty result marked interrupted", name, r.Interrupted, r.Sent)
+		}
 	}
 }

@@ -317,3 +317,36 @@ func TestInterruptBeforeStartAt(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayMessages: --messages replays JSON lines and encoded frames.
+func TestReplayMessages(t *testing.T) {
+	dir := t.TempDir()
+	lines := filepath.Join(dir, "msgs.jsonl")
+	if err := os.WriteFile(lines, []byte(`{"Order":{"id":5,"price":100,"quantity":2,"side":"Buy"}}`+"\n"+`{"CancelOrder":{"id":5}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	frames := filepath.Join(dir, "msgs.bin")
+	b := wire.AppendFrame(nil, wire.Order{ID: 5, Price: 100, Quantity: 2, Side: wire.Sell})
+	b = wire.AppendFrame(b, wire.Heartbeat{Timestamp: 1})
+	if err := os.WriteFile(frames, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"ping", "--messages", lines, "--count", "100"},
+		{"flood", "--messages", frames, "--reply", "exchange", "--count", "1000"},
+		{"flood", "--messages", lines, "--reply", "book", "--count", "1000"},
+	} {
+		out, errs, code := runCLI(t, "", append(args, "--warmup", "0", "--json", "--quiet")...)
+		if code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, errs)
+			continue
+		}
+		run, err := report.ReadJSON(strings.NewReader(out))
+		if err != nil || run.Errors != 0 || run.Received == 0 {
+			t.Errorf("%v: %v, %+v", args, err, run)
+		}
+	}
+	if _, errs, code := runCLI(t, "", "ping", "--messages", filepath.Join(dir, "none")); code != 2 || !strings.Contains(errs, "--messages") {
+		t.Errorf("a missing file: exit %d, %s", code, errs)
+	}
+}

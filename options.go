@@ -38,6 +38,7 @@ type clientOptions struct {
 	idBaseGiven                  bool
 	cross                        int64
 	heartbeatTimeout             time.Duration
+	messages                     []wire.Message
 }
 
 func newClientOptions(conns int64) clientOptions {
@@ -59,6 +60,8 @@ func (o *clientOptions) flags() []cli.Flag {
 		seedFlag(&o.seed),
 		boolFlag(&o.strict, "strict", nil, "make the first unsolicited message (a Trade, a Heartbeat the peer sends on its own) a run error, quoted: for echo peers, which send nothing unasked"),
 		idBaseFlag(&o.idBase, &o.idBaseGiven),
+		valueFlag(&o.messages, "messages", readMessages, nil,
+			"replay `FILE`'s messages in order, looping, instead of the mix: the frames `gigadex encode` writes, or its JSON lines; ids are rewritten so that replies name their request"),
 		durFlag(&o.heartbeatTimeout, nil, "heartbeat-timeout", nil, rangeOf[time.Duration]{min: minTimeout, max: maxTimeout, zeroMeans: "off"},
 			"fail a connection whose peer sent no Heartbeat of its own for this long"),
 		countFlag(&o.cross, nil, "cross", nil, rangeOf[int64]{min: 0, max: 100},
@@ -79,6 +82,7 @@ func (o *clientOptions) config(command string) (client.LoadConfig, error) {
 		ConnectTimeout:   o.connectTimeout,
 		Strict:           o.strict,
 		HeartbeatTimeout: o.heartbeatTimeout,
+		Messages:         o.messages,
 		IDBase:           o.idBase,
 		Cross:            int(o.cross),
 	}
@@ -119,6 +123,40 @@ func connectTimeoutFlag(dst *time.Duration) *cli.GenericFlag {
 func replyFlag(dst *wire.Reply) *cli.GenericFlag {
 	return valueFlag(dst, "reply", parseReply, wire.Reply.String,
 		"what the peer answers, and replies are checked against: `MODE` echo, exchange (acks by id, Trades and Heartbeats unasked) or book (an exchange with an order book)")
+}
+
+// readMessages reads the messages of --messages: whole binary frames, or
+// JSON lines as `gigadex encode` reads them.
+func readMessages(path string) ([]wire.Message, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, outfile.Reason(err)
+	}
+	var msgs []wire.Message
+	if len(data) >= wire.LengthPrefixSize && data[0] == wire.PayloadSize && data[1] == 0 && data[2] == 0 && data[3] == 0 {
+		for off := 0; off < len(data); off += wire.FrameLen {
+			m, _, err := wire.Decode(data[off:])
+			if err != nil {
+				return nil, fmt.Errorf("frame at byte %d: %w", off, err)
+			}
+			msgs = append(msgs, m)
+		}
+	} else {
+		for i, line := range strings.Split(string(data), "\n") {
+			if line = strings.TrimSpace(line); line == "" {
+				continue
+			}
+			m, err := wire.ParseJSON([]byte(line))
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", i+1, err)
+			}
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		return nil, errors.New("no message in it")
+	}
+	return msgs, nil
 }
 
 func idBaseFlag(dst *uint64, given *bool) *cli.GenericFlag {

@@ -97,7 +97,7 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 	if gaps != nil {
 		run.HeartbeatGap = report.SummarizeGaps(gaps)
 	}
-	if run.Fill == nil && len(ws) > 0 && ws[0].ord != nil {
+	if run.Fill == nil && cfg.Reply != wire.ReplyEcho {
 		run.Fill = report.NewHistogram() // orders were tracked; none filled
 	}
 	run.Start = rs.base.Add(time.Duration(first))
@@ -216,6 +216,9 @@ func (cfg *LoadConfig) configMap() map[string]any {
 		"mix":      cfg.Mix.String(),
 		"seed":     cfg.Seed,
 		"expect":   cfg.Reply.String(),
+	}
+	if len(cfg.Messages) > 0 {
+		m["messages"] = len(cfg.Messages)
 	}
 	switch {
 	case cfg.WarmupCount > 0 && cfg.Warmup > 0:

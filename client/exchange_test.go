@@ -238,3 +238,38 @@ func TestHeartbeatTimeout(t *testing.T) {
 		t.Errorf("failed after %v, want soon after 200ms", d)
 	}
 }
+
+// TestReplay: a list of messages is sent in order, looping, with ids
+// rewritten so that none repeats and cancels name their Order's new id;
+// replies are checked against what was sent, against an echo and an
+// exchange peer alike.
+func TestReplay(t *testing.T) {
+	msgs := []wire.Message{
+		wire.Order{ID: 1, Price: 10, Quantity: 3, Side: wire.Buy},
+		wire.Heartbeat{Timestamp: 7},
+		wire.Order{ID: 2, Price: 11, Quantity: 4, Side: wire.Sell},
+		wire.CancelOrder{ID: 1},
+		wire.Trade{MakerID: 1, TakerID: 2, Price: 10, Quantity: 3, Timestamp: 9},
+	}
+	t.Run("exchange", func(t *testing.T) {
+		p := &exchangePeer{unknownAckAt: -1}
+		cfg := exchangeConfig(startExchangePeer(t, p))
+		cfg.Count, cfg.Messages = 500, msgs
+		run, err := client.Run(testCtx(t), cfg)
+		if err != nil || run.Errors != 0 || run.Received != 500 {
+			t.Fatalf("%v: %d errors, %d received (%v)", err, run.Errors, run.Received, run.ErrorSamples)
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.orders != 200 || p.dupIDs != 0 || p.cancels != 100 || p.cancelsOK != 100 {
+			t.Errorf("peer saw %d orders (%d duplicate ids), %d cancels (%d naming an order of theirs); want 200, 0, 100, 100",
+				p.orders, p.dupIDs, p.cancels, p.cancelsOK)
+		}
+	})
+	t.Run("echo", func(t *testing.T) {
+		run, err := client.Run(testCtx(t), client.LoadConfig{Command: "flood", Addr: startEcho(t), Window: 8, Count: 500, Messages: msgs})
+		if err != nil || run.Errors != 0 || run.Received != 500 {
+			t.Fatalf("%v: %d errors, %d received (%v)", err, run.Errors, run.Received, run.ErrorSamples)
+		}
+	})
+}

@@ -60,6 +60,12 @@ type LoadConfig struct {
 	// collide; give agents that share a peer IDBase values 1<<50 apart
 	// (see [AgentIDBase]).
 	IDBase uint64
+	// Messages, if not empty, are sent in order, looping, instead of Mix
+	// (closed loop or at Rate). Each keeps its fields but the first, which
+	// becomes the connection's id for it (see IDBase); a CancelOrder names
+	// the id its Order got when last sent. Replies are checked against
+	// what was sent, as for the mix.
+	Messages []wire.Message
 	// Cross is the share of Orders, in percent, priced to cross the book
 	// against an exchange or book peer (default [DefaultCross]; negative:
 	// none). Prices follow a mid-price walk seeded by Seed; buys rest below
@@ -187,6 +193,14 @@ func (cfg *LoadConfig) normalize() error {
 	if cfg.Cross == 0 {
 		cfg.Cross = DefaultCross
 	}
+	if len(cfg.Messages) > 0 {
+		cfg.Mix = mixOfMessages(cfg.Messages)
+	}
+	for _, m := range cfg.Messages {
+		if err := wire.Validate(m); err != nil {
+			return fmt.Errorf("messages: %w", err)
+		}
+	}
 	if len(cfg.Mix.kinds) == 0 {
 		cfg.Mix = MixOf(wire.KindHeartbeat)
 	}
@@ -270,8 +284,11 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 		w.handleFn = w.handle
 		w.kinds = cfg.Mix.kindTable(w.key)
 		w.idBase = cfg.IDBase + uint64(i)<<36
-		if cfg.Reply != wire.ReplyEcho {
+		if cfg.Reply != wire.ReplyEcho || len(cfg.Messages) > 0 {
 			w.ord = newOrders(cfg.Window, max(cfg.Cross, 0), cfg.Seed, w.key)
+		}
+		if len(cfg.Messages) > 0 {
+			w.replay = newReplay(cfg.Messages, len(w.ring.slots))
 		}
 		shares[i] = w.phase.warmupLeft
 		ws[i] = w

@@ -50,6 +50,30 @@ func ParseMix(s string) (Mix, error) {
 	return newMix(weights), nil
 }
 
+// mixOfMessages returns the Mix of a replayed list: its kinds, in the
+// proportions they have in it (rounded to whole percents, at least 1 each).
+func mixOfMessages(msgs []wire.Message) Mix {
+	var n [wire.NumKinds]int
+	for _, m := range msgs {
+		n[m.Kind()]++
+	}
+	weights := map[wire.Kind]int{}
+	total := 0
+	for k, c := range n {
+		if c > 0 {
+			weights[wire.Kind(k)] = max(1, c*100/len(msgs))
+			total += weights[wire.Kind(k)]
+		}
+	}
+	for k := range weights { // make the table add up to at most 100
+		for total > 100 && weights[k] > 1 {
+			weights[k]--
+			total--
+		}
+	}
+	return newMix(weights)
+}
+
 // MixOf returns a Mix that sends only k.
 func MixOf(k wire.Kind) Mix { return newMix(map[wire.Kind]int{k: 100}) }
 

@@ -100,9 +100,21 @@ func (o *orders) sendOrder(f *[wire.FrameLen]byte, seq uint64, t int64, measured
 	p := (*[wire.PayloadSize]byte)(f[wire.LengthPrefixSize:])
 	side := wire.Side(p[wire.SideOffset])
 	binary.LittleEndian.PutUint64(p[wire.Field2Offset:], o.price(seq, side))
-	qty := binary.LittleEndian.Uint64(p[wire.Field3Offset:])
+	o.track(f, seq, t, measured)
+}
+
+// track starts tracking Order seq, whose frame is f, sent at t.
+func (o *orders) track(f *[wire.FrameLen]byte, seq uint64, t int64, measured bool) {
+	qty := binary.LittleEndian.Uint64(f[wire.LengthPrefixSize+wire.Field3Offset:])
 	o.e[seq&o.mask] = order{seq1: seq + 1, sentAt: t, left: qty, live: true, measured: measured}
 	o.last = seq + 1
+}
+
+// cancelBy notes that CancelOrder seq names Order target.
+func (o *orders) cancelBy(target, seq uint64) {
+	if e := o.at(target); e != nil {
+		e.cancelBy = seq + 1
+	}
 }
 
 // sendCancel makes CancelOrder seq name a live Order not already being

@@ -52,7 +52,8 @@ type worker struct {
 	gaps     *hdrhistogram.PackedHistogram // gaps between the peer's Heartbeats, ns; nil until the second
 
 	idBase uint64  // message seq carries the id idBase+seq
-	ord    *orders // the Orders sent to an exchange peer; nil for an echo peer
+	ord    *orders // the Orders sent to an exchange peer (or replayed); nil for an echo peer
+	replay *replay // LoadConfig.Messages; nil for the mix
 
 	kinds    *[kindPeriod]wire.Kind // the types of the messages, by sequence number
 	handleFn func(wire.View)
@@ -517,6 +518,9 @@ func (w *worker) flush() error {
 // and puts them in flight in send batch batch. It returns how many it
 // wrote: fewer than n after a failed flush.
 func (w *worker) appendRun(n int64, measured bool, batch uint32) (int64, error) {
+	if w.replay != nil {
+		return w.appendReplay(n, measured, batch, w.now())
+	}
 	s := &w.c.Sender
 	kinds := w.kinds
 	done := int64(0)
@@ -589,12 +593,17 @@ fill:
 			}
 			buf = s.Reserve(wire.FrameLen)
 		}
-		k := w.kinds[seq%kindPeriod]
-		id := w.idBase + seq
-		f2, f3, f4, f5 := fieldsOf(k, id)
-		wire.PutFrame((*[wire.FrameLen]byte)(buf), k, id, f2, f3, f4, f5)
-		if w.ord != nil {
-			w.exchangeFrame((*[wire.FrameLen]byte)(buf), seq, t, measured)
+		var k wire.Kind
+		if w.replay != nil {
+			k = w.putReplay((*[wire.FrameLen]byte)(buf), seq, t, measured)
+		} else {
+			k = w.kinds[seq%kindPeriod]
+			id := w.idBase + seq
+			f2, f3, f4, f5 := fieldsOf(k, id)
+			wire.PutFrame((*[wire.FrameLen]byte)(buf), k, id, f2, f3, f4, f5)
+			if w.ord != nil {
+				w.exchangeFrame((*[wire.FrameLen]byte)(buf), seq, t, measured)
+			}
 		}
 		s.Commit(wire.FrameLen)
 		*w.ring.at(seq) = slot{pending: true, kind: k, batch: batch, measured: measured}
@@ -647,7 +656,7 @@ func (w *worker) recvBatch() error {
 // is accounted for here; any other goes through ParseFrame and handle.
 func (w *worker) recvBuffered() (int, error) {
 	r := &w.c.Receiver
-	if w.sched.paced() {
+	if w.sched.paced() || w.replay != nil {
 		return r.RecvBuffered(w.handleFn)
 	}
 	ring := &w.ring
@@ -722,6 +731,9 @@ func (w *worker) handle(v wire.View) {
 		}
 	}
 	sl, ok := w.ring.match(v, seq, w.sent, w.cfg.Reply)
+	if sl != nil && w.replay != nil {
+		ok = w.replay.check(v, sl.kind, seq, w.cfg.Reply)
+	}
 	if sl == nil {
 		if k := v.Kind(); unsolicitedKind(k) && !(w.ring.holds(seq, w.sent) && w.ring.at(seq).kind == k) {
 			// Not a second copy of a reply: the peer's own message.
@@ -828,6 +840,40 @@ func (w *worker) heartbeatLate() error {
 		return fmt.Errorf("%w: none for %v", ErrHeartbeat, time.Duration(now-since).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// appendReplay is appendRun for a replay: n messages of the list, sent at
+// t, with one call each.
+func (w *worker) appendReplay(n int64, measured bool, batch uint32, t int64) (int64, error) {
+	s := &w.c.Sender
+	for done := int64(0); done < n; done++ {
+		buf := s.Reserve(wire.FrameLen)
+		if len(buf) < wire.FrameLen {
+			if err := s.Flush(); err != nil {
+				return done, err
+			}
+			buf = s.Reserve(wire.FrameLen)
+		}
+		seq := w.sent
+		k := w.putReplay((*[wire.FrameLen]byte)(buf), seq, t, measured)
+		s.Commit(wire.FrameLen)
+		*w.ring.at(seq) = slot{pending: true, kind: k, batch: batch, measured: measured}
+		w.sent++
+	}
+	return n, nil
+}
+
+// putReplay writes replayed message seq, sent at t, to f and tracks its
+// Orders and what its CancelOrders name; it returns the message's kind.
+func (w *worker) putReplay(f *[wire.FrameLen]byte, seq uint64, t int64, measured bool) wire.Kind {
+	k, target, named := w.replay.put(f, seq, w.idBase)
+	switch {
+	case k == wire.KindOrder:
+		w.ord.track(f, seq, t, measured)
+	case named:
+		w.ord.cancelBy(target, seq)
+	}
+	return k
 }
 
 // exchangeFrame makes message seq, just written to f and sent at t, part

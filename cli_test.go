@@ -109,6 +109,58 @@ func TestCLIContract(t *testing.T) {
 		t.Fatalf("making a result: exit %d: %s", r.code, r.stderr)
 	}
 
+	t.Run("an output that is an input or stdout's file is refused", func(t *testing.T) {
+		a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+		for _, f := range []string{a, b} {
+			data, err := os.ReadFile(result)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(f, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		link := filepath.Join(dir, "a-link.json")
+		if err := os.Link(a, link); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := os.ReadFile(a)
+		for _, args := range [][]string{
+			{"report", "merge", a, b, "-o", a},
+			{"report", "merge", a, b, "-o", link},
+			{"report", "hgrm", a, "-o", a},
+			{"report", "hlog", a, "-o", link},
+			{"ping", "-n", "10", "-o", a, "--hgrm", link},
+		} {
+			r := runBin(t, bin, args...)
+			wantUsage(t, args, r, "the same file as")
+			if after, _ := os.ReadFile(a); !bytes.Equal(after, before) {
+				t.Fatalf("%v changed %s", args, a)
+			}
+		}
+		// stdout redirected to the file an output names: neither would
+		// survive.
+		same := filepath.Join(dir, "same.out")
+		for _, args := range [][]string{
+			{"flood", "--duration", "100ms", "--warmup", "0", "--json", "--hlog", same},
+			{"ping", "-n", "10", "--hgrm", same},
+		} {
+			f, err := os.Create(same)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var errb bytes.Buffer
+			cmd := exec.Command(bin, args...)
+			cmd.Stdout, cmd.Stderr = f, &errb
+			err = cmd.Run()
+			f.Close()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.Contains(errb.String(), "the same file as stdout") {
+				t.Errorf("%v > %s: %v, stderr %q: want exit 2 naming stdout", args, same, err, errb.String())
+			}
+		}
+	})
+
 	t.Run("unknown command suggests", func(t *testing.T) {
 		tests := []struct {
 			args []string

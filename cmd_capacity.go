@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -137,6 +138,7 @@ func (o *capacityOptions) config(c *cli.Context) (capacity.Config, error) {
 		return cfg, err
 	}
 	lc.Window, lc.Mix = int(o.window), o.mix
+	o.outputOptions.stdout, _ = c.App.Writer.(*os.File)
 	if err := o.outputOptions.check(); err != nil {
 		return cfg, err
 	}

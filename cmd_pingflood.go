@@ -205,6 +205,7 @@ func (o *loadOptions) config(c *cli.Context) (client.LoadConfig, error) {
 	if cfg.Rate > 0 && cfg.Rate < float64(cfg.Conns) {
 		return cfg, usagef("--rate %g is below the number of connections (%d): each connection needs at least 1 msg/s", cfg.Rate, cfg.Conns)
 	}
+	o.outputOptions.stdout, _ = c.App.Writer.(*os.File)
 	if err := o.outputOptions.check([2]string{"--cpuprofile", o.profile.cpu}, [2]string{"--memprofile", o.profile.mem}); err != nil {
 		return cfg, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gigadex/gigadex/capacity"
+	"github.com/gigadex/gigadex/internal/outfile"
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/report/plot"
 	"github.com/gigadex/gigadex/report/table"
@@ -303,8 +304,26 @@ func (o *reportOptions) action(fn func(c *cli.Context, args []string) error) cli
 		if err := checkOutput("--output", o.output); err != nil {
 			return err
 		}
+		if err := o.checkNotInput(c, args); err != nil {
+			return err
+		}
 		return fn(c, args)
 	}
+}
+
+// checkNotInput refuses an --output that is one of the inputs (report
+// merge a.json b.json -o a.json): the output would replace what it is
+// made of. Files are compared by device and inode.
+func (o *reportOptions) checkNotInput(c *cli.Context, inputs []string) error {
+	if o.output == "" || o.output == "-" {
+		return nil
+	}
+	for _, in := range inputs {
+		if in != "-" && outfile.Same(o.output, in) {
+			return usagef("report %s: --output %q is the same file as the input %q: write the result elsewhere", c.Command.Name, o.output, in)
+		}
+	}
+	return nil
 }
 
 // reportFail turns an error of subcommand name into a one-line exit error.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -314,6 +313,7 @@ func ioModeOf(o ioOptions, cmd string) (client.IOMode, error) {
 type outputOptions struct {
 	json, quiet            bool
 	out, hlog, hgrm, junit string
+	stdout                 *os.File // the command's stdout, if a file: no output may be its file
 }
 
 func (o *outputOptions) jsonFlag(usage string) *cli.BoolFlag {
@@ -361,14 +361,20 @@ func (o *outputOptions) check(extra ...[2]string) error {
 			}
 			continue
 		}
-		key := t.File
-		if abs, err := filepath.Abs(t.File); err == nil {
-			key = abs
+		if outfile.IsFile(t.File, o.stdout) {
+			// The file stdout was redirected to (flood --hlog F > F):
+			// two writers of one file, where neither output survives.
+			return usagef("%s %q: the same file as stdout (it is redirected there); write one of them elsewhere", flag, path)
 		}
-		if other, ok := seen[key]; ok && t.Kind == outfile.Replace {
-			return usagef("%s %q: the same file as %s", flag, path, other)
+		if st, err := os.Stat(t.File); t.Kind != outfile.Replace && (err != nil || !st.Mode().IsRegular()) {
+			continue // a device or a FIFO (/dev/null) may take several outputs
 		}
-		seen[key] = flag
+		for other, otherFlag := range seen {
+			if outfile.Same(other, t.File) {
+				return usagef("%s %q: the same file as %s", flag, path, otherFlag)
+			}
+		}
+		seen[t.File] = flag
 	}
 	return nil
 }

@@ -326,3 +326,34 @@ func replaceFile(t Target, fn func(io.Writer) error) (err error) {
 	}
 	return nil
 }
+
+// Same reports whether paths a and b name the same file: the same device
+// and inode when both exist (so that a hard link, a symbolic link or
+// /dev/fd/N is caught), else the same absolute path once symbolic links
+// are followed.
+func Same(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb)
+	}
+	fa, _, _ := followLinks(a)
+	fb, _, _ := followLinks(b)
+	absA, errA := filepath.Abs(fa)
+	absB, errB := filepath.Abs(fb)
+	return errA == nil && errB == nil && absA == absB
+}
+
+// IsFile reports whether path names the file f has open (device and
+// inode), such as the file stdout was redirected to.
+func IsFile(path string, f *os.File) bool {
+	if f == nil {
+		return false
+	}
+	sf, err := f.Stat()
+	if err != nil || !sf.Mode().IsRegular() {
+		return false // a pipe or a terminal is no file a path names twice
+	}
+	sp, err := os.Stat(path)
+	return err == nil && os.SameFile(sp, sf)
+}

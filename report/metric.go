@@ -24,7 +24,8 @@ const (
 
 // Metric is one figure of a [Run] that a threshold, an SLO or a
 // comparison names: a statistic of a latency histogram (p50, p99.999,
-// max, mean), a rate (msgs_per_sec, bytes_per_sec) or an error figure
+// max, mean of the round-trip times; fill_p99, fill_max, fill_mean of the
+// order-to-fill latencies), a rate (msgs_per_sec, bytes_per_sec) or an error figure
 // (errors, error_rate). Get one with [ParseMetric].
 type Metric struct {
 	Name string     // canonical name: "p99.9", "msgs_per_sec"
@@ -32,7 +33,8 @@ type Metric struct {
 	Unit string     // "ns", "msgs/s", "B/s", "errors" or "" (a ratio)
 
 	// Histogram names the latency histogram a latency metric reads: "" for
-	// the round-trip times (Run.RTT).
+	// the round-trip times (Run.RTT), "fill" for order-to-fill latencies
+	// (Run.Fill).
 	Histogram string
 
 	stat  func(h *hdrhistogram.Histogram) float64 // latency metrics
@@ -58,6 +60,16 @@ func (m Metric) OfHistogram(h *hdrhistogram.Histogram) float64 {
 		return 0
 	}
 	return m.stat(h)
+}
+
+// Measured reports whether r measured what m reads: for a latency, its
+// histogram holds a value; for the others, r measured a round trip.
+func (m Metric) Measured(r *Run) bool {
+	if m.stat != nil {
+		h := latencySources[m.Histogram](r)
+		return h != nil && h.TotalCount() > 0
+	}
+	return r.Measured()
 }
 
 // LowerIsBetter reports whether a fall of m is an improvement: true for

@@ -287,3 +287,25 @@ func FuzzParseLimits(f *testing.F) {
 		}
 	})
 }
+
+// TestThresholdOnUnmeasuredFamily checks that a bound on a latency the run
+// did not measure (fills of an echo peer, which sends no Trade) fails
+// instead of passing on a zero.
+func TestThresholdOnUnmeasuredFamily(t *testing.T) {
+	h := NewHistogram()
+	_ = h.RecordValues(10_000, 100)
+	r := &Run{RTT: h, Sent: 100, Received: 100, Elapsed: time.Second}
+	th, err := ParseThreshold("fill_p99<1ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, ok := CheckThresholds(r, []Threshold{th})
+	if ok || lines[0] != "FAIL: fill_p99<1ms: no fill latency was measured" {
+		t.Errorf("got %q, %v; want a failure naming the missing fills", lines, ok)
+	}
+	r.Fill = NewHistogram()
+	_ = r.Fill.RecordValues(200_000, 10)
+	if lines, ok := CheckThresholds(r, []Threshold{th}); !ok {
+		t.Errorf("with fills: got %q, want a pass", lines)
+	}
+}

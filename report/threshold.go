@@ -126,6 +126,10 @@ func checkThreshold(r *Run, t Threshold) ThresholdResult {
 		res.Line = fmt.Sprintf("FAIL: %s: no round trip was measured", expr)
 		return res
 	}
+	if !m.Measured(r) {
+		res.Line = fmt.Sprintf("FAIL: %s: no %s latency was measured", expr, m.Histogram)
+		return res
+	}
 	v := m.Of(r)
 	res.Value = v
 	switch t.Op {

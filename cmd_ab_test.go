@@ -66,20 +66,20 @@ func TestABUsage(t *testing.T) {
 // abPing is the measurement of the tests below: short closed-loop pings.
 var abPing = []string{"--", "ping", "--count", "150", "--warmup", "20"}
 
-// TestABFlagsSlowerPeer runs five alternating rounds against a peer and
+// TestABFlagsSlowerPeer runs seven alternating rounds against a peer and
 // one 30% slower (a service time of 13 ms against 10 ms: the peers' sleeps
 // end up to a millisecond late, so shorter times would not keep the ratio):
-// p50 regresses by about 30%, exit 3. Five rounds detect that with a power
-// below 1 when the machine is overloaded (whole runs slowed by other
-// processes), so the test allows three attempts.
+// p50 regresses, exit 3. On an overloaded machine whole runs are slowed by
+// other processes, which can hide the difference in a set of rounds (or
+// inflate it), so the test allows three attempts.
 func TestABFlagsSlowerPeer(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("ten 0.5-second pings; nothing here runs concurrently")
+		t.Skip("fourteen 0.4-second pings; nothing here runs concurrently")
 	}
 	base, slow := startSlowPeer(t, 10*time.Millisecond), startSlowPeer(t, 13*time.Millisecond)
 	for attempt := 1; ; attempt++ {
 		dir := t.TempDir()
-		args := []string{"ab", "--baseline-addr", base, "--addr", slow, "--rounds", "5", "--out", dir, "--", "ping", "--count", "40", "--warmup", "3"}
+		args := []string{"ab", "--baseline-addr", base, "--addr", slow, "--rounds", "7", "--out", dir, "--", "ping", "--count", "30", "--warmup", "3"}
 		out, errs, code := runCLI(t, "", args...)
 		if code == exitRegression {
 			checkSlowerPeer(t, dir, out, errs)
@@ -105,20 +105,20 @@ func checkSlowerPeer(t *testing.T, dir, out, errs string) {
 	if len(cells) < 4 {
 		t.Fatalf("p50 row %q", p50)
 	}
-	if _, err := fmt.Sscanf(cells[3], "%f%%", &change); err != nil || change < 15 || change > 45 {
-		t.Errorf("p50 change %q, want about +30%% (the peer's slowdown)", cells[3])
+	if _, err := fmt.Sscanf(cells[3], "%f%%", &change); err != nil || change < 15 || change > 100 {
+		t.Errorf("p50 change %q, want about +30%% (the peer's slowdown; more when other processes slow the slower peer's runs further)", cells[3])
 	}
-	if n := strings.Count(errs, "round "); n != 10 {
-		t.Errorf("%d progress lines, want 10:\n%s", n, errs)
+	if n := strings.Count(errs, "round "); n != 14 {
+		t.Errorf("%d progress lines, want 14:\n%s", n, errs)
 	}
 	// The kept results compare the same way through report compare.
 	cargs := []string{"report", "compare"}
-	for i := 1; i <= 5; i++ {
+	for i := 1; i <= 7; i++ {
 		cargs = append(cargs, "--baseline", filepath.Join(dir, fmt.Sprintf("baseline-%d.json", i)))
 	}
 	cur, _ := filepath.Glob(filepath.Join(dir, "current-*.json"))
-	if len(cur) != 5 {
-		t.Fatalf("kept %d current results, want 5", len(cur))
+	if len(cur) != 7 {
+		t.Fatalf("kept %d current results, want 7", len(cur))
 	}
 	cargs = append(cargs, cur...)
 	if out2, errs2, code := runCLI(t, "", cargs...); code != exitRegression || tableRow(out2, "p50") != p50 {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gigadex/gigadex/internal/outfile"
 	"github.com/gigadex/gigadex/report"
 )
 
@@ -28,8 +30,17 @@ func startHlog(c *cli.Context, path, title string) (*hlogFile, error) {
 	if path == "" {
 		return nil, nil
 	}
-	w, err := openStream(c, path)
-	if err != nil {
+	// A FIFO's reader gets as long as the other outputs give it; an
+	// interrupt ends the wait.
+	ctx, cancel := context.WithTimeout(c.Context, outfile.FIFOWait)
+	defer cancel()
+	w, err := std(c).Open(ctx, path)
+	switch {
+	case err != nil && c.Context.Err() != nil:
+		return nil, cli.Exit(fmt.Sprintf("--hlog: %v", err), exitInterrupted)
+	case err != nil && ctx.Err() != nil:
+		return nil, cli.Exit(fmt.Sprintf("--hlog: %v", err), exitRunError)
+	case err != nil:
 		return nil, cli.Exit(fmt.Sprintf("--hlog: %v", err), exitUsage)
 	}
 	return &hlogFile{path: path, w: w, stream: report.NewLogStream(w, title, time.Second)}, nil

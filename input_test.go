@@ -56,3 +56,21 @@ func TestInputInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestHlogFIFOWithoutReaderInterrupted: --hlog to a FIFO that nobody reads
+// waits for a reader before the run; an interrupt ends the wait with exit
+// 130, not a usage error.
+func TestHlogFIFOWithoutReaderInterrupted(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "log.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := run(ctx, []string{"gigadex", "ping", "--count", "10", "--hlog", fifo}, strings.NewReader(""), &out, &errb)
+	if code != exitInterrupted || time.Since(start) > 5*time.Second {
+		t.Errorf("exit %d after %v, stderr %q: want 130 soon after the interrupt", code, time.Since(start), errb.String())
+	}
+}

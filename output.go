@@ -29,12 +29,6 @@ func writeOutput(c *cli.Context, path string, fn func(io.Writer) error) error {
 	return std(c).Write(c.Context, path, fn)
 }
 
-// openStream opens path for output written as the run goes (see
-// [outfile.Std.Open]).
-func openStream(c *cli.Context, path string) (io.WriteCloser, error) {
-	return std(c).Open(c.Context, path)
-}
-
 // isStdout reports whether path names stdout.
 func isStdout(path string) bool {
 	t, err := outfile.Resolve(path)

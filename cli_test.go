@@ -161,6 +161,16 @@ func TestCLIContract(t *testing.T) {
 		}
 	})
 
+	t.Run("every failed output is reported", func(t *testing.T) {
+		if _, err := os.Stat("/dev/full"); err != nil {
+			t.Skip("no /dev/full on this system")
+		}
+		r := runBin(t, bin, "ping", "-n", "2000", "--warmup", "0", "-q", "-o", "/dev/full", "--hlog", "/dev/full")
+		if r.code != 1 || !strings.Contains(r.stderr, "-o: /dev/full: no space left") || !strings.Contains(r.stderr, "--hlog /dev/full:") {
+			t.Errorf("exit %d, stderr %q: want 1 and both the -o and the --hlog failure", r.code, r.stderr)
+		}
+	})
+
 	t.Run("unknown command suggests", func(t *testing.T) {
 		tests := []struct {
 			args []string

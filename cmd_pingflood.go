@@ -327,6 +327,13 @@ func (o *loadOptions) finish(c *cli.Context, cfg client.LoadConfig, run *report.
 	werr := o.writeOutputs(c, run, table)
 	if werr == nil {
 		werr = herr
+	} else if herr != nil {
+		fmt.Fprintln(stderr, "gigadex:", herr) // the interval log failed too
+	}
+	if werr != nil && (run.Interrupted || err != nil) {
+		// The exit says interrupted or failed; the outputs' failure is
+		// said here, and the exit code is never 0.
+		fmt.Fprintln(stderr, "gigadex:", werr)
 	}
 	if !o.quiet {
 		if w := report.GeneratorWarning(run, generatorAdvice(cfg.Command)); w != "" {
@@ -387,10 +394,16 @@ func (o *outputOptions) writeOutputs(c *cli.Context, run *report.Run, withTable 
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
 	jsonOut := o.json || isStdout(o.out)
 	stdoutTaken := jsonOut || isStdout(o.hlog) || isStdout(o.hgrm) || isStdout(o.junit)
+	// Every failed output is reported: the first is returned, the others
+	// are printed here.
 	var first error
 	fail := func(err error) {
-		if err != nil && first == nil {
+		switch {
+		case err == nil:
+		case first == nil:
 			first = err
+		default:
+			fmt.Fprintln(stderr, "gigadex:", err)
 		}
 	}
 	if jsonOut {

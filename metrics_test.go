@@ -32,7 +32,7 @@ func TestPrometheusScrapesEchoAndFlood(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("real Prometheus server: run without -race and -short")
 	}
-	promBin := requireTool(t, "prometheus")
+	promBin := testutil.RequireTool(t, "prometheus", "Debian's prometheus package")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	echoMetrics, floodMetrics := freeAddr(t), freeAddr(t)
@@ -120,21 +120,6 @@ func TestPrometheusScrapesEchoAndFlood(t *testing.T) {
 	if n, _ := strconv.ParseFloat(echoScraped[`gigadex_echo_service_seconds_count{job="echo"}`], 64); n <= 0 {
 		t.Errorf("echo service time: %v batches", n)
 	}
-}
-
-// requireTool returns the path of a program a test needs: it skips
-// without it, or fails if GIGADEX_REQUIRE_INTEROP=1 (as in CI).
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		msg := fmt.Sprintf("%s not found (Debian's prometheus package; scripts/install-deps.sh installs it)", name)
-		if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
-			t.Fatal(msg + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
-		}
-		t.Skip(msg)
-	}
-	return p
 }
 
 // freeAddr returns a loopback address with a port that was free a moment
@@ -250,7 +235,7 @@ func awaitValue(ctx context.Context, t *testing.T, api, query, want string) stri
 // lintMetrics runs promtool check metrics on what url serves.
 func lintMetrics(t *testing.T, url string) {
 	t.Helper()
-	promtool := requireTool(t, "promtool")
+	promtool := testutil.RequireTool(t, "promtool", "Debian's prometheus package")
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)

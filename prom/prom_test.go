@@ -2,10 +2,8 @@ package prom_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"sort"
 	"strings"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/prom"
 	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/wire"
@@ -293,7 +292,7 @@ func TestServeAndAwaitScrape(t *testing.T) {
 // TestPromtoolCheckMetrics lints /metrics of an echo and a flood with
 // Prometheus's own promtool.
 func TestPromtoolCheckMetrics(t *testing.T) {
-	promtool := requireTool(t, "promtool")
+	promtool := testutil.RequireTool(t, "promtool", "Debian's prometheus package")
 	srv, addr := startEcho(t)
 	load := prom.NewLoad(prometheus.Labels{"agent": "a1", "job_name": "ci"})
 	flood(t, addr, load, 0, 2000)
@@ -308,21 +307,6 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
-}
-
-// requireTool returns the path of a program the test needs: it skips
-// without it, or fails if GIGADEX_REQUIRE_INTEROP=1 (as in CI).
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		msg := fmt.Sprintf("%s not found (Debian's prometheus package; scripts/install-deps.sh installs it)", name)
-		if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
-			t.Fatal(msg + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
-		}
-		t.Skip(msg)
-	}
-	return p
 }
 
 // TestEchoBook checks the order book's figures of a book server against

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -99,4 +100,20 @@ func BuildGigadex(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return bin
+}
+
+// RequireTool returns the path of a program a test needs: without it, the
+// test is skipped, or fails if GIGADEX_REQUIRE_INTEROP=1 (as in CI, where
+// scripts/install-deps.sh installs it). from says where it comes from.
+func RequireTool(t testing.TB, name, from string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		msg := fmt.Sprintf("%s not found (%s; scripts/install-deps.sh installs it)", name, from)
+		if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
+			t.Fatal(msg + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
+		}
+		t.Skip(msg)
+	}
+	return p
 }

@@ -17,11 +17,12 @@ var monoBase = time.Now()
 // timestamps sent by Ping use it, so a Ping survives wall-clock steps.
 func Monotonic() uint64 { return uint64(time.Since(monoBase)) }
 
-// ErrMismatch reports a reply that does not match its request. Nothing in
-// this package returns it: Ping waits past frames that are not its reply
-// and keeps them for Recv, and the load drivers count unexpected replies in
-// [Run]'s Errors. It is a common sentinel for callers that pair requests
-// with replies themselves.
+// ErrMismatch reports replies that do not match their request. [Run]
+// returns an error wrapping it when replies answered nothing in flight or
+// answered wrongly (they are also counted in the result's Errors); Ping
+// never does: it waits past frames that are not its reply and keeps them
+// for Recv. Callers that pair requests with replies themselves may use it
+// too.
 var ErrMismatch = errors.New("client: reply does not match request")
 
 // MaxBacklog bounds, in bytes, the frames that Ping keeps for Recv while it

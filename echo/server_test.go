@@ -359,8 +359,11 @@ func TestIdleTimeout(t *testing.T) {
 	if n, err := silent.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("silent client: read %d bytes, %v; want EOF", n, err)
 	}
-	if d := time.Since(start); d < idle || d > idle*2 {
-		t.Errorf("silent client dropped after %v, want between %v and %v", d, idle, idle*5/4)
+	// Never before the idle timeout; the upper bound leaves a loaded
+	// machine (2 CPUs, -race) a second of scheduling slack, which still
+	// tells a dropped client from one kept forever.
+	if d, most := time.Since(start), idle+time.Second; d < idle || d > most {
+		t.Errorf("silent client dropped after %v, want between %v and %v", d, idle, most)
 	}
 	if err := <-errc; err != nil {
 		t.Errorf("busy client: %v", err)

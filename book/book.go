@@ -112,6 +112,7 @@ type order struct {
 	oprev, onext uint32
 	level        uint32
 	owner        Owner
+	slot         uint32 // in the index
 }
 
 // level is a price level in the pool: a FIFO of orders.
@@ -201,8 +202,9 @@ func (b *Book) mustJoin(o Owner) {
 // Submit matches o against the other side of the book, best price first
 // and, at one price, oldest first, at the resting order's price; it
 // appends one [Fill] per resting order matched to fills and returns the
-// extended slice. What is left then rests, unless the book is full or the
-// owner has a live order with the same id (see [Outcome]). It allocates
+// extended slice. What is left then rests, unless the book is full or
+// (checked second) the owner has a live order with the same id (see
+// [Outcome]). It allocates
 // only when fills lacks room or the book's pools grow. It panics if
 // o.Owner has not joined.
 func (b *Book) Submit(o Order, fills []Fill) ([]Fill, Outcome) {
@@ -240,15 +242,15 @@ func (b *Book) Submit(o Order, fills []Fill) ([]Fill, Outcome) {
 	if qty == 0 {
 		return fills, Done
 	}
-	b.index.reserve()
-	pos, dup := b.index.probe(b, o.Owner, o.ID)
-	switch {
-	case dup != none:
-		b.stats.Duplicates++
-		return fills, Duplicate
-	case int(b.stats.Resting) >= b.maxOrders:
+	if int(b.stats.Resting) >= b.maxOrders {
 		b.stats.Full++
 		return fills, Full
+	}
+	b.index.reserve(b)
+	pos, dup := b.index.probe(b, o.Owner, o.ID)
+	if dup != none {
+		b.stats.Duplicates++
+		return fills, Duplicate
 	}
 	b.rest(o, qty, pos)
 	return fills, Rested
@@ -338,7 +340,7 @@ func (b *Book) rest(o Order, qty uint64, pos uint64) {
 		b.orders[ow.head].oprev = i
 	}
 	ow.head = i
-	b.index.set(pos, o.Owner, o.ID, i)
+	b.index.set(b, pos, o.Owner, o.ID, i)
 	b.stats.Resting++
 }
 
@@ -367,8 +369,7 @@ func (b *Book) remove(i uint32) {
 	if r.onext != none {
 		b.orders[r.onext].oprev = r.oprev
 	}
-	pos, _ := b.index.probe(b, r.owner, r.id)
-	b.index.delete(pos)
+	b.index.delete(b, uint64(r.slot))
 	if lv.count == 0 {
 		b.dropLevel(r.level)
 	}

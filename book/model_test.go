@@ -52,10 +52,10 @@ func (m *model) submit(o Order) ([]Fill, Outcome) {
 	switch {
 	case o.Quantity == 0:
 		return fills, Done
-	case m.find(o.Owner, o.ID) >= 0:
-		return fills, Duplicate
 	case len(m.resting) >= m.max:
 		return fills, Full
+	case m.find(o.Owner, o.ID) >= 0:
+		return fills, Duplicate
 	}
 	m.resting = append(m.resting, o)
 	return fills, Rested

@@ -60,8 +60,12 @@ func (e *engine) stats() book.Stats {
 func (e *engine) handle(c *conn, b []byte, stamp uint64, arrival int64) (int, error) {
 	s, o := c.srv, c.out
 	paced := s.serviceTime > 0
+	// Deferred, so that a panic does not leave the book locked (and the
+	// connection's cleanup waiting for it for ever).
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	n := 0
 	var err error
 	for len(b)-n >= wire.FrameLen {
@@ -96,8 +100,6 @@ func (e *engine) handle(c *conn, b []byte, stamp uint64, arrival int64) (int, er
 		}
 		n += wire.FrameLen
 	}
-	o.mu.Unlock()
-	e.mu.Unlock()
 	if err == nil && n < len(b) {
 		if _, _, perr := wire.ParseFrame(b[n:]); perr != io.ErrUnexpectedEOF {
 			err = perr

@@ -47,6 +47,24 @@ func BenchmarkEcho(b *testing.B) {
 	}
 }
 
+// connShare returns connection i's share of n messages over conns.
+func connShare(n, conns, i int) int {
+	if i < n%conns {
+		return n/conns + 1
+	}
+	return n / conns
+}
+
+// windowTokens returns the tokens of a window of in-flight frames, one per batch,
+// all available.
+func windowTokens(frames, batch int) chan struct{} {
+	tokens := make(chan struct{}, frames/batch)
+	for range cap(tokens) {
+		tokens <- struct{}{}
+	}
+	return tokens
+}
+
 // benchFlood runs conns pipelined clients, each writing batch frames at a
 // time and keeping at most window frames in flight.
 func benchFlood(b *testing.B, conns, window, batch int, opts ...Option) {
@@ -62,14 +80,7 @@ func benchFlood(b *testing.B, conns, window, batch int, opts ...Option) {
 	b.ResetTimer()
 	var wg sync.WaitGroup
 	for i, c := range cs {
-		total := b.N / conns
-		if i < b.N%conns {
-			total++
-		}
-		tokens := make(chan struct{}, window/batch)
-		for range cap(tokens) {
-			tokens <- struct{}{}
-		}
+		total, tokens := connShare(b.N, conns, i), windowTokens(window, batch)
 		wg.Go(func() {
 			for sent := 0; sent < total; sent += batch {
 				<-tokens
@@ -207,17 +218,10 @@ func benchOrderFlood(b *testing.B, conns, window, batch int, opts ...Option) {
 	for i := range conns {
 		c := ts.dial(b)
 		c.SetDeadline(time.Time{})
-		total := b.N / conns
-		if i < b.N%conns {
-			total++
-		}
+		total, tokens := connShare(b.N, conns, i), windowTokens(window, batch)
 		const flowLen = 1 << 14 // a multiple of batch
 		flow := orderFlow(flowLen, uint64(i))
 		out := make([]byte, batch*wire.FrameLen)
-		tokens := make(chan struct{}, window/batch)
-		for range cap(tokens) {
-			tokens <- struct{}{}
-		}
 		wg.Go(func() {
 			for sent := 0; sent < total; sent += batch {
 				<-tokens

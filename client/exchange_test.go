@@ -37,29 +37,7 @@ type exchangePeer struct {
 func startExchangePeer(t *testing.T, p *exchangePeer) string {
 	t.Helper()
 	p.orderIDs = map[uint64]int{}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for conn := 0; ; conn++ {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer nc.Close()
-				p.serve(nc, conn)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return startPeer(t, p.serve)
 }
 
 func (p *exchangePeer) serve(nc net.Conn, conn int) {

@@ -83,6 +83,30 @@ func TestMismatchedRepliesAreErrors(t *testing.T) {
 // returns what to write back (nil to drop it) or stops the connection.
 func fakePeer(t *testing.T, act func(i int, frame []byte) ([]byte, bool)) string {
 	t.Helper()
+	return startPeer(t, func(nc net.Conn, _ int) {
+		buf := make([]byte, wire.FrameLen)
+		for i := 0; ; i++ {
+			nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := readFull(nc, buf); err != nil {
+				return
+			}
+			out, ok := act(i, buf)
+			if !ok {
+				return
+			}
+			if out != nil {
+				nc.Write(out)
+			}
+		}
+	})
+}
+
+// startPeer listens on loopback and serves each connection, numbered from
+// 0, with serve in a goroutine of its own; the cleanup closes the listener,
+// then waits for every connection's serve to return. It returns the
+// address.
+func startPeer(t *testing.T, serve func(nc net.Conn, conn int)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +116,7 @@ func fakePeer(t *testing.T, act func(i int, frame []byte) ([]byte, bool)) string
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for {
+		for conn := 0; ; conn++ {
 			nc, err := ln.Accept()
 			if err != nil {
 				return
@@ -101,20 +125,7 @@ func fakePeer(t *testing.T, act func(i int, frame []byte) ([]byte, bool)) string
 			go func() {
 				defer wg.Done()
 				defer nc.Close()
-				buf := make([]byte, wire.FrameLen)
-				for i := 0; ; i++ {
-					nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-					if _, err := readFull(nc, buf); err != nil {
-						return
-					}
-					out, ok := act(i, buf)
-					if !ok {
-						return
-					}
-					if out != nil {
-						nc.Write(out)
-					}
-				}
+				serve(nc, conn)
 			}()
 		}
 	}()

@@ -10,8 +10,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gigadex/gigadex/client"
+	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/internal/slowpeer"
 	"github.com/gigadex/gigadex/report"
+	"github.com/gigadex/gigadex/wire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -271,5 +273,36 @@ func TestMeasureRepeatsAGeneratorStall(t *testing.T) {
 	}
 	if limited, _ := res.GeneratorLimited(); res.Capacity < 49e3 || res.Capacity > 50e3 || limited {
 		t.Errorf("capacity %v, generator limited %v: the repeat should have cleared the generator", res.Capacity, limited)
+	}
+}
+
+// TestMeasureExchangePeer: a peer that pushes Trades and Heartbeats of its
+// own (gigadex's order book) is searched like an echo: its unsolicited
+// messages are not errors, and the start rate passes.
+func TestMeasureExchangePeer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs about 2 s of load")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, addr, err := echo.Start(ctx, "127.0.0.1:0", echo.WithReply(wire.ReplyBook), echo.WithHeartbeat(20*time.Millisecond), echo.WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	slo, _ := ParseSLO("p99<1s")
+	mix, _ := client.ParseMix("order=90,cancel=10")
+	res, err := Measure(ctx, Config{
+		Load: client.LoadConfig{Addr: addr.String(), Conns: 2, Reply: wire.ReplyBook, Mix: mix},
+		SLO:  slo, Start: 500, Max: 1000, Precision: 0.5, Step: 400 * time.Millisecond, Warmup: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Steps) == 0 || res.Steps[0].Outcome != Pass || res.Capacity < 500 {
+		for _, s := range res.Steps {
+			t.Logf("step %d: target %.0f, %v %v %s", s.Index, s.Target, s.Outcome, s.Failed, s.Note)
+		}
+		t.Fatalf("capacity %.0f msgs/s: the start rate did not pass (%s)", res.Capacity, res.Line())
 	}
 }

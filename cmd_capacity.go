@@ -33,7 +33,8 @@ func newCapacityCommand() *cli.Command {
 			"   with no --addr, an in-process echo server on 127.0.0.1 is used",
 		Description: "Each step runs open loop at one target rate for --step after --warmup, with latency measured from each\n" +
 			"message's scheduled send time (corrected for coordinated omission), as ping --rate does. The rate doubles\n" +
-			"from --start while steps pass, until the SLO breaks, errors appear or --max passes; then the search bisects\n" +
+			"from --start while steps pass, until the SLO breaks, errors appear or --max passes (if the SLO already breaks\n" +
+			"at --start, it halves down to --floor until a step passes); then the search bisects\n" +
 			"between the last passing and the first failing rate until they are within --precision. The capacity is the\n" +
 			"highest target rate that passed. A step passes when every SLO term holds and at least 95% of the target\n" +
 			"rate was sent.\n\n" +
@@ -45,8 +46,8 @@ func newCapacityCommand() *cli.Command {
 			"   capacity: 412.0 k msgs/s at p99 41.20 µs (SLO p99<50us, p99.9<200us)\n" +
 			"--json prints one document of schema gigadex.capacity/v1 instead (the table goes to stderr).\n" +
 			"gigadex report plot RESULT.json -o FILE.png draws latency against throughput, with the SLO and the capacity.\n\n" +
-			"Exit codes: 0 the search ended (also when the SLO already fails at --start: the capacity is then below\n" +
-			"--start, which the verdict says); 1 run error (the peer cannot be reached, errors at --start, the generator\n" +
+			"Exit codes: 0 the search ended (also when the SLO fails even at --floor: the capacity is then below\n" +
+			"--floor, which the verdict says); 1 run error (the peer cannot be reached, errors at --start, the generator\n" +
 			"could not offer even --start, or it was the limit below --min-rate); 2 usage; 3 the capacity is below --min-rate; 130 interrupted (the steps done\n" +
 			"and the best passing rate are printed).",
 		Flags: append(append(o.clientOptions.flags(),
@@ -65,6 +66,11 @@ func newCapacityCommand() *cli.Command {
 			fileFlag(&o.hlog, "hlog", nil, "write an HdrHistogram interval log to `FILE`: per-second histograms, one tag per step (step3_40000 is step 3 at 40000 msgs/s)"),
 			o.junitFlag("write the verdict, each SLO term at the capacity and --min-rate as JUnit XML test cases to `FILE`"),
 			o.quietFlag("no step lines while searching and no table: only the verdict line (with --json, only the JSON)"),
+			valueFlag(&o.floor, "floor", parsePositiveRate, nil,
+				"when the SLO fails at --start, halve the rate down to this `RATE`, msgs/s, for a capacity below --start (default: --start/64, at least one per connection)"),
+			tagFlag(&o.tags),
+			startAtFlag(&o.startAt),
+			boolFlag(&o.progress, "progress", nil, "print a progress line every second of each step on stderr"),
 		), o.metrics.flags()...),
 		Action: func(c *cli.Context) error { return runCapacity(c, o) },
 	}
@@ -80,6 +86,10 @@ type capacityOptions struct {
 	start, max, precision, minRate float64
 	window                         int64
 	metrics                        metricsOptions
+	floor                          float64
+	tags                           map[string]string
+	startAt                        time.Time
+	progress                       bool
 }
 
 func parseSLO(s string) (capacity.SLO, error) {
@@ -143,6 +153,16 @@ func (o *capacityOptions) config(c *cli.Context) (capacity.Config, error) {
 		return cfg, err
 	}
 	cfg.SLO, cfg.Start, cfg.Max, cfg.Precision = o.slo, o.start, o.max, o.precision
+	cfg.Floor = o.floor
+	if cfg.Floor == 0 {
+		cfg.Floor = max(o.start/64, float64(o.conns))
+	}
+	if cfg.Floor > o.start {
+		return cfg, usagef("--floor %s is above --start %s", capacity.FormatRate(o.floor), capacity.FormatRate(o.start))
+	}
+	if cfg.Floor < float64(o.conns) {
+		return cfg, usagef("--floor %s is below the number of connections (%d): each connection needs at least 1 msg/s", capacity.FormatRate(o.floor), o.conns)
+	}
 	cfg.Step, cfg.Warmup = o.step, o.warmup
 	cfg.Load = lc
 	return cfg, nil
@@ -174,12 +194,21 @@ func runCapacity(c *cli.Context, o *capacityOptions) error {
 		cfg.Load.Observer = load
 		defer ms.stop(ctx)
 	}
+	if err := waitStart(ctx, o.startAt); err != nil {
+		return err
+	}
+	if o.progress && !quiet {
+		cfg.Load.Progress = func(p report.Progress, n client.Counters) { printProgress(stderr, p, n) }
+	}
 	if !quiet {
 		fmt.Fprintf(stderr, "capacity: SLO %s, %d connection(s), steps of %v after %v warmup, from %s to %s msgs/s, precision %g%%\n",
 			cfg.SLO, cfg.Load.Conns, cfg.Step, cfg.Warmup, capacity.FormatRate(cfg.Start), capacity.FormatRate(cfg.Max), cfg.Precision*100)
 		cfg.OnStep = func(s capacity.Step) { fmt.Fprintln(stderr, capacityStepLine(&s)) }
 	}
 	res, err := capacity.Measure(ctx, cfg)
+	if res != nil {
+		res.Tags = o.tags
+	}
 	if res == nil {
 		if errors.Is(err, capacity.ErrConfig) || errors.Is(err, capacity.ErrSearch) {
 			return usagef("%v", err)

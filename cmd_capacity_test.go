@@ -101,11 +101,18 @@ func TestCapacityBelowStart(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, "capacity: below 1.0 k msgs/s: the SLO already fails at the start rate (SLO p99<1ns)") {
+	// Below --start the rate halves down to the floor, --start/64.
+	if !strings.Contains(out, "capacity: below 15.6 msgs/s: the SLO fails even at the lowest rate tried, from the start rate 1.0 k down (SLO p99<1ns)") {
 		t.Errorf("stdout lacks the verdict:\n%s", out)
 	}
-	if n := strings.Count(out, "| fail "); n != 1 {
-		t.Errorf("%d failing steps, want 1:\n%s", n, out)
+	if n := strings.Count(out, "| fail "); n != 7 {
+		t.Errorf("%d failing steps, want 7 (1000 down to 15.6 msgs/s):\n%s", n, out)
+	}
+	// With --floor at --start, no search below it.
+	args = append(args, "--floor", "1000")
+	out, errs, code = runCLI(t, "", args...)
+	if code != 0 || !strings.Contains(out, "capacity: below 1.0 k msgs/s: the SLO already fails at the start rate (SLO p99<1ns)") || strings.Count(out, "| fail ") != 1 {
+		t.Errorf("--floor 1000: exit %d, stdout:\n%s%s", code, out, errs)
 	}
 	junit := filepath.Join(t.TempDir(), "capacity.xml")
 	_, errs, code = runCLI(t, "", append(args, "--min-rate", "500", "--junit", junit)...)

@@ -11,18 +11,19 @@ import (
 )
 
 type jsonResult struct {
-	Schema      string         `json:"schema"`
-	Addr        string         `json:"addr"`
-	Connections int            `json:"connections"`
-	Config      map[string]any `json:"config"`
-	SLO         []string       `json:"slo"`
-	Start       string         `json:"start"`
-	DurationS   float64        `json:"duration_s"`
-	Interrupted bool           `json:"interrupted"`
-	Steps       []jsonStep     `json:"steps"`
-	Verdict     jsonVerdict    `json:"verdict"`
-	Generator   jsonGenerator  `json:"generator"`
-	Env         report.Env     `json:"env"`
+	Schema      string            `json:"schema"`
+	Addr        string            `json:"addr"`
+	Connections int               `json:"connections"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	Config      map[string]any    `json:"config"`
+	SLO         []string          `json:"slo"`
+	Start       string            `json:"start"`
+	DurationS   float64           `json:"duration_s"`
+	Interrupted bool              `json:"interrupted"`
+	Steps       []jsonStep        `json:"steps"`
+	Verdict     jsonVerdict       `json:"verdict"`
+	Generator   jsonGenerator     `json:"generator"`
+	Env         report.Env        `json:"env"`
 }
 
 type jsonStep struct {
@@ -83,6 +84,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 		Schema:      Schema,
 		Addr:        r.Addr,
 		Connections: r.Connections,
+		Tags:        r.Tags,
 		Config:      r.Config,
 		SLO:         make([]string, len(r.SLO)),
 		Start:       r.Start.Format(time.RFC3339Nano),
@@ -197,6 +199,7 @@ func ReadJSON(rd io.Reader) (*Result, error) {
 		Schema:      doc.Schema,
 		Addr:        doc.Addr,
 		Connections: doc.Connections,
+		Tags:        doc.Tags,
 		Config:      doc.Config,
 		SLO:         slo,
 		Elapsed:     report.Seconds(doc.DurationS),

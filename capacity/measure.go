@@ -37,6 +37,7 @@ type Config struct {
 	SLO  SLO // required
 
 	Start     float64       // first rate tried, msgs/s (default 10k)
+	Floor     float64       // if the SLO fails at Start, halve the rate down to this, msgs/s (0: no search below Start)
 	Max       float64       // highest rate tried, msgs/s (default 10M)
 	Precision float64       // bisect until hi/lo-1 <= Precision (default 0.02)
 	Growth    float64       // rate factor between steps that pass, before bisecting (default 2)
@@ -118,6 +119,9 @@ func Measure(ctx context.Context, cfg Config) (*Result, error) {
 	search, err := NewSearch(cfg.Start, cfg.Max, cfg.Precision, cfg.Growth)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Floor > 0 {
+		search.Down(cfg.Floor)
 	}
 	drive := cfg.Drive
 	if drive == nil {

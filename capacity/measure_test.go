@@ -306,3 +306,23 @@ func TestMeasureExchangePeer(t *testing.T) {
 		t.Fatalf("capacity %.0f msgs/s: the start rate did not pass (%s)", res.Capacity, res.Line())
 	}
 }
+
+// TestMeasureBelowStart checks that a peer whose SLO fails at the start
+// rate gets a capacity below it when the search may go down to a floor.
+func TestMeasureBelowStart(t *testing.T) {
+	slo, _ := ParseSLO("p99<1ms")
+	f := &fakePeer{limit: 3e3}
+	res, err := Measure(context.Background(), Config{
+		Load: client.LoadConfig{Addr: "fake", Conns: 1}, SLO: slo,
+		Start: 10e3, Floor: 100, Precision: 0.05, Step: time.Second, Drive: f.drive,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != Converged || res.Capacity > 3e3 || res.Capacity < 3e3/1.05 {
+		t.Fatalf("stop %v, capacity %v; want converged near 3000 (%s)", res.Stop, res.Capacity, res.Line())
+	}
+	if res.Steps[1].Target != 5e3 || res.Steps[2].Target != 2.5e3 {
+		t.Errorf("steps at %v, %v; want the rate halved from 10k", res.Steps[1].Target, res.Steps[2].Target)
+	}
+}

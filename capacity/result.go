@@ -60,13 +60,15 @@ func (s *Step) Latency(metric string) time.Duration {
 
 // Result is the outcome of [Measure]: every step and the verdict.
 type Result struct {
-	Schema      string         // [Schema]
-	Addr        string         // the peer
-	Connections int            // connections per step
-	Config      map[string]any // the settings, echoed as given
-	SLO         SLO
-	Start       time.Time     // wall clock start of the first step
-	Elapsed     time.Duration // the whole search
+	Schema      string // [Schema]
+	Addr        string // the peer
+	Connections int    // connections per step
+	// Tags label the result (agent=a1), as a run's do.
+	Tags    map[string]string
+	Config  map[string]any // the settings, echoed as given
+	SLO     SLO
+	Start   time.Time     // wall clock start of the first step
+	Elapsed time.Duration // the whole search
 
 	Steps []Step
 	// Capacity is the highest target rate that passed, msgs/s; 0 when none
@@ -179,6 +181,9 @@ func (r *Result) Line() string {
 	case ReachedMax:
 		return fmt.Sprintf("capacity: %s (%s); the maximum rate passed: the peer may take more", best, slo)
 	case BelowStart:
+		if low := r.lowestRate(); low < r.startRate() {
+			return fmt.Sprintf("capacity: below %s msgs/s: the SLO fails even at the lowest rate tried, from the start rate %s down (%s)", FormatRate(low), FormatRate(r.startRate()), slo)
+		}
 		return fmt.Sprintf("capacity: below %s msgs/s: the SLO already fails at the start rate (%s)", FormatRate(r.startRate()), slo)
 	case ErrorsAtStart:
 		return fmt.Sprintf("capacity: none measured: errors at the start rate %s msgs/s (%s)", FormatRate(r.startRate()), slo)
@@ -194,6 +199,15 @@ func (r *Result) Line() string {
 		return fmt.Sprintf("capacity: interrupted; best passing rate so far %s (%s)", best, slo)
 	}
 	return fmt.Sprintf("capacity: search not finished; best passing rate so far %s (%s)", best, slo)
+}
+
+// lowestRate is the lowest target rate of a step, msgs/s.
+func (r *Result) lowestRate() float64 {
+	low := r.startRate()
+	for i := range r.Steps {
+		low = min(low, r.Steps[i].Target)
+	}
+	return low
 }
 
 func (r *Result) startRate() float64 {

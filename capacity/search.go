@@ -61,7 +61,8 @@ const (
 	Converged
 	// ReachedMax: the maximum rate passed; the peer may take more.
 	ReachedMax
-	// BelowStart: the SLO already failed at the start rate.
+	// BelowStart: the SLO already failed at the start rate, or with a
+	// search below it ([Search.Down]) at the lowest rate tried.
 	BelowStart
 	// ErrorsAtStart: the start rate already gave errors; nothing was
 	// measured that could pass.
@@ -101,6 +102,7 @@ func parseStop(s string) (Stop, error) {
 // [NewSearch].
 type Search struct {
 	start, max, precision, growth float64
+	floor                         float64 // lowest rate to halve down to; 0: none
 
 	lo, hi    float64 // highest passing, lowest failing rate; 0: none yet
 	next      float64
@@ -126,6 +128,15 @@ func NewSearch(start, max, precision, growth float64) (*Search, error) {
 		return nil, fmt.Errorf("%w: growth must be above 1, not %v", ErrSearch, growth)
 	}
 	return &Search{start: start, max: max, precision: precision, growth: growth, next: start}, nil
+}
+
+// Down lets the search go below the start rate: when the SLO fails there,
+// it halves the rate until a step passes (then bisects as usual) or the
+// rate would fall below floor msgs/s (then it stops with [BelowStart]).
+func (s *Search) Down(floor float64) {
+	if floor > 0 && floor < s.start {
+		s.floor = floor
+	}
 }
 
 // Next returns the rate to try next, or false when the search has ended.
@@ -157,8 +168,12 @@ func (s *Search) Record(o Outcome) {
 	case FailSLO, FailErrors:
 		s.hi = rate
 		if s.lo == 0 {
+			if o == FailSLO && s.floor > 0 && rate > s.floor {
+				s.next = max(rate/2, s.floor) // down towards the floor
+				return
+			}
 			s.stop = BelowStart
-			if o == FailErrors {
+			if o == FailErrors && rate == s.start {
 				s.stop = ErrorsAtStart
 			}
 			return

@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -169,5 +170,50 @@ func TestOutcomeAndStopNames(t *testing.T) {
 		if err != nil || back != s {
 			t.Errorf("stop %d: %q parses to %v, %v", s, s.String(), back, err)
 		}
+	}
+}
+
+// TestSearchDown checks the search below the start rate: it halves the
+// rate while the SLO fails, bisects once a rate passes, and stops at the
+// floor when even that fails.
+func TestSearchDown(t *testing.T) {
+	tests := []struct {
+		name      string
+		limit     float64
+		floor     float64
+		wantStop  Stop
+		wantRates []float64
+		wantBest  float64
+	}{
+		{"halve then bisect", 330, 100, Converged, nil, 328.125},
+		{"even the floor fails", 50, 100, BelowStart, []float64{1000, 500, 250, 125, 100}, 0},
+		{"the floor is the start: no search down", 50, 1000, BelowStart, []float64{1000}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := NewSearch(1000, 1e6, 0.05, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Down(tt.floor)
+			peer := peerAt(tt.limit, FailSLO)
+			var rates []float64
+			for r, ok := s.Next(); ok; r, ok = s.Next() {
+				if len(rates) > 50 {
+					t.Fatalf("no end: %v", rates)
+				}
+				rates = append(rates, r)
+				s.Record(peer(r))
+			}
+			if s.Stop() != tt.wantStop {
+				t.Fatalf("stop %v, want %v (rates %v)", s.Stop(), tt.wantStop, rates)
+			}
+			if tt.wantRates != nil && !slices.Equal(rates, tt.wantRates) {
+				t.Errorf("rates %v, want %v", rates, tt.wantRates)
+			}
+			if best := s.Best(); best > tt.limit || tt.wantBest > 0 && best < tt.limit/1.05 {
+				t.Errorf("best %v for a peer whose limit is %v", best, tt.limit)
+			}
+		})
 	}
 }

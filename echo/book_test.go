@@ -279,7 +279,7 @@ func TestBookTradesReachBothSides(t *testing.T) {
 		case wire.Order:
 			reply = ack(m.ID)
 		case wire.CancelOrder:
-			reply = wire.CancelAck{ID: m.ID}
+			reply = wire.CancelAck(m)
 		}
 		if m != nil {
 			c.send(m)

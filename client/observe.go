@@ -63,12 +63,13 @@ type LiveCounts struct {
 
 // Read returns the run's counts: those the connections published (at most
 // 100 ms old while the run goes, final after it). It allocates nothing; it
-// reads a table of 4096 message types per connection.
+// reads a table of 4096 message types per connection (with
+// LoadConfig.Messages, the list's types).
 func (l *Live) Read() LiveCounts {
 	c := LiveCounts{TargetRate: l.rate}
 	for _, w := range l.ws {
 		o := &w.obs
-		sentByKind(&c.Sent, w.kinds, uint64(w.live.sent.Load()))
+		sentByKind(&c.Sent, o.period, uint64(w.live.sent.Load()))
 		for k := range c.Received {
 			c.Received[k] += o.pubRecv[k].Load()
 			c.Unsolicited[k] += o.pubUnsol[k].Load()
@@ -82,10 +83,13 @@ func (l *Live) Read() LiveCounts {
 }
 
 // sentByKind adds to sent the types of the first n messages of a
-// connection whose types are kinds, repeated.
-func sentByKind(sent *[wire.NumKinds]int64, kinds *[kindPeriod]wire.Kind, n uint64) {
-	full, rest := int64(n/kindPeriod), n%kindPeriod
-	for i, k := range kinds {
+// connection whose types are period, repeated.
+func sentByKind(sent *[wire.NumKinds]int64, period []wire.Kind, n uint64) {
+	if len(period) == 0 {
+		return
+	}
+	full, rest := int64(n/uint64(len(period))), n%uint64(len(period))
+	for i, k := range period {
 		c := full
 		if uint64(i) < rest {
 			c++
@@ -105,6 +109,7 @@ type observed struct {
 	pubUnsol [wire.NumKinds]atomic.Int64
 	pubErrs  atomic.Int64
 	up       atomic.Bool // the connection is open
+	period   []wire.Kind // the types of its messages, which repeat; set before the run
 }
 
 // publish makes the worker's counts visible to Live.Read. It is cheap
@@ -151,8 +156,16 @@ func (rs *runState) observe(ws []*worker) *Live {
 	if rs.obs == nil {
 		return nil
 	}
+	var replayed []wire.Kind // a replay's messages are those of the list, in a loop
+	for _, m := range rs.cfg.Messages {
+		replayed = append(replayed, m.Kind())
+	}
 	for _, w := range ws {
 		w.obs.up.Store(true)
+		w.obs.period = w.kinds[:]
+		if w.replay != nil {
+			w.obs.period = replayed
+		}
 	}
 	l := &Live{rate: rs.cfg.Rate, ws: ws}
 	rs.obs.Started(l)

@@ -359,3 +359,32 @@ func TestEchoBook(t *testing.T) {
 		t.Errorf("fill latencies: the metrics have %v, the result %v", m["gigadex_fill_latency_seconds_count"], run.Fill)
 	}
 }
+
+// TestLoadReplay counts the types of a replayed list, which the driver
+// sends in a loop, against what the echo received.
+func TestLoadReplay(t *testing.T) {
+	srv, addr := startEcho(t)
+	load := prom.NewLoad(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	msgs := []wire.Message{
+		wire.Order{ID: 1, Price: 100, Quantity: 1, Side: wire.Buy},
+		wire.Heartbeat{Timestamp: 1},
+		wire.Order{ID: 2, Price: 101, Quantity: 1, Side: wire.Sell},
+		wire.CancelOrder{ID: 1},
+	}
+	run, err := client.Run(ctx, client.LoadConfig{Addr: addr, Conns: 2, Window: 8, Count: 1001, WarmupCount: 7, Messages: msgs, Reply: wire.ReplyExchange, Observer: load})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := gather(t, load)
+	st := srv.Stats()
+	for _, k := range []wire.Kind{wire.KindOrder, wire.KindHeartbeat, wire.KindCancelOrder} {
+		if got, want := m["gigadex_sent_total{type="+k.Label()+"}"], float64(st.Kinds[k]); got != want || got == 0 {
+			t.Errorf("%s sent: got %v, the echo received %v", k.Label(), got, want)
+		}
+	}
+	if got := sum(m, "gigadex_sent_total"); got != float64(run.Sent+run.WarmupSent) {
+		t.Errorf("sent: got %v, want %d", got, run.Sent+run.WarmupSent)
+	}
+}

@@ -178,8 +178,12 @@ func parseRate(s string, max float64) (float64, error) {
 	return r, nil
 }
 
-// shortDuration prints d without zero minutes and seconds: 1h, not 1h0m0s.
+// shortDuration prints d as a person writes it: 60s, not 1m0s; 1h, not
+// 1h0m0s.
 func shortDuration(d time.Duration) string {
+	if d > 0 && d < time.Hour && d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s" // 60s, not 1m0s
+	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]

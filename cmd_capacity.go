@@ -137,6 +137,9 @@ func (o *capacityOptions) config(c *cli.Context) (capacity.Config, error) {
 	if len(o.slo) == 0 {
 		return cfg, usagef("capacity: --slo is required, e.g. --slo 'p99<50us,p99.9<200us'")
 	}
+	if err := o.metrics.check(o.tags); err != nil {
+		return cfg, err
+	}
 	if o.max < o.start {
 		return cfg, usagef("--max %s is below --start %s", capacity.FormatRate(o.max), capacity.FormatRate(o.start))
 	}
@@ -185,7 +188,7 @@ func runCapacity(c *cli.Context, o *capacityOptions) error {
 		defer stop()
 		cfg.Load.Addr = addr
 	}
-	load := prom.NewLoad(nil)
+	load := prom.NewLoad(o.tags)
 	ms, err := o.metrics.start(ctx, noteWriter(c, quiet), "capacity", load)
 	if err != nil {
 		return err

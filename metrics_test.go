@@ -315,6 +315,7 @@ func TestMetricsFlagErrors(t *testing.T) {
 	}{
 		{[]string{"ping", "--metrics-addr", "127.0.0.1:0", "--tag", "agent-id=a1"}, exitUsage, `label "agent-id": not a Prometheus label name`},
 		{[]string{"flood", "--metrics-addr", "127.0.0.1:0", "--tag", "type=x"}, exitUsage, `label "type" is taken`},
+		{[]string{"capacity", "--slo", "p99<1s", "--metrics-addr", "127.0.0.1:0", "--tag", "9=x"}, exitUsage, `label "9": not a Prometheus label name`},
 		{[]string{"ping", "-n", "10", "--metrics-addr", busy.Addr().String()}, exitRunError, "--metrics-addr " + busy.Addr().String()},
 		{[]string{"echo", "--addr", "127.0.0.1:0", "--metrics-addr", busy.Addr().String()}, exitRunError, "--metrics-addr " + busy.Addr().String()},
 		{[]string{"capacity", "--slo", "p99<1s", "--metrics-addr", busy.Addr().String()}, exitRunError, "--metrics-addr " + busy.Addr().String()},

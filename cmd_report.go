@@ -25,15 +25,15 @@ import (
 // reportOptions are the settings of the report subcommands, bound to
 // their flags (each subcommand binds those it has).
 type reportOptions struct {
-	output, baseline, tag string
-	markdown, overTime    bool
-	unit                  time.Duration
-	names                 []string
-	baselines             []string
-	cmp                   compareSettings
-	title                 string
-	junit                 string // report compare --junit FILE
-	spectrum              bool   // report csv --spectrum
+	output, tag        string
+	markdown, overTime bool
+	unit               time.Duration
+	names              []string
+	baselines          []string
+	cmp                compareSettings
+	title              string
+	junit              string // report compare --junit FILE
+	spectrum           bool   // report csv --spectrum
 }
 
 // newReportCommand works on saved results: RESULT.json files written by

@@ -2,7 +2,6 @@ package client
 
 import (
 	"encoding/binary"
-	"errors"
 
 	"github.com/gigadex/gigadex/wire"
 )
@@ -19,9 +18,6 @@ type replay struct {
 	mask   uint64
 	ids    map[uint64]uint64 // a file Order id -> sequence number of its last send
 }
-
-// errNoMessages is a replay of an empty list.
-var errNoMessages = errors.New("client: no messages to replay")
 
 func newReplay(msgs []wire.Message, ringSize int) *replay {
 	return &replay{frames: msgs, sent: make([][wire.FrameLen]byte, ringSize), mask: uint64(ringSize - 1), ids: map[uint64]uint64{}}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math"
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -275,7 +277,7 @@ func runLoad(c *cli.Context, o *loadOptions) error {
 			}
 		}
 	}
-	hlog, err := startHlog(c, o.hlog, "gigadex "+cfg.Command+" "+cfg.Addr)
+	hlog, err := startHlog(c, o.hlog, hlogTitle(cfg, o.tags))
 	if err != nil {
 		return err
 	}
@@ -283,6 +285,24 @@ func runLoad(c *cli.Context, o *loadOptions) error {
 	run, err := measureLoad(c.Context, cfg)
 	herr := hlog.Close()
 	return o.finish(c, cfg, run, err, herr)
+}
+
+// hlogTitle says in the interval log's comment line who made it: the
+// command, the peer and the settings (HdrHistogram readers skip comments).
+func hlogTitle(cfg client.LoadConfig, tags map[string]string) string {
+	loop := "closed loop"
+	if cfg.Rate > 0 {
+		loop = "rate " + report.FormatSI(cfg.Rate, " ", "msgs/s")
+	}
+	t := fmt.Sprintf("gigadex %s %s, %d connection(s), %s, reply %s, mix %s", cfg.Command, cfg.Addr, cfg.Conns, loop, cfg.Reply, cfg.Mix)
+	if cfg.Window > 0 {
+		t += fmt.Sprintf(", window %d", cfg.Window)
+	}
+	keys := slices.Sorted(maps.Keys(tags))
+	for _, k := range keys {
+		t += fmt.Sprintf(", %s=%s", k, tags[k])
+	}
+	return t
 }
 
 // measureLoad runs cfg. A run that could not start (no connection, say)

@@ -282,31 +282,16 @@ type Progress struct {
 // nothing since) are left out of it. It is safe for concurrent use with the
 // recording goroutines and allocates a small sparse histogram.
 func LastSecond(recs []*Recorder) Progress {
-	p := Progress{Second: -1}
+	last := int64(-1)
 	for _, r := range recs {
-		if idx, _, _ := r.LastSecond(); idx > p.Second {
-			p.Second = idx
+		if idx, _, _ := r.LastSecond(); idx > last {
+			last = idx
 		}
 	}
-	if p.Second < 0 {
-		return p
+	if last < 0 {
+		return Progress{Second: -1}
 	}
-	merged := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
-	for _, r := range recs {
-		idx, total, h := r.LastSecond()
-		if idx != p.Second {
-			continue
-		}
-		merged.Merge(h)
-		p.Total += total
-	}
-	p.Count = merged.TotalCount()
-	if p.Count > 0 {
-		p.P50 = time.Duration(merged.ValueAtPercentile(50))
-		p.P99 = time.Duration(merged.ValueAtPercentile(99))
-		p.Max = time.Duration(merged.Max())
-	}
-	return p
+	return SecondAt(recs, last)
 }
 
 // SecondAt merges second index (counted from the recorders' base) of

@@ -15,6 +15,7 @@ import (
 // hlogFile is the --hlog interval log of a ping or flood run, written
 // while the run goes.
 type hlogFile struct {
+	ctx    context.Context // the run's: an interrupt ends a blocked Close
 	path   string
 	w      io.WriteCloser
 	stream *report.LogStream
@@ -43,7 +44,7 @@ func startHlog(c *cli.Context, path, title string) (*hlogFile, error) {
 	case err != nil:
 		return nil, cli.Exit(fmt.Sprintf("--hlog: %v", err), exitUsage)
 	}
-	return &hlogFile{path: path, w: w, stream: report.NewLogStream(w, title, time.Second)}, nil
+	return &hlogFile{ctx: c.Context, path: path, w: w, stream: report.NewLogStream(w, title, time.Second)}, nil
 }
 
 // Stream returns the stream to set as LoadConfig.Intervals, or nil.
@@ -60,7 +61,18 @@ func (h *hlogFile) Close() error {
 	if h == nil {
 		return nil
 	}
+	// A FIFO whose reader does not read would hold the rest of the log
+	// forever: writes end after FIFOWait, or at an interrupt that comes
+	// while they wait.
+	wait := h.ctx
+	if wait.Err() != nil {
+		wait = context.WithoutCancel(wait)
+	}
+	wait, cancel := context.WithTimeout(wait, outfile.FIFOWait)
+	defer cancel()
+	stop := outfile.BoundWrites(wait, h.w)
 	err := h.stream.Close()
+	stop()
 	if cerr := h.w.Close(); err == nil {
 		err = cerr
 	}

@@ -371,6 +371,8 @@ func (o *loadOptions) finish(c *cli.Context, cfg client.LoadConfig, run *report.
 	switch {
 	case run.Interrupted:
 		return cli.Exit("interrupted: the results above cover what was measured until then", exitInterrupted)
+	case werr != nil && c.Context.Err() != nil:
+		return cli.Exit(fmt.Sprintf("interrupted while writing the outputs: %v", werr), exitInterrupted)
 	case err != nil:
 		return cli.Exit(fmt.Sprintf("%s: %v%s", cfg.Command, err, flagHint(err)), exitRunError)
 	case werr != nil:

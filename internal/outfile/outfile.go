@@ -175,13 +175,21 @@ func (s Std) Write(ctx context.Context, path string, fn func(io.Writer) error) e
 	case Stderr:
 		return fn(s.Err)
 	case Direct:
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FIFOWait)
+		// An interrupted run still writes what it gathered, for at most
+		// FIFOWait; an interrupt that comes while it waits ends the wait.
+		wait := ctx
+		if ctx.Err() != nil {
+			wait = context.WithoutCancel(ctx)
+		}
+		wait, cancel := context.WithTimeout(wait, FIFOWait)
 		defer cancel()
-		f, err := openDirect(ctx, t)
+		f, err := openDirect(wait, t)
 		if err != nil {
 			return err
 		}
+		stop := boundWrites(wait, f)
 		err = fn(f)
+		stop()
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -225,6 +233,26 @@ func (s Std) Open(ctx context.Context, path string) (io.WriteCloser, error) {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// boundWrites makes f's writes (to a FIFO, which the poller serves) fail
+// once ctx is done, so that a reader that never reads cannot hold the
+// process. It returns the function that lifts the bound.
+func boundWrites(ctx context.Context, f *os.File) (stop func()) {
+	if dl, ok := ctx.Deadline(); ok {
+		f.SetWriteDeadline(dl)
+	}
+	cancel := context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Now()) })
+	return func() { cancel(); f.SetWriteDeadline(time.Time{}) }
+}
+
+// BoundWrites bounds the writes of w, a stream from [Std.Open], by ctx (see
+// boundWrites); for anything else it does nothing.
+func BoundWrites(ctx context.Context, w io.Writer) (stop func()) {
+	if n, ok := w.(*namedFile); ok {
+		return boundWrites(ctx, n.f)
+	}
+	return func() {}
+}
 
 // namedFile reports errors with the user's path.
 type namedFile struct {

@@ -98,7 +98,7 @@ func TestCheckCapacity(t *testing.T) {
 		{"third search finds it", []attempt{{100, false}, {0, true}, {850, false}}, "", 3},
 		{"never found, not stalled", []attempt{{100, false}, {0, false}, {500, false}}, "error", 3},
 		{"never found, one not stalled", []attempt{{100, true}, {0, false}, {500, true}}, "error", 3},
-		{"never found, every search stalled", []attempt{{100, true}, {0, true}, {500, true}}, "skip", 3},
+		{"never found, every search stalled", []attempt{{100, true}, {0, true}, {500, true}}, "error", 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -156,9 +156,7 @@ func sockperfP50(t *testing.T, proxyAddr string) time.Duration {
 // startSockperf runs a sockperf TCP server on a free loopback port.
 func startSockperf(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("sockperf"); err != nil {
-		testutil.SkipInterop(t, "sockperf not found on PATH; run scripts/install-deps.sh")
-	}
+	testutil.RequireTool(t, "sockperf", "Debian's sockperf")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

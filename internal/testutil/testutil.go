@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -109,11 +108,7 @@ func RequireTool(t testing.TB, name, from string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		msg := fmt.Sprintf("%s not found (%s; scripts/install-deps.sh installs it)", name, from)
-		if os.Getenv("GIGADEX_REQUIRE_INTEROP") == "1" {
-			t.Fatal(msg + " (GIGADEX_REQUIRE_INTEROP=1: interoperability tests must run)")
-		}
-		t.Skip(msg)
+		SkipInterop(t, fmt.Sprintf("%s not found (%s; scripts/install-deps.sh installs it)", name, from))
 	}
 	return p
 }

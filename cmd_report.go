@@ -426,10 +426,7 @@ func (o *reportOptions) readInput(c *cli.Context, path string) (reportInput, err
 			in.capacity, err = capacity.ReadJSON(bytes.NewReader(data))
 		} else if in.run, err = report.ReadJSON(bytes.NewReader(data)); err == nil && o.tag != "" {
 			// One message type of a result: its per-second histograms.
-			var ivs []report.Interval
-			if ivs, err = report.SelectStream(in.run.Intervals, o.tag); err == nil {
-				in.run, err = report.FromIntervals(ivs)
-			}
+			in.run, err = report.StreamOf(in.run, o.tag)
 		}
 	}
 	var pathErr *fs.PathError
@@ -449,14 +446,24 @@ func (o *reportOptions) readHlog(c *cli.Context, path string) (*report.Run, erro
 	}
 	defer f.Close()
 	warn := report.WithWarnings(func(msg string) { fmt.Fprintf(c.App.ErrWriter, "warning: %s: %s\n", path, msg) })
-	ivs, err := report.ReadHistogramLog(f, warn)
+	var title string
+	ivs, err := report.ReadHistogramLog(f, warn, report.WithTitle(func(t string) { title = t }))
 	if err == nil {
 		ivs, err = report.SelectStream(ivs, o.tag)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return report.FromIntervals(ivs)
+	r, err := report.FromIntervals(ivs)
+	if err != nil {
+		return nil, err
+	}
+	// A log gigadex wrote names the run that made it.
+	if h, ok := report.ParseLogTitle(title); ok {
+		h.Apply(r)
+	}
+	r.Stream = o.tag
+	return r, nil
 }
 
 // reportWrite runs write against the --output file, or stdout. A regular

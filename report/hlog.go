@@ -201,6 +201,9 @@ func ReadHistogramLog(rd io.Reader, opts ...ReadOption) ([]Interval, error) {
 		}
 		out = append(out, Interval{Tag: h.Tag(), StartMs: h.StartTimeMs(), EndMs: h.EndTimeMs(), Hist: p})
 	}
+	if o.title != nil && lines.title != "" {
+		o.title(lines.title)
+	}
 	if lines.cut > 0 && o.warn != nil {
 		o.warn(fmt.Sprintf("line %d is cut short (was the writer killed?): skipped it, read the %d intervals before it", lines.cut, len(out)))
 	}
@@ -213,7 +216,17 @@ var errLogLine = errors.New("malformed interval line")
 type ReadOption func(*readOptions)
 
 type readOptions struct {
-	warn func(msg string)
+	warn  func(msg string)
+	title func(title string)
+}
+
+// WithTitle has [ReadHistogramLog] call title with the title of a log
+// that gigadex wrote: the text of its first comment of the form
+// "#[gigadex ...: ...]" up to the colon, such as "gigadex ping
+// 127.0.0.1:7000, 1 connection(s), closed loop, reply echo, mix ping"
+// ([ParseLogTitle] reads it). It is not called for a log without one.
+func WithTitle(title func(title string)) ReadOption {
+	return func(o *readOptions) { o.title = title }
 }
 
 // WithWarnings has [ReadHistogramLog] call warn with each warning, such as
@@ -280,12 +293,13 @@ func packedOf(h *hdrhistogram.Histogram) (*hdrhistogram.PackedHistogram, error) 
 // blank) handed out since the last interval, and holds back a last line
 // without a line break that is not a whole interval line.
 type logLines struct {
-	br   *bufio.Reader
-	cur  []byte // rest of the line being handed out
-	n    int    // lines handed out
-	data []int  // numbers of the data lines handed out since data was reset
-	cut  int    // number of the last line, held back because it is cut short
-	err  error  // read error of the underlying reader
+	br    *bufio.Reader
+	cur   []byte // rest of the line being handed out
+	n     int    // lines handed out
+	data  []int  // numbers of the data lines handed out since data was reset
+	cut   int    // number of the last line, held back because it is cut short
+	title string // the first "#[gigadex ...: ...]" comment's title
+	err   error  // read error of the underlying reader
 }
 
 func (l *logLines) Read(p []byte) (int, error) {
@@ -308,6 +322,8 @@ func (l *logLines) Read(p []byte) (int, error) {
 		} else if err := checkLogTime(t); err != nil {
 			l.err = fmt.Errorf("line %d: %w", l.n, err)
 			return 0, l.err
+		} else if l.title == "" {
+			l.title = logTitle(t)
 		}
 		l.cur = line
 	}

@@ -304,7 +304,7 @@ func FromIntervals(ivs []Interval) (*Run, error) {
 	if len(ivs) == 0 {
 		return nil, errors.New("report: histogram log has no intervals")
 	}
-	r := &Run{Schema: Schema, Command: "hlog", RTT: denseLike(ivs[0].Hist)}
+	r := &Run{Schema: Schema, Command: "hlog", RTT: denseLike(ivs[0].Hist), FromHistograms: true}
 	first, last := ivs[0].StartMs, ivs[0].EndMs
 	for _, iv := range ivs {
 		if err := mergePackedInto(r.RTT, iv.Hist, fmt.Sprintf("interval %s at %d ms", iv.Tag, iv.StartMs)); err != nil {
@@ -318,4 +318,23 @@ func FromIntervals(ivs []Interval) (*Run, error) {
 	r.Intervals = slices.Clone(ivs)
 	sortIntervals(r.Intervals)
 	return r, nil
+}
+
+// StreamOf returns the run of one message type of r, built from its
+// per-second histograms of that tag by [FromIntervals], with the header
+// of r kept: command, peer, connections, settings, target rate, tags and
+// environment. It fails, naming the tags r has, when there is none of tag.
+func StreamOf(r *Run, tag string) (*Run, error) {
+	ivs, err := SelectStream(r.Intervals, tag)
+	if err != nil {
+		return nil, err
+	}
+	s, err := FromIntervals(ivs)
+	if err != nil {
+		return nil, err
+	}
+	s.Command, s.Addr, s.Connections, s.Config = r.Command, r.Addr, r.Connections, r.Config
+	s.TargetRate, s.Tags, s.Env, s.Interrupted = r.TargetRate, r.Tags, r.Env, r.Interrupted
+	s.Stream = tag
+	return s, nil
 }

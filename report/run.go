@@ -160,6 +160,15 @@ type Run struct {
 	// Merged is nil for a measured run. For a run built by [Merge] it holds
 	// the rates of the combined runs, which the rate methods report.
 	Merged *Merged
+
+	// FromHistograms is set for a run rebuilt from per-second histograms
+	// by [FromIntervals] (an interval log, or one message type of a
+	// result): it has RTTs but no send counts, bytes, errors or warmup,
+	// which the tables print as "-" rather than as a false 0. Not saved.
+	FromHistograms bool
+	// Stream names the message type a run holds alone ([StreamOf]); ""
+	// for all types together. Not saved.
+	Stream string
 }
 
 // Merged describes a run built by [Merge] from several runs.

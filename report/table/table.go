@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,6 +140,9 @@ func Title(r *report.Run) string {
 	if r.Merged != nil {
 		parts = append(parts, fmt.Sprintf("merged from %d results", r.Merged.Inputs))
 	}
+	if r.Stream != "" {
+		parts = append(parts, "message type "+r.Stream+" only")
+	}
 	s := Printable(strings.TrimSpace(r.Command+" "+r.Addr)) + ": " + strings.Join(parts, ", ")
 	if r.Interrupted {
 		s += " (interrupted)"
@@ -214,6 +218,9 @@ func latencyOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float6
 }
 
 func summaryTable(r *report.Run) [][]string {
+	if r.FromHistograms {
+		return histogramsSummary(r)
+	}
 	rows := [][]string{
 		{"throughput", MsgRate(r.MsgsPerSec())},
 		{"bandwidth received", byteRate(r.BytesPerSec())},
@@ -246,8 +253,42 @@ func summaryTable(r *report.Run) [][]string {
 	return rows
 }
 
+// histogramsSummary is the summary of a run rebuilt from per-second
+// histograms: it knows how many RTTs each second recorded and when, not
+// what was sent, the bytes, errors or warmup, which show as "-" (not as 0).
+func histogramsSummary(r *report.Run) [][]string {
+	return [][]string{
+		{"rtt values per second", MsgRate(r.MsgsPerSec())},
+		{"rtt values", msgs(r.Received)},
+		{"sent, bytes, errors", "- (not in per-second histograms)"},
+		{"measured window", fmt.Sprintf("%.3f s", r.Elapsed.Seconds())},
+	}
+}
+
+// settingsLine lists the settings of r that it was run with, sorted by
+// name ("settings: mix ping, reply echo"), then its tags; "" when it has
+// none.
+func settingsLine(r *report.Run) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(r.Config)) {
+		parts = append(parts, fmt.Sprintf("%s %v", k, r.Config[k]))
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Tags)) {
+		parts = append(parts, k+"="+r.Tags[k])
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "settings: " + strings.Join(parts, ", ")
+}
+
 func footer(r *report.Run) string {
 	var lines []string
+	if r.FromHistograms {
+		if s := settingsLine(r); s != "" {
+			lines = append(lines, Printable(s))
+		}
+	}
 	if r.Env != (report.Env{}) { // a run read from an interval log has none
 		lines = append(lines, "env: "+Printable(r.Env.String()))
 	}

@@ -135,3 +135,47 @@ func TestWriteComparisonRuns(t *testing.T) {
 		testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, c) }))
 	})
 }
+
+// A run read back from an interval log keeps the command, peer and
+// settings its title names, and prints "-" for what a log does not hold.
+func TestWriteTableFromLog(t *testing.T) {
+	var log bytes.Buffer
+	if err := report.WriteHistogramLog(&log, fixture.Run(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	title := "gigadex flood 127.0.0.1:7000, 2 connection(s), rate 5.000 k msgs/s, reply echo, mix order=90,cancel=10, window 256, env=ci"
+	text := strings.Replace(log.String(), "#[gigadex ping 127.0.0.1:7000:", "#["+title+":", 1)
+	if text == log.String() {
+		t.Fatal("the log's title comment is not where the test expects it")
+	}
+	var got string
+	ivs, err := report.ReadHistogramLog(strings.NewReader(text), report.WithTitle(func(s string) { got = s }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != title {
+		t.Fatalf("title %q, want %q", got, title)
+	}
+	if ivs, err = report.SelectStream(ivs, ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.FromIntervals(ivs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := report.ParseLogTitle(got)
+	if !ok {
+		t.Fatalf("ParseLogTitle(%q) failed", got)
+	}
+	h.Apply(r)
+	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+}
+
+// One message type of a result keeps the result's header.
+func TestWriteTableStream(t *testing.T) {
+	r, err := report.StreamOf(fixture.Run(1, 2000), "order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+}

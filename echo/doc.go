@@ -75,7 +75,8 @@
 // and counts it in [Stats.BadFrames]. A client that sends nothing for the
 // idle timeout, or stops reading its replies for the write timeout, is
 // dropped and counted in [Stats.Timeouts]. Past [WithMaxConns] connections,
-// new ones are closed at once and counted in [Stats.Refused].
+// a new one waits up to 100 ms for a slot, then is closed and counted in
+// [Stats.Refused].
 //
 // # TLS
 //

@@ -170,8 +170,11 @@ func WithWriteTimeout(d time.Duration) Option {
 }
 
 // WithMaxConns limits the number of connections served at once. A
-// connection past the limit is closed as soon as it is accepted, counted in
-// [Stats.Refused] and logged (at most one line per second, with a count).
+// connection accepted past the limit waits up to 100 ms for another to end
+// (so a client that reconnects the moment it closed is served even when
+// the server has not yet seen the close; at most n connections wait at
+// once), and is then closed, counted in [Stats.Refused] and logged (at most
+// one line per second, with a count).
 // Zero, the default, means no limit.
 func WithMaxConns(n int) Option { return func(s *Server) { s.maxConns = max(n, 0) } }
 

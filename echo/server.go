@@ -54,7 +54,9 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
-	closed    Stats // counters of connections that have ended
+	waiting   int           // accepted connections waiting for a slot (awaitSlot)
+	freed     chan struct{} // closed and replaced when a connection ends while some wait
+	closed    Stats         // counters of connections that have ended
 
 	connections atomic.Int64
 	refused     atomic.Int64
@@ -79,6 +81,7 @@ func NewServer(opts ...Option) *Server {
 		done:             make(chan struct{}),
 		listeners:        make(map[net.Listener]struct{}),
 		conns:            make(map[*conn]struct{}),
+		freed:            make(chan struct{}),
 		hsLog:            handshakeLog{every: handshakeLogInterval},
 		io:               IOPoller,
 	}
@@ -279,13 +282,74 @@ func (s *Server) handle(nc net.Conn) {
 		s.mu.Unlock()
 		nc.Close()
 		return
-	case s.maxConns > 0 && len(s.conns) >= s.maxConns:
+	case s.full():
+		if s.waiting >= s.maxConns {
+			s.mu.Unlock()
+			s.refuse(nc)
+			return
+		}
+		// A client that reconnects the moment it closed its previous
+		// connection is often accepted before that connection's goroutine
+		// has seen the close: the connection waits a little for a slot.
+		s.waiting++
+		s.wg.Add(1)
 		s.mu.Unlock()
-		s.refused.Add(1) // counted and logged before the client sees the end
-		s.refusals.add(s, nc.RemoteAddr())
-		nc.Close()
+		go s.awaitSlot(nc)
 		return
 	}
+	s.start(nc)
+}
+
+// full reports whether the connection limit is reached. The caller holds
+// s.mu.
+func (s *Server) full() bool { return s.maxConns > 0 && len(s.conns) >= s.maxConns }
+
+// refuse closes a connection past the limit.
+func (s *Server) refuse(nc net.Conn) {
+	s.refused.Add(1) // counted and logged before the client sees the end
+	s.refusals.add(s, nc.RemoteAddr())
+	nc.Close()
+}
+
+// awaitSlot serves nc if a connection ends within slotWait, and refuses it
+// otherwise. It runs in its own goroutine, counted in s.waiting and s.wg.
+func (s *Server) awaitSlot(nc net.Conn) {
+	defer s.wg.Done()
+	t := time.NewTimer(slotWait)
+	defer t.Stop()
+	timedOut := false
+	for {
+		s.mu.Lock()
+		switch {
+		case s.inShutdown.Load():
+			s.waiting--
+			s.mu.Unlock()
+			nc.Close()
+			return
+		case !s.full():
+			s.waiting--
+			s.start(nc)
+			return
+		case timedOut:
+			s.waiting--
+			s.mu.Unlock()
+			s.refuse(nc)
+			return
+		}
+		freed := s.freed
+		s.mu.Unlock()
+		select {
+		case <-freed:
+		case <-t.C:
+			timedOut = true
+		case <-s.done:
+		}
+	}
+}
+
+// start serves an accepted connection. The caller holds s.mu; start
+// releases it.
+func (s *Server) start(nc net.Conn) {
 	var tc *tls.Conn
 	var x sock.IO
 	if s.tls != nil {
@@ -310,6 +374,10 @@ func (s *Server) handle(nc net.Conn) {
 	go c.serve()
 }
 
+// slotWait is how long a connection accepted past the connection limit
+// waits for another to end before it is refused.
+const slotWait = 100 * time.Millisecond
+
 // buffer returns a read buffer, reused from a closed connection if possible.
 func (s *Server) buffer() *[]byte {
 	if b, ok := s.buffers.Get().(*[]byte); ok {
@@ -330,6 +398,10 @@ func (s *Server) finish(c *conn) {
 	delete(s.conns, c)
 	s.open.Store(int64(len(s.conns)))
 	c.addStats(&s.closed)
+	if s.waiting > 0 {
+		close(s.freed) // wakes the connections waiting for a slot
+		s.freed = make(chan struct{})
+	}
 	s.mu.Unlock()
 	if c.bufp != nil {
 		s.buffers.Put(c.bufp)

@@ -444,6 +444,25 @@ func TestMaxConns(t *testing.T) {
 	}
 }
 
+// TestMaxConnsInstantReconnect checks that a client reconnecting the
+// moment its previous connection closed is served, not refused: the old
+// connection's goroutine may not have seen the close yet when the new one
+// is accepted.
+func TestMaxConnsInstantReconnect(t *testing.T) {
+	ts := startServer(t, WithMaxConns(1))
+	buf := make([]byte, 2*wire.FrameLen)
+	for i := range 30 {
+		c := ts.dial(t)
+		if err := pingPong(c, uint64(i), buf); err != nil {
+			t.Fatalf("connection %d: %v (stats %+v)", i, err, ts.Stats())
+		}
+		c.Close()
+	}
+	if st := ts.Stats(); st.Refused != 0 {
+		t.Errorf("Refused = %d, want 0", st.Refused)
+	}
+}
+
 func TestRefusalsAreLoggedOncePerSecond(t *testing.T) {
 	ts := startServer(t, WithMaxConns(1))
 	buf := make([]byte, 2*wire.FrameLen)

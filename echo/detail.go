@@ -106,21 +106,23 @@ func (c *conn) answerCounted(end int) (int, bool) {
 	if timed {
 		start = mono()
 	}
+	// The counts are added before the replies leave, so that a client
+	// that has its replies never reads counts that lack them; frames a
+	// malformed one cut off are taken back after.
+	for k := range d.kinds {
+		if kinds[k] != 0 {
+			d.kinds[k].Add(kinds[k])
+		}
+	}
 	before := c.messages.Load() // only this goroutine adds to it
 	have, ok := c.answer(end)
 	n := min(int(c.messages.Load()-before), whole)
 	if timed && ok && n > 0 {
 		d.served(start)
 	}
-	if n < whole {
-		kinds = [8]int64{}
-		for _, k := range tags[:n] {
-			kinds[k&7]++
-		}
-	}
-	for k := range d.kinds {
-		if kinds[k] != 0 {
-			d.kinds[k].Add(kinds[k])
+	for _, k := range tags[n:] {
+		if int(k&7) < len(d.kinds) {
+			d.kinds[k&7].Add(-1)
 		}
 	}
 	return have, ok

@@ -24,8 +24,9 @@ import (
 // handshake, read, write) is bounded by these and by the context, so a run
 // with a Duration ends within ConnectTimeout + warmup + Duration + Drain,
 // whatever the peer or the network does (a warmup given only as a count
-// waits for every connection's share, which ReplyTimeout bounds), and
-// within 400 ms of the context's end.
+// waits for every connection's share, which ReplyTimeout bounds, and ends
+// the run with [ErrStalled] if a connection's first reply takes longer
+// than WarmupFirstReply), and within 400 ms of the context's end.
 type LoadConfig struct {
 	Command string // "ping" or "flood", for the result
 	Addr    string // peer address, host:port
@@ -139,6 +140,13 @@ var ErrPeer = errors.New("client: connection failed")
 // ErrStalled is a connection that got no reply, or could not write, within
 // LoadConfig.ReplyTimeout.
 var ErrStalled = errors.New("client: peer stalled")
+
+// WarmupFirstReply is how long a connection waits for its first reply in a
+// warmup given only as a count (LoadConfig.WarmupCount without Warmup),
+// when ReplyTimeout is longer: a peer that answers nothing for this long
+// will not be warmed up by waiting the whole reply timeout. It is the
+// default warmup's time bound.
+const WarmupFirstReply = time.Second
 
 // ErrNothingMeasured is a run whose measured window recorded no round
 // trip; the error that wraps it says why.

@@ -241,3 +241,27 @@ func TestDurationOnlyHasNoCountLimit(t *testing.T) {
 		t.Errorf("measured %d round trips over %v, want a window of %v", run.Received, run.Elapsed, d)
 	}
 }
+
+// TestCountWarmupSilentPeer checks that a warmup given only as a count
+// against a peer that never answers ends after the warmup's first-reply
+// bound, with an error naming the warmup, not after the reply timeout.
+func TestCountWarmupSilentPeer(t *testing.T) {
+	addr, _ := testutil.Listen(t, func(c net.Conn) {
+		buf := make([]byte, 4096)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+	cfg := client.LoadConfig{Command: "ping", Addr: addr, WarmupCount: 100, Count: 10, ReplyTimeout: 20 * time.Second}
+	start := time.Now()
+	_, err := client.Run(testCtx(t), cfg)
+	took := time.Since(start)
+	if !errors.Is(err, client.ErrStalled) || !strings.Contains(err.Error(), "in the warmup") {
+		t.Errorf("err %v, want ErrStalled naming the warmup", err)
+	}
+	if took > 10*time.Second {
+		t.Errorf("took %v, want the warmup's bound (%v), far below the reply timeout %v", took, client.WarmupFirstReply, cfg.ReplyTimeout)
+	}
+}

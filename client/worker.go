@@ -173,11 +173,15 @@ func (w *worker) afterRecvError(err error) bool {
 		if lim := w.phase.limit(); lim > 0 && now >= lim {
 			return true // the loop drains
 		}
-		if now-w.lastReply < int64(w.cfg.ReplyTimeout) {
+		rto, first := w.replyTimeout()
+		if now-w.lastReply < int64(rto) {
 			w.armedAt = -1
 			return true
 		}
-		err = fmt.Errorf("%w: no reply for %v", ErrStalled, w.cfg.ReplyTimeout)
+		err = fmt.Errorf("%w: no reply for %v", ErrStalled, rto)
+		if first {
+			err = fmt.Errorf("%w: no reply in the warmup for %v (a warmup given only as a count waits at most %v for the peer's first reply; give it a duration too to wait longer)", ErrStalled, rto, WarmupFirstReply)
+		}
 	}
 	// The drain ends at its deadline, or at any error once the run was
 	// stopped (a shut down socket returns end of stream).
@@ -291,7 +295,8 @@ func (w *worker) armDeadlines() {
 	}
 	// The reply timeout runs from the last reply (or from when replies
 	// were first awaited), not from now: re-arming must not extend it.
-	rd := w.lastReply + int64(w.cfg.ReplyTimeout)
+	rto, _ := w.replyTimeout()
+	rd := w.lastReply + int64(rto)
 	wd := now + int64(w.cfg.ReplyTimeout)
 	if d := int64(w.cfg.HeartbeatTimeout); d > 0 {
 		// Wake up to notice a peer whose heartbeats stopped.
@@ -311,6 +316,17 @@ func (w *worker) armDeadlines() {
 		// drain now, under the interrupt's bound.
 		w.beginDrain()
 	}
+}
+
+// replyTimeout is how long the connection waits for a reply now: the
+// reply timeout, or at most WarmupFirstReply for the first reply of a
+// warmup given only as a count (first reports that case).
+func (w *worker) replyTimeout() (d time.Duration, first bool) {
+	d = w.cfg.ReplyTimeout
+	if !w.phase.known && w.cfg.Warmup == 0 && w.cfg.WarmupCount > 0 && w.acked == 0 && WarmupFirstReply < d {
+		return WarmupFirstReply, true
+	}
+	return d, false
 }
 
 // catchUp is how long into the measured window a rate-limited connection

@@ -296,8 +296,8 @@ func TestReportTableMarkdown(t *testing.T) {
 	}
 	for _, want := range []string{
 		"ping 127.0.0.1:7000: 1 connection, closed loop\n",
-		"| rtt (µs) | value |\n|:---------|------:|\n",
-		"| p99      | 29.81 |\n",
+		"| rtt    | value    |\n|:-------|---------:|\n",
+		"| p99    | 29.81 µs |\n",
 		"| throughput         |                        1.000 k msgs/s |\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -310,7 +310,7 @@ func TestReportTableMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errs, code = runCLI(t, string(src), "report", "table", "-")
-	if code != exitOK || !strings.Contains(out, "| p99      | 29.81 |") || !strings.Contains(out, "+-----") {
+	if code != exitOK || !strings.Contains(out, "| p99    | 29.81 µs |") || !strings.Contains(out, "+-----") {
 		t.Errorf("table from stdin: exit %d, stderr %q:\n%s", code, errs, out)
 	}
 }

@@ -32,13 +32,6 @@ func MsgRate(v float64) string { return si(v, " ", "msgs/s") }
 // byteRate formats bytes per second ("577.1 MB/s").
 func byteRate(v float64) string { return si(v, "", "B/s") }
 
-func latencyUnit(ns float64) time.Duration { return report.LatencyUnit(ns) }
-
-func unitName(u time.Duration) string { return report.UnitName(u) }
-
-// latency formats ns nanoseconds in unit u, without the unit.
-func latency(ns float64, u time.Duration) string { return sig(ns / float64(u)) }
-
 // latencyWithUnit formats ns nanoseconds in the unit that fits, with it:
 // "18.24 µs".
 func latencyWithUnit(ns float64) string { return report.FormatLatency(time.Duration(ns)) }

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -48,8 +47,7 @@ var latencyRows = []latencyRow{
 
 // Write writes r to w as plain ASCII tables for a terminal: a title
 // line, the RTT percentiles (corrected and uncorrected side by side in
-// rate-limited mode) in the unit that fits the median, named in the
-// header, the counters and rates with SI prefixes and 4 significant digits
+// rate-limited mode), each in the unit that fits it, the counters and rates with SI prefixes and 4 significant digits
 // ("11.10 M msgs/s", "577.1 MB/s"), and a line describing the environment.
 // The JSON result keeps the exact numbers.
 func Write(w io.Writer, r *report.Run) error {
@@ -70,19 +68,14 @@ func writeTables(w io.Writer, r *report.Run, rend tw.Renderer) error {
 	if _, err := fmt.Fprintf(w, "%s\n\n", Title(r)); err != nil {
 		return err
 	}
-	unit := rttUnit(r)
-	if err := render(w, rend, latencyHeader(r, unit), latencyTable(r, unit)); err != nil {
+	if err := render(w, rend, latencyHeader(r), latencyTable(r)); err != nil {
 		return err
 	}
 	if _, err := fmt.Fprintln(w); err != nil {
 		return err
 	}
 	if r.Fill != nil {
-		fu := time.Microsecond
-		if r.Fill.TotalCount() > 0 {
-			fu = latencyUnit(float64(r.Fill.ValueAtQuantile(50)))
-		}
-		if err := render(w, rend, []string{fmt.Sprintf("order to fill (%s)", unitName(fu)), "value"}, fillTable(r.Fill, fu)); err != nil {
+		if err := render(w, rend, []string{"order to fill", "value"}, fillTable(r.Fill)); err != nil {
 			return err
 		}
 		if _, err := fmt.Fprintln(w); err != nil {
@@ -150,28 +143,20 @@ func Title(r *report.Run) string {
 	return s
 }
 
-// rttUnit returns the unit of the RTT table: the one that fits the median.
-func rttUnit(r *report.Run) time.Duration {
-	if r.RTT == nil || r.RTT.TotalCount() == 0 {
-		return time.Microsecond
-	}
-	return latencyUnit(float64(r.RTT.ValueAtQuantile(50)))
-}
-
-func latencyHeader(r *report.Run, unit time.Duration) []string {
-	first := fmt.Sprintf("rtt (%s)", unitName(unit))
+func latencyHeader(r *report.Run) []string {
+	first := "rtt"
 	if r.Uncorrected != nil {
 		return []string{first, "corrected", "uncorrected"}
 	}
 	return []string{first, "value"}
 }
 
-func latencyTable(r *report.Run, unit time.Duration) [][]string {
+func latencyTable(r *report.Run) [][]string {
 	rows := make([][]string, 0, len(latencyRows))
 	for _, lr := range latencyRows {
-		row := []string{lr.label, latencyOf(r.RTT, lr.ns, unit)}
+		row := []string{lr.label, latencyOf(r.RTT, lr.ns)}
 		if r.Uncorrected != nil {
-			row = append(row, latencyOf(r.Uncorrected, lr.ns, unit))
+			row = append(row, latencyOf(r.Uncorrected, lr.ns))
 		}
 		rows = append(rows, row)
 	}
@@ -180,10 +165,10 @@ func latencyTable(r *report.Run, unit time.Duration) [][]string {
 
 // fillTable is the order-to-fill latency table: the RTT table's rows and
 // the number of fills.
-func fillTable(h *hdrhistogram.Histogram, unit time.Duration) [][]string {
+func fillTable(h *hdrhistogram.Histogram) [][]string {
 	rows := make([][]string, 0, len(latencyRows)+1)
 	for _, lr := range latencyRows {
-		rows = append(rows, []string{lr.label, latencyOf(h, lr.ns, unit)})
+		rows = append(rows, []string{lr.label, latencyOf(h, lr.ns)})
 	}
 	return append(rows, []string{"fills", strconv.FormatInt(h.TotalCount(), 10)})
 }
@@ -208,13 +193,14 @@ func unsolicitedOf(m map[string]int64) string {
 	return strings.Join(parts, ", ")
 }
 
-// latencyOf formats f(h) nanoseconds in unit; an empty histogram shows as
-// "-".
-func latencyOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float64, unit time.Duration) string {
+// latencyOf formats f(h) nanoseconds in the unit that fits that value
+// ("41.20 µs", "3.250 ms"), so that a long tail reads as milliseconds
+// rather than as 5-digit microseconds; an empty histogram shows as "-".
+func latencyOf(h *hdrhistogram.Histogram, f func(*hdrhistogram.Histogram) float64) string {
 	if h == nil || h.TotalCount() == 0 {
 		return "-"
 	}
-	return latency(f(h), unit)
+	return latencyWithUnit(f(h))
 }
 
 func summaryTable(r *report.Run) [][]string {

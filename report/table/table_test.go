@@ -179,3 +179,14 @@ func TestWriteTableStream(t *testing.T) {
 	}
 	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
 }
+
+// A long tail reads in the unit of each value (ms), not as 5-digit µs.
+func TestWriteTableLongTail(t *testing.T) {
+	r := fixture.Linear()
+	for range 10 {
+		if err := r.RTT.RecordValue(int64(43 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Golden(t, testutil.Output(t, func(b *bytes.Buffer) error { return Write(b, r) }))
+}

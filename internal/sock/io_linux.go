@@ -204,6 +204,7 @@ type rawIO struct {
 	closed atomic.Bool  // raw reads must not touch a closed, maybe reused, descriptor
 	dl     atomic.Int64 // the read deadline, Unix ns; 0: none
 	reads  int          // raw reads so far, to yield every Batch
+	late   error        // the read deadline's error, made once: a Ping that waits wakes every Tick
 }
 
 func (x *rawIO) SetReadDeadline(t time.Time) error {
@@ -254,6 +255,17 @@ func (x *rawIO) fail(err error) error {
 		err = net.ErrClosed
 	}
 	return OpError("read", x.nc, err)
+}
+
+// timedOut returns the error of a read whose deadline has passed. It is
+// made on the first timeout and kept (only the reading goroutine calls
+// this), so that a reader woken every Tick to check its context does not
+// allocate.
+func (x *rawIO) timedOut() error {
+	if x.late == nil {
+		x.late = OpError("read", x.nc, os.ErrDeadlineExceeded)
+	}
+	return x.late
 }
 
 // expired reports whether the read deadline has passed.
@@ -316,7 +328,7 @@ func (x *blockingIO) await() error {
 		}
 		left := time.Duration(dl - time.Now().UnixNano())
 		if left <= 0 {
-			return OpError("read", x.nc, os.ErrDeadlineExceeded)
+			return x.timedOut()
 		}
 		if left >= Tick || waitReadable(x.fd, left) {
 			return nil
@@ -374,7 +386,7 @@ func (x *busyPollIO) Read(p []byte) (int, error) {
 				continue
 			}
 			if x.expired() {
-				return 0, OpError("read", x.nc, os.ErrDeadlineExceeded)
+				return 0, x.timedOut()
 			}
 			runtime.Gosched()
 		default:

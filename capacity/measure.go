@@ -185,11 +185,20 @@ func Measure(ctx context.Context, cfg Config) (*Result, error) {
 			search.Record(Incomplete)
 			break
 		}
-		if st.Outcome == GeneratorLimit && !repeated {
+		stall, oneStall := "", false
+		if st.Outcome == FailSLO && !repeated {
+			stall, oneStall = singleStall(run, cfg.SLO)
+		}
+		switch {
+		case st.Outcome == GeneratorLimit && !repeated:
 			// Once more before blaming the generator.
 			st.Outcome, repeated = Repeated, true
 			st.Note = "run again: " + st.Note
-		} else {
+		case oneStall:
+			// Once more before failing the rate on one burst.
+			st.Outcome, repeated = Repeated, true
+			st.Note = "run again: " + stall
+		default:
 			repeated = false
 		}
 		res.Steps = append(res.Steps, st)

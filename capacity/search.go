@@ -23,9 +23,11 @@ const (
 	GeneratorLimit
 	// Incomplete: the step was interrupted before its end.
 	Incomplete
-	// Repeated: the generator fell behind at this step, which is run once
-	// more before the search blames it: one stall of a shared machine
-	// must not end a search. It leaves the search where it was.
+	// Repeated: the generator fell behind at this step, or the step broke
+	// the SLO in one second only (the others met it); it is run once more
+	// before the search blames the generator or the rate: one stall of a
+	// shared machine must not end a search. It leaves the search where it
+	// was.
 	Repeated
 )
 

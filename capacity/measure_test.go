@@ -251,14 +251,29 @@ func stalledGenerator(res *Result, d time.Duration) bool {
 // behind is run again; when the repeat keeps up, the search goes on as if
 // nothing had happened.
 func TestMeasureRepeatsAGeneratorStall(t *testing.T) {
+	res := measureWithOneOff(t, func(ctx context.Context, cfg client.LoadConfig) (*report.Run, error) {
+		g := &fakePeer{limit: 1e9, genLimit: 10e3} // this once, the generator sends half
+		return g.drive(ctx, cfg)
+	})
+	if res.Stop != Converged || res.Steps[1].Outcome != Repeated || res.Steps[2].Outcome != Pass || res.Steps[2].Target != 20e3 {
+		t.Fatalf("stop %v, steps %v", res.Stop, res.Steps)
+	}
+	if limited, _ := res.GeneratorLimited(); res.Capacity < 49e3 || res.Capacity > 50e3 || limited {
+		t.Errorf("capacity %v, generator limited %v: the repeat should have cleared the generator", res.Capacity, limited)
+	}
+}
+
+// measureWithOneOff searches a fake peer of capacity 50k msgs/s with the
+// SLO p99<1ms, from 10k, whose first step at 20k is run by oneOff.
+func measureWithOneOff(t *testing.T, oneOff Driver) *Result {
+	t.Helper()
 	slo, _ := ParseSLO("p99<1ms")
 	f := &fakePeer{limit: 50e3}
-	stalled := false
+	done := false
 	drive := func(ctx context.Context, cfg client.LoadConfig) (*report.Run, error) {
-		if cfg.Rate == 20e3 && !stalled {
-			stalled = true
-			g := &fakePeer{limit: 1e9, genLimit: 10e3} // this once, the generator sends half
-			return g.drive(ctx, cfg)
+		if cfg.Rate == 20e3 && !done {
+			done = true
+			return oneOff(ctx, cfg)
 		}
 		return f.drive(ctx, cfg)
 	}
@@ -268,12 +283,7 @@ func TestMeasureRepeatsAGeneratorStall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stop != Converged || res.Steps[1].Outcome != Repeated || res.Steps[2].Outcome != Pass || res.Steps[2].Target != 20e3 {
-		t.Fatalf("stop %v, steps %v", res.Stop, res.Steps)
-	}
-	if limited, _ := res.GeneratorLimited(); res.Capacity < 49e3 || res.Capacity > 50e3 || limited {
-		t.Errorf("capacity %v, generator limited %v: the repeat should have cleared the generator", res.Capacity, limited)
-	}
+	return res
 }
 
 // TestMeasureExchangePeer: a peer that pushes Trades and Heartbeats of its

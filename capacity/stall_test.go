@@ -58,22 +58,9 @@ func TestSingleStall(t *testing.T) {
 // TestMeasureRepeatsASingleStall: a step that broke the SLO in one second
 // only is run again; when the repeat passes, the search goes on.
 func TestMeasureRepeatsASingleStall(t *testing.T) {
-	slo, _ := ParseSLO("p99<1ms")
-	f := &fakePeer{limit: 50e3}
-	stalled := false
-	drive := func(ctx context.Context, cfg client.LoadConfig) (*report.Run, error) {
-		if cfg.Rate == 20e3 && !stalled {
-			stalled = true
-			return runOfSeconds(cfg.Rate, 20_000, 20_000, 5_000_000, 20_000, 20_000), ctx.Err()
-		}
-		return f.drive(ctx, cfg)
-	}
-	res, err := Measure(context.Background(), Config{
-		Load: client.LoadConfig{Addr: "fake", Conns: 1}, SLO: slo, Start: 10e3, Step: time.Second, Precision: 0.02, Drive: drive,
+	res := measureWithOneOff(t, func(ctx context.Context, cfg client.LoadConfig) (*report.Run, error) {
+		return runOfSeconds(cfg.Rate, 20_000, 20_000, 5_000_000, 20_000, 20_000), ctx.Err()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if rep := res.Steps[1]; rep.Outcome != Repeated || rep.Target != 20e3 || !strings.HasPrefix(rep.Note, "run again: one stall: second 3 of 5") {
 		t.Fatalf("step 2 %v at %v: %q, want a repeat at 20k", rep.Outcome, rep.Target, rep.Note)
 	}

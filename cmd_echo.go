@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -16,12 +15,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
 
 	"github.com/gigadex/gigadex/book"
 	"github.com/gigadex/gigadex/echo"
 	"github.com/gigadex/gigadex/prom"
+	"github.com/gigadex/gigadex/report"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -100,7 +99,7 @@ var echoCommand = cli.Command{
 SIGTERM the server stops accepting, lets open connections finish the batch
 they are answering (up to --grace), then prints one line of totals, bytes in
 SI units (1 MB = 10^6 bytes): "totals: connections N, messages N, bytes in
-1.23 MB, bytes out 1.23 MB, bad frames N, refused N, timeouts N, handshake
+1.234 MB, bytes out 1.234 MB, bad frames N, refused N, timeouts N, handshake
 failures N". With --reply book both lines go on with the order book's
 counts: ", orders N, trades N, cancels N, unknown cancels N, resting orders
 N, price levels N, not rested N" (resting orders and price levels are the
@@ -213,7 +212,7 @@ func runEcho(c *cli.Context, o *echoOptions) error {
 	}
 	st := srv.Stats()
 	fmt.Fprintf(stdout, "totals: connections %d, messages %d, bytes in %s, bytes out %s, bad frames %d, refused %d, timeouts %d, handshake failures %d%s\n",
-		st.Connections, st.Messages, echoBytes(st.BytesIn), echoBytes(st.BytesOut), st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures,
+		st.Connections, st.Messages, report.FormatBytes(st.BytesIn), report.FormatBytes(st.BytesOut), st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures,
 		echoBookCounts(st, withBook))
 	echoFlush(stdout)
 	if serveErr != nil && !errors.Is(serveErr, echo.ErrServerClosed) {
@@ -397,29 +396,6 @@ func (s *echoStampWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
-}
-
-// echoBytes formats a byte count in SI units with 3 or 4 significant
-// digits: 512 B, 1.16 GB, 577.1 MB.
-func echoBytes(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, prefix := humanize.ComputeSI(float64(n))
-	decimals := 2
-	if v >= 99.995 { // 99.995 would round to 100.00
-		decimals = 1
-	}
-	if v >= 999.95 { // would round to 1000.0: 1.00 of the next prefix
-		v, prefix = humanize.ComputeSI(1000 * math.Pow10(siExponent(prefix)))
-		decimals = 2
-	}
-	return strconv.FormatFloat(v, 'f', decimals, 64) + " " + prefix + "B"
-}
-
-// siExponent returns the power of ten of an SI prefix from "" to "E".
-func siExponent(prefix string) int {
-	return 3 * strings.Index(" kMGTPE", cmp.Or(prefix, " "))
 }
 
 // echoAllInterfaces reports whether addr listens on every interface: an

@@ -9,30 +9,6 @@ import (
 	"github.com/gigadex/gigadex/echo"
 )
 
-func TestEchoBytes(t *testing.T) {
-	tests := []struct {
-		n    int64
-		want string
-	}{
-		{0, "0 B"},
-		{999, "999 B"},
-		{1000, "1.00 kB"},
-		{52052, "52.05 kB"},
-		{99_994, "99.99 kB"},
-		{99_996, "100.0 kB"},
-		{577_135_931, "577.1 MB"},
-		{999_949_999, "999.9 MB"},
-		{999_950_000, "1.00 GB"},
-		{1_155_042_304, "1.16 GB"},
-		{1 << 62, "4.61 EB"},
-	}
-	for _, tt := range tests {
-		if got := echoBytes(tt.n); got != tt.want {
-			t.Errorf("echoBytes(%d) = %q, want %q", tt.n, got, tt.want)
-		}
-	}
-}
-
 func TestEchoCheckAddr(t *testing.T) {
 	tests := []struct {
 		addr string

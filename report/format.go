@@ -51,6 +51,16 @@ func FormatCount(n int64, unit string) string {
 	return FormatSI(float64(n), " ", unit)
 }
 
+// FormatBytes formats a number of bytes: exact below 1000 ("512 B"),
+// then with an SI prefix and 4 significant digits ("52.05 kB", "1.155
+// GB"); 1 kB is 1000 bytes.
+func FormatBytes(n int64) string {
+	if n < 1000 && n > -1000 {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	return FormatSI(float64(n), "", "B")
+}
+
 // LatencyUnit returns the unit, among ns, µs, ms and s, in which ns
 // nanoseconds read as 1 to 999 (ns for anything below 1 µs).
 func LatencyUnit(ns float64) time.Duration {

@@ -1,7 +1,6 @@
 package table
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gigadex/gigadex/report"
@@ -18,12 +17,7 @@ func si(v float64, sep, unit string) string { return report.FormatSI(v, sep, uni
 func msgs(n int64) string { return report.FormatCount(n, "msgs") }
 
 // bytesOf formats a number of bytes with an SI prefix ("303.1 MB").
-func bytesOf(n int64) string {
-	if n < 1000 && n > -1000 {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	return si(float64(n), "", "B")
-}
+func bytesOf(n int64) string { return report.FormatBytes(n) }
 
 // MsgRate formats messages per second with an SI prefix and 4
 // significant digits, as the tables print them: "11.10 M msgs/s".

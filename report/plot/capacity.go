@@ -8,12 +8,14 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // CapacityPoint is one measured step of a capacity search: the throughput
@@ -62,8 +64,10 @@ func Capacity(w io.Writer, format string, c CapacityChart) error {
 	p.Title.Text = c.Title
 	p.X.Label.Text = "achieved throughput (msgs/s)"
 	p.Y.Label.Text = "rtt from the scheduled send (µs)"
-	p.Legend.Top = true
-	p.Legend.Left = true
+	// The legend goes in a column of its own right of the plot, where it
+	// covers neither the lines nor the axis labels.
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
 	p.Add(plotter.NewGrid())
 
 	ylo, yhi := math.Inf(1), 0.0
@@ -89,7 +93,7 @@ func Capacity(w io.Writer, format string, c CapacityChart) error {
 		line.Color, line.Width = plotutil.Color(i), vg.Points(1.5)
 		points.Color, points.Shape = plotutil.Color(i), plotutil.Shape(i)
 		p.Add(line, points)
-		p.Legend.Add(s.name, line, points)
+		legend.Add(s.name, line, points)
 	}
 	for _, b := range c.SLO {
 		ylo, yhi = min(ylo, float64(b.Value)/1e3), max(yhi, float64(b.Value)/1e3)
@@ -99,10 +103,10 @@ func Capacity(w io.Writer, format string, c CapacityChart) error {
 	}
 	// Pad the ranges so that the lines at the bounds stay visible.
 	xlo, xhi = xlo/1.2, xhi*1.2
-	ylo, yhi = max(ylo, 1e-3)/2, yhi*4 // room above for the legend
+	ylo, yhi = max(ylo, 1e-3)/2, yhi*2
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xlo, xhi, ylo, yhi
-	p.X.Tick.Marker = logTicks{format: c.FormatRate}
+	p.X.Tick.Marker = markedTicks{logTicks{format: c.FormatRate}, c.Capacity}
 	p.Y.Tick.Marker = logTicks{}
 
 	red := color.RGBA{R: 200, A: 255}
@@ -115,7 +119,7 @@ func Capacity(w io.Writer, format string, c CapacityChart) error {
 		l.Color, l.Width = red, vg.Points(1)
 		l.Dashes = []vg.Length{vg.Points(6), vg.Points(3 + 2*float64(i))}
 		p.Add(l)
-		p.Legend.Add("SLO "+b.Label, l)
+		legend.Add("SLO "+b.Label, l)
 	}
 	if c.Capacity > 0 {
 		l, err := plotter.NewLine(plotter.XYs{{X: c.Capacity, Y: ylo}, {X: c.Capacity, Y: yhi}})
@@ -125,12 +129,19 @@ func Capacity(w io.Writer, format string, c CapacityChart) error {
 		l.Color, l.Width = color.Black, vg.Points(1)
 		l.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
 		p.Add(l)
-		p.Legend.Add(c.CapacityLabel, l)
+		legend.Add(c.CapacityLabel, l)
 	}
-	cv, err := drawPlot(p, format)
+	cv, err := draw.NewFormattedCanvas(plotWidth, plotHeight, format)
 	if err != nil {
-		return err
+		return fmt.Errorf("plot: %w", err)
 	}
+	m := vg.Points(plotMargin)
+	whole := draw.Crop(draw.New(cv), m, -m, m, -m)
+	lw := legend.Rectangle(whole).Size().X + m
+	p.Draw(draw.Crop(whole, 0, -lw, 0, 0))
+	// The legend's top is level with the plot area's.
+	top := p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
+	legend.Draw(draw.Crop(whole, whole.Size().X-lw+m, 0, 0, -top))
 	// Draw fully before writing, so that a failed plot writes nothing.
 	var buf bytes.Buffer
 	if _, err := cv.WriteTo(&buf); err != nil {
@@ -149,3 +160,35 @@ func cmpFloat(a, b float64) int {
 	}
 	return 0
 }
+
+// markedTicks are the ticks of t with one more at mark (none if mark is
+// 0), labelled, such as the capacity on the throughput axis; labels of
+// ticks within markClearance of the mark are dropped so that they do not
+// overlap its label.
+type markedTicks struct {
+	t    logTicks
+	mark float64
+}
+
+var _ plot.Ticker = markedTicks{}
+
+func (mt markedTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := mt.t.Ticks(lo, hi)
+	if mt.mark <= 0 || mt.mark < lo || mt.mark > hi {
+		return ticks
+	}
+	format := mt.t.format
+	if format == nil {
+		format = func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+	}
+	for i := range ticks {
+		if math.Abs(math.Log10(ticks[i].Value/mt.mark)) < markClearance {
+			ticks[i].Label = ""
+		}
+	}
+	return append(ticks, plot.Tick{Value: mt.mark, Label: format(mt.mark)})
+}
+
+// markClearance is how close to the mark, in decades, a tick loses its
+// label: 0.12 decades is about 32 points on the default plot's axis.
+const markClearance = 0.12

@@ -7,9 +7,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"gonum.org/v1/plot"
 
 	"github.com/gigadex/gigadex/internal/testutil"
 
@@ -177,5 +180,30 @@ func TestCapacityErrors(t *testing.T) {
 				t.Errorf("a failed plot wrote %d bytes", b.Len())
 			}
 		})
+	}
+}
+
+// The throughput axis has a labelled tick at the capacity, and the ticks
+// next to it lose their labels rather than overlap it.
+func TestCapacityTick(t *testing.T) {
+	format := func(v float64) string { return strconv.FormatFloat(v/1000, 'f', 1, 64) + " k" }
+	ticks := markedTicks{logTicks{format: format}, 21_600}.Ticks(1000, 50_000)
+	var at *plot.Tick
+	for i := range ticks {
+		if ticks[i].Value == 21_600 {
+			at = &ticks[i]
+		}
+		if ticks[i].Value == 20_000 && ticks[i].Label != "" {
+			t.Errorf("the 20 k tick keeps its label %q next to the capacity's", ticks[i].Label)
+		}
+		if ticks[i].Value == 10_000 && ticks[i].Label != "10.0 k" {
+			t.Errorf("the 10 k tick is labelled %q, want 10.0 k", ticks[i].Label)
+		}
+	}
+	if at == nil || at.Label != "21.6 k" {
+		t.Fatalf("no tick labelled 21.6 k at the capacity: %+v", ticks)
+	}
+	if got := (markedTicks{logTicks{}, 0}).Ticks(1000, 50_000); len(got) != len(logTicks{}.Ticks(1000, 50_000)) {
+		t.Errorf("no mark: %d ticks, want those of logTicks", len(got))
 	}
 }

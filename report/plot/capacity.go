@@ -138,9 +138,10 @@ func Capacity(w io.Writer, format string, c CapacityChart) error {
 	m := vg.Points(plotMargin)
 	whole := draw.Crop(draw.New(cv), m, -m, m, -m)
 	lw := legend.Rectangle(whole).Size().X + m
-	p.Draw(draw.Crop(whole, 0, -lw, 0, 0))
-	// The legend's top is level with the plot area's.
-	top := p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
+	pc := draw.Crop(whole, 0, -lw, 0, 0)
+	p.Draw(pc)
+	// The legend's top is level with the data area's.
+	top := whole.Max.Y - p.DataCanvas(pc).Max.Y
 	legend.Draw(draw.Crop(whole, whole.Size().X-lw+m, 0, 0, -top))
 	// Draw fully before writing, so that a failed plot writes nothing.
 	var buf bytes.Buffer

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -195,6 +196,12 @@ func runEcho(c *cli.Context, o *echoOptions) error {
 	}
 	echoFlush(stdout)
 
+	// The stats and totals lines leave through a queue, so that a stdout
+	// nobody reads (a full pipe) never holds the server's loop, and a
+	// signal still stops it.
+	lines := newLineQueue(stdout, echoLineQueue)
+	stdout = lines
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	mode, _ := o.ioMode() // checked by serverOptions
@@ -214,7 +221,12 @@ func runEcho(c *cli.Context, o *echoOptions) error {
 	fmt.Fprintf(stdout, "totals: connections %d, messages %d, bytes in %s, bytes out %s, bad frames %d, refused %d, timeouts %d, handshake failures %d%s\n",
 		st.Connections, st.Messages, report.FormatBytes(st.BytesIn), report.FormatBytes(st.BytesOut), st.BadFrames, st.Refused, st.Timeouts, st.HandshakeFailures,
 		echoBookCounts(st, withBook))
-	echoFlush(stdout)
+	if !lines.Close(echoLineWait) {
+		return cli.Exit(fmt.Sprintf("echo: stdout is not being read: the last lines (totals among them) were not written within %v", echoLineWait), exitRunError)
+	}
+	if n := lines.Dropped(); n > 0 {
+		logw.Printf("gigadex echo: stdout was not being read: %d stats lines were dropped", n)
+	}
 	if serveErr != nil && !errors.Is(serveErr, echo.ErrServerClosed) {
 		return cli.Exit(serveErr.Error(), exitRunError)
 	}
@@ -411,6 +423,63 @@ func echoAllInterfaces(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsUnspecified()
 }
+
+const (
+	// echoLineQueue is how many stats lines wait for a slow stdout before
+	// the newest are dropped (and counted).
+	echoLineQueue = 256
+	// echoLineWait bounds the wait for stdout to take the last lines at
+	// shutdown.
+	echoLineWait = 2 * time.Second
+)
+
+// lineQueue writes each Write it gets (one line) to w from its own
+// goroutine. A Write never blocks: when the queue is full the line is
+// dropped and counted.
+type lineQueue struct {
+	w       io.Writer
+	lines   chan []byte
+	done    chan struct{}
+	dropped atomic.Int64
+}
+
+func newLineQueue(w io.Writer, n int) *lineQueue {
+	q := &lineQueue{w: w, lines: make(chan []byte, n), done: make(chan struct{})}
+	go func() {
+		defer close(q.done)
+		for b := range q.lines {
+			q.w.Write(b)
+			echoFlush(q.w)
+		}
+	}()
+	return q
+}
+
+func (q *lineQueue) Write(p []byte) (int, error) {
+	select {
+	case q.lines <- append([]byte(nil), p...):
+	default:
+		q.dropped.Add(1)
+	}
+	return len(p), nil
+}
+
+// Close waits up to d for the queued lines to be written, and reports
+// whether they were. No Write may follow.
+func (q *lineQueue) Close(d time.Duration) bool {
+	close(q.lines)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-q.done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// Dropped returns how many lines a full queue dropped.
+func (q *lineQueue) Dropped() int64 { return q.dropped.Load() }
 
 // echoFlush flushes w if it buffers, so that a script reading the output
 // sees each line at once.

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
 )
 
@@ -149,4 +152,84 @@ func TestEchoBookFlags(t *testing.T) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want stdout to contain %q", tt.args, code, stdout.String(), stderr.String(), tt.want)
 		}
 	}
+}
+
+// stuckWriter takes its first Write (echo's "listening on" line) and
+// blocks every later one until the test ends, as a pipe nobody reads does
+// once it is full.
+type stuckWriter struct {
+	first chan string
+	stuck chan struct{}
+	n     int
+}
+
+func (w *stuckWriter) Write(p []byte) (int, error) {
+	if w.n++; w.n == 1 {
+		w.first <- string(p)
+		return len(p), nil
+	}
+	<-w.stuck
+	return 0, io.ErrClosedPipe
+}
+
+// TestEchoStdoutNotRead: with a stdout that takes nothing after its first
+// line, echo still stops at a signal, and says the totals were not written
+// (exit 1) instead of hanging.
+func TestEchoStdoutNotRead(t *testing.T) {
+	w := &stuckWriter{first: make(chan string, 1), stuck: make(chan struct{})}
+	defer close(w.stuck)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"gigadex", "echo", "--addr", "127.0.0.1:0", "--stats-interval", "100ms", "--grace", "100ms"},
+			strings.NewReader(""), w, &stderr)
+	}()
+	var addr string
+	select {
+	case line := <-w.first:
+		addr = strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	case <-time.After(10 * time.Second):
+		t.Fatal("echo did not start")
+	}
+	c, err := client.Dial(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // something happens in a few stats intervals
+		if _, err := c.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	c.Close()
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitRunError || !strings.Contains(stderr.String(), "stdout is not being read") {
+			t.Errorf("exit %d, stderr %q; want %d and a line saying stdout is not being read", code, stderr.String(), exitRunError)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("echo with a stdout nobody reads did not stop at the signal within 10 s")
+	}
+}
+
+// syncBuffer is a strings.Builder that a running command and a test may
+// use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

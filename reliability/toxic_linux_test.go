@@ -193,23 +193,37 @@ func faultLatency(t *testing.T, px *faultProxy) {
 		f.add(t, fmt.Sprintf(`{"type": "latency", "stream": "downstream", "attributes": {"latency": %d}}`, L))
 	}
 	// The toxic's timer error moves with the machine's load: alternate
-	// the two, three rounds, and compare medians.
+	// the two, three rounds, and compare medians; a noisy set is followed
+	// by a second one, and the medians are then taken over all six rounds.
 	var gots, spGots []time.Duration
-	for range 3 {
-		gots, spGots = append(gots, pingP50(t, px.addr)), append(spGots, sockperfP50(t, sp.addr))
+	var shift, ref, got time.Duration
+	for attempt := 0; attempt < 2; attempt++ {
+		for range 3 {
+			gots, spGots = append(gots, pingP50(t, px.addr)), append(spGots, sockperfP50(t, sp.addr))
+		}
+		got, shift, ref = median(gots), median(gots)-base, median(spGots)-spBase
+		if d := shift - ref; d >= -300*time.Microsecond && d <= 300*time.Microsecond {
+			break
+		}
 	}
-	slices.Sort(gots)
-	slices.Sort(spGots)
-	got, spGot := gots[1], spGots[1]
-	shift, ref := got-base, spGot-spBase
 	toxicRow(t, "latency", fmt.Sprintf("%d ms each way (2L = %d ms)", L, 2*L),
-		fmt.Sprintf("ping p50 +%.2f ms; sockperf p50 +%.2f ms (medians of 3 alternated runs)", ms(shift), ms(ref)))
+		fmt.Sprintf("ping p50 +%.2f ms; sockperf p50 +%.2f ms (medians of %d alternated runs)", ms(shift), ms(ref), len(gots)))
 	if d := shift - ref; d < -300*time.Microsecond || d > 300*time.Microsecond {
 		t.Errorf("ping p50 moved by %v (from %v to %v), sockperf's by %v: want within 0.3 ms of each other", shift, base, got, ref)
 	}
-	if shift < 2*L*time.Millisecond-time.Millisecond || shift > 2*L*time.Millisecond+time.Millisecond {
-		t.Errorf("ping p50 moved by %v, want about 2L = %v", shift, 2*L*time.Millisecond)
+	// The toxic delays by at least L each way, and its timers are late by
+	// what the machine's load makes them (the reference says how much).
+	if shift < 2*L*time.Millisecond-300*time.Microsecond {
+		t.Errorf("ping p50 moved by %v, less than the 2L = %v injected", shift, 2*L*time.Millisecond)
 	}
+}
+
+// median returns the median of ds (the upper one of an even count),
+// sorting a copy.
+func median(ds []time.Duration) time.Duration {
+	c := slices.Clone(ds)
+	slices.Sort(c)
+	return c[len(c)/2]
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }

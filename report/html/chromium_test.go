@@ -60,16 +60,8 @@ const readCharts = `Array.from(document.querySelectorAll(".chart")).map(el => {
 // figure on the page is the JSON's.
 func TestPageInChromium(t *testing.T) {
 	page, docs := readInputs(t)
-	path := filepath.Join(t.TempDir(), "report.html")
-	var buf bytes.Buffer
-	if err := html.Write(&buf, page); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	ctx, tl := newTab(t)
-	openPage(t, ctx, path)
+	openPage(t, ctx, writePage(t, page))
 
 	pageErr, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.error || ""`))
 	if err != nil || pageErr != "" {
@@ -254,16 +246,8 @@ func TestEdgeCasesInChromium(t *testing.T) {
 	page.Runs = []html.Run{{Name: "quiet second", Run: quiet}, {Name: "nothing measured", Run: empty}}
 	page.Capacity = []html.Capacity{{Name: "no step", Verdict: "capacity: interrupted before any rate passed (SLO p99<1ms)",
 		SLO: []html.SLOBound{{Label: "p99<1ms", ValueNs: 1e6}}}}
-	path := filepath.Join(t.TempDir(), "report.html")
-	var buf bytes.Buffer
-	if err := html.Write(&buf, page); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	ctx, tl := newTab(t)
-	openPage(t, ctx, path)
+	openPage(t, ctx, writePage(t, page))
 	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chart](readCharts))
 	if err != nil {
 		t.Fatal(err)
@@ -286,4 +270,18 @@ func TestEdgeCasesInChromium(t *testing.T) {
 	for _, e := range errs {
 		t.Errorf("browser: %s", e)
 	}
+}
+
+// writePage writes page to a file of the test's and returns its path.
+func writePage(t *testing.T, page html.Page) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "report.html")
+	var buf bytes.Buffer
+	if err := html.Write(&buf, page); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

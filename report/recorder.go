@@ -23,13 +23,13 @@ type Recorder struct {
 	base      time.Time // monotonic start of the measured window
 	startMs   int64     // Unix ms of base
 	tags      []string
-	sec       int64                     // current second since base
-	all       *hdrhistogram.Histogram   // whole run, corrected
-	unc       *hdrhistogram.Histogram   // whole run, uncorrected; nil until RecordPair
-	fill      *hdrhistogram.Histogram   // whole run, order-to-fill latencies; nil until RecordFill
-	fillTag   int                       // index of FillTag in tags; -1 until RecordFill
-	cur       []*hdrhistogram.Histogram // current second, one per tag; nil until the tag is first recorded
-	closed    []packedInterval          // finished seconds, sparse
+	sec       int64                           // current second since base
+	all       *hdrhistogram.Histogram         // whole run, corrected
+	unc       *hdrhistogram.Histogram         // whole run, uncorrected; nil until RecordPair
+	fill      *hdrhistogram.Histogram         // whole run, order-to-fill latencies; nil until RecordFill
+	fillTag   int                             // index of FillTag in tags; -1 until RecordFill
+	cur       []*hdrhistogram.PackedHistogram // current second, one per tag; nil until the tag is first recorded
+	closed    []packedInterval                // finished seconds, sparse
 	finished  bool
 	published atomic.Pointer[second]
 	stream    *LogStream // nil unless WithLogStream
@@ -83,8 +83,11 @@ type second struct {
 // (its wall clock time, which stamps the intervals). tags names the message
 // types: the tag argument of Record indexes it; with no tags, use tag 0 for
 // untagged intervals. A Recorder holds a 220 KB histogram for the whole
-// run, one more for each tag it records and one more once RecordPair is
-// used. Options such as [WithLogStream] apply in order.
+// run, one more once RecordPair is used and one more once RecordFill is;
+// each second is recorded into a sparse histogram per tag, which grows
+// with the distinct values of a second (a few KB) and is folded into the
+// whole run's when the second closes, so that closing a second costs what
+// it recorded, not the 220 KB. Options such as [WithLogStream] apply in order.
 func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOption) *Recorder {
 	if len(tags) == 0 {
 		tags = []string{""}
@@ -94,7 +97,7 @@ func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOptio
 		startMs: startUnix.UnixMilli(),
 		tags:    slices.Clone(tags),
 		all:     NewHistogram(),
-		cur:     make([]*hdrhistogram.Histogram, len(tags)),
+		cur:     make([]*hdrhistogram.PackedHistogram, len(tags)),
 		fillTag: -1,
 	}
 	for _, o := range opts {
@@ -106,9 +109,10 @@ func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOptio
 // Record records one RTT of rttNs nanoseconds for the message type tags[tag]
 // received at now. Values outside 0..HighestNs are clamped into it. It
 // panics if tag is out of range. It does not allocate, except on the first
-// call for each tag and once per second of the window, when now is in a
-// later second than the previous call and the finished second is closed
-// and published. Record must not be called after Finish.
+// call for each tag, while a second's sparse histogram grows past the
+// largest earlier second's, and once per second of the window, when now is
+// in a later second than the previous call and the finished second is
+// closed and published. Record must not be called after Finish.
 func (r *Recorder) Record(tag int, now time.Time, rttNs int64) {
 	r.RecordN(tag, now, rttNs, 1)
 }
@@ -118,14 +122,12 @@ func (r *Recorder) Record(tag int, now time.Time, rttNs int64) {
 // so runs of equal values are common and cost one histogram update.
 func (r *Recorder) RecordN(tag int, now time.Time, rttNs, n int64) {
 	r.advance(now)
-	v := clampNs(rttNs)
-	_ = r.all.RecordValues(v, n) // cannot fail: v is in range
 	h := r.cur[tag]
 	if h == nil {
-		h = NewHistogram()
+		h = NewPackedHistogram()
 		r.cur[tag] = h
 	}
-	_ = h.RecordValues(v, n)
+	_ = h.RecordValues(clampNs(rttNs), n) // cannot fail: the value is in range
 }
 
 // RecordPair is Record for rate-limited mode: correctedNs is measured from
@@ -155,14 +157,12 @@ func (r *Recorder) RecordFill(now time.Time, ns int64) {
 		r.tags = append(r.tags, FillTag)
 		r.cur = append(r.cur, nil)
 	}
-	v := clampNs(ns)
-	_ = r.fill.RecordValue(v)
 	h := r.cur[r.fillTag]
 	if h == nil {
-		h = NewHistogram()
+		h = NewPackedHistogram()
 		r.cur[r.fillTag] = h
 	}
-	_ = h.RecordValue(v)
+	_ = h.RecordValue(clampNs(ns))
 }
 
 // Fill returns the order-to-fill latencies of the whole window, or nil if
@@ -194,7 +194,15 @@ func (r *Recorder) Uncorrected() *hdrhistogram.Histogram { return r.unc }
 
 // Count returns the number of RTTs recorded. Like Histogram, it is for the
 // recording goroutine or for use after Finish.
-func (r *Recorder) Count() int64 { return r.all.TotalCount() }
+func (r *Recorder) Count() int64 {
+	n := r.all.TotalCount()
+	for i, h := range r.cur {
+		if h != nil && i != r.fillTag {
+			n += h.TotalCount()
+		}
+	}
+	return n
+}
 
 // Intervals returns the closed seconds of each tag, ordered by time and then
 // by tag. Their histograms are sparse copies, independent of the recorder.
@@ -250,15 +258,18 @@ func (r *Recorder) close(endMs int64) {
 		if h == nil || h.TotalCount() == 0 {
 			continue
 		}
-		p := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
-		p.MergeFrom(h)
+		// The second's own histogram is a tight copy; h keeps its storage
+		// for the next second, so that a steady run stops allocating it.
+		p := h.Clone()
 		p.Compact()
-		h.Reset()
 		if i != r.fillTag {
+			h.MergeInto(r.all)
 			merged.Merge(p)
 		} else {
+			h.MergeInto(r.fill)
 			fill = p
 		}
+		h.Reset()
 		r.closed = append(r.closed, packedInterval{tag: r.tags[i], startMs: startMs, endMs: endMs, hist: p})
 	}
 	r.published.Store(&second{index: r.sec, total: r.all.TotalCount(), hist: merged})

@@ -134,3 +134,24 @@ func BenchmarkRecord(b *testing.B) {
 		rec.Record(int(i%3), now, 10_000+i%5000)
 	}
 }
+
+// BenchmarkCloseSecond measures what a connection that records little pays
+// to close a second: with a thousand connections each closes one a second,
+// so it must cost what the second recorded, not the size of a histogram.
+func BenchmarkCloseSecond(b *testing.B) {
+	base := time.Now()
+	rec := NewRecorder(base, fixtureStart, nil)
+	var sec int64
+	b.ReportAllocs()
+	for b.Loop() {
+		now := base.Add(time.Duration(sec) * time.Second)
+		for i := range int64(8) {
+			rec.RecordN(0, now, 50_000+i*1000, 4)
+		}
+		sec++
+	}
+	rec.Finish(base.Add(time.Duration(sec) * time.Second))
+	if got, want := rec.Count(), 32*sec; got != want {
+		b.Fatalf("Count = %d, want %d", got, want)
+	}
+}

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # perf-flood.sh: what a flood costs each side, per 1,000 echoed messages:
 # CPU time (ns per message), context switches and system calls, counted by
-# perf stat on the server and the client for 2 s of a 4 x 1024 flood.
+# perf stat on the server and the client for 2 s of a flood (by default
+# 4 connections x 1024 in flight).
 #
-#   scripts/perf-flood.sh SERVER CLIENT    (each gigadex or rust)
+#   scripts/perf-flood.sh SERVER CLIENT [CONNS [WINDOW]]   (each gigadex or rust)
 #   GIGADEX=path  ECHO_FLAGS=...  FLOOD_FLAGS=...
 #
 # Needs perf (apt-get install linux-perf), go, cargo, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server=${1:?usage: perf-flood.sh gigadex|rust gigadex|rust} client=${2:?usage: perf-flood.sh gigadex|rust gigadex|rust}
+conns=${3:-4} window=${4:-1024}
 # shellcheck source=scripts/lib/peers.sh
 . scripts/lib/peers.sh
 scratch perf-flood
 build_peers
+ulimit -n $((4 * conns + 1024)) 2>/dev/null || true
 gd=$gigadex rs=$rust_peer
 if [ "$server" = gigadex ]; then
 	# shellcheck disable=SC2086
@@ -24,9 +27,9 @@ fi
 spid=${pids[-1]}
 if [ "$client" = gigadex ]; then
 	# shellcheck disable=SC2086
-	"$gd" flood --addr "$addr" --conns 4 --window 1024 --duration 4s --warmup 0.5s --json --quiet ${FLOOD_FLAGS:-} >"$work/c.out" &
+	"$gd" flood --addr "$addr" --conns "$conns" --window "$window" --duration 4s --warmup 0.5s --json --quiet ${FLOOD_FLAGS:-} >"$work/c.out" &
 else
-	"$rs" flood "$addr" 4 1024 4 0.5 >"$work/c.out" &
+	"$rs" flood "$addr" "$conns" "$window" 4 0.5 >"$work/c.out" &
 fi
 cpid=$!
 sleep 1

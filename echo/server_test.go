@@ -205,16 +205,18 @@ func startPinger(t *testing.T, ts *testServer) *pinger {
 	go func() {
 		defer close(p.done)
 		buf := make([]byte, 2*wire.FrameLen)
+		// At least one round trip, however soon finish is called: the
+		// other connection must be shown to work, not merely to exist.
 		for {
+			if p.err = pingPong(c, uint64(p.rounds), buf); p.err != nil {
+				return
+			}
+			p.rounds++
 			select {
 			case <-p.stop:
 				return
 			default:
 			}
-			if p.err = pingPong(c, uint64(p.rounds), buf); p.err != nil {
-				return
-			}
-			p.rounds++
 		}
 	}()
 	return p

@@ -252,7 +252,7 @@ func (r *Recorder) advance(now time.Time) {
 // endMs, and publishes its merge across tags.
 func (r *Recorder) close(endMs int64) {
 	startMs := r.startMs + r.sec*1000
-	merged := hdrhistogram.NewPacked(LowestNs, HighestNs, SigFigs)
+	var rtts []*hdrhistogram.PackedHistogram // this second's RTTs, by tag
 	var fill *hdrhistogram.PackedHistogram
 	for i, h := range r.cur {
 		if h == nil || h.TotalCount() == 0 {
@@ -264,13 +264,24 @@ func (r *Recorder) close(endMs int64) {
 		p.Compact()
 		if i != r.fillTag {
 			h.MergeInto(r.all)
-			merged.Merge(p)
+			rtts = append(rtts, p)
 		} else {
 			h.MergeInto(r.fill)
 			fill = p
 		}
 		h.Reset()
 		r.closed = append(r.closed, packedInterval{tag: r.tags[i], startMs: startMs, endMs: endMs, hist: p})
+	}
+	// Closed histograms are never modified: a second of one tag publishes
+	// its own.
+	var merged *hdrhistogram.PackedHistogram
+	if len(rtts) == 1 {
+		merged = rtts[0]
+	} else {
+		merged = NewPackedHistogram()
+		for _, p := range rtts {
+			merged.Merge(p)
+		}
 	}
 	r.published.Store(&second{index: r.sec, total: r.all.TotalCount(), hist: merged})
 	if r.onSecond != nil {

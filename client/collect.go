@@ -83,7 +83,7 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		if d := time.Duration(t.lastMeas - t.firstMeas); d > 0 && t.firstMeas > 0 {
 			cs.MsgsPerSec = float64(t.measRecv) / d.Seconds()
 		}
-		cs.P99Ns = w.rec.Histogram().ValueAtPercentile(99)
+		cs.P99Ns = w.rec.ValueAtPercentile(99)
 		run.PerConn = append(run.PerConn, cs)
 		for _, e := range t.samples {
 			if len(run.ErrorSamples) < 2*maxErrSamples {

@@ -24,9 +24,9 @@ type Recorder struct {
 	startMs   int64     // Unix ms of base
 	tags      []string
 	sec       int64                           // current second since base
-	all       *hdrhistogram.Histogram         // whole run, corrected
+	all       *hdrhistogram.PackedHistogram   // whole run, corrected, up to the last closed second
 	unc       *hdrhistogram.Histogram         // whole run, uncorrected; nil until RecordPair
-	fill      *hdrhistogram.Histogram         // whole run, order-to-fill latencies; nil until RecordFill
+	fill      *hdrhistogram.PackedHistogram   // whole run, order-to-fill latencies, up to the last closed second; nil until RecordFill
 	fillTag   int                             // index of FillTag in tags; -1 until RecordFill
 	cur       []*hdrhistogram.PackedHistogram // current second, one per tag; nil until the tag is first recorded
 	closed    []packedInterval                // finished seconds, sparse
@@ -82,12 +82,11 @@ type second struct {
 // (a time.Now() reading, so it carries the monotonic clock) and startUnix
 // (its wall clock time, which stamps the intervals). tags names the message
 // types: the tag argument of Record indexes it; with no tags, use tag 0 for
-// untagged intervals. A Recorder holds a 220 KB histogram for the whole
-// run, one more once RecordPair is used and one more once RecordFill is;
-// each second is recorded into a sparse histogram per tag, which grows
-// with the distinct values of a second (a few KB) and is folded into the
-// whole run's when the second closes, so that closing a second costs what
-// it recorded, not the 220 KB. Options such as [WithLogStream] apply in order.
+// untagged intervals. Each second is recorded into a sparse histogram per
+// tag, which grows with the distinct values of a second (a few KB), and is
+// folded into the whole run's, also sparse, when the second closes: a
+// Recorder holds a few KB, and closing a second costs what it recorded.
+// RecordPair adds a 220 KB dense histogram of uncorrected values. Options such as [WithLogStream] apply in order.
 func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOption) *Recorder {
 	if len(tags) == 0 {
 		tags = []string{""}
@@ -96,7 +95,7 @@ func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOptio
 		base:    base,
 		startMs: startUnix.UnixMilli(),
 		tags:    slices.Clone(tags),
-		all:     NewHistogram(),
+		all:     NewPackedHistogram(),
 		cur:     make([]*hdrhistogram.PackedHistogram, len(tags)),
 		fillTag: -1,
 	}
@@ -152,7 +151,7 @@ const FillTag = "fill"
 func (r *Recorder) RecordFill(now time.Time, ns int64) {
 	r.advance(now)
 	if r.fill == nil {
-		r.fill = NewHistogram()
+		r.fill = NewPackedHistogram()
 		r.fillTag = len(r.tags)
 		r.tags = append(r.tags, FillTag)
 		r.cur = append(r.cur, nil)
@@ -165,9 +164,14 @@ func (r *Recorder) RecordFill(now time.Time, ns int64) {
 	_ = h.RecordValue(clampNs(ns))
 }
 
-// Fill returns the order-to-fill latencies of the whole window, or nil if
-// RecordFill was never called. It is not a copy; read it after Finish.
-func (r *Recorder) Fill() *hdrhistogram.Histogram { return r.fill }
+// Fill returns a copy of the order-to-fill latencies of the whole window,
+// or nil if RecordFill was never called. Call it after Finish.
+func (r *Recorder) Fill() *hdrhistogram.Histogram {
+	if r.fill == nil {
+		return nil
+	}
+	return denseCopy(r.fill)
+}
 
 // Finish closes and publishes the current second, ending it at now. Call it
 // once after the last Record; later calls do nothing.
@@ -184,9 +188,22 @@ func (r *Recorder) Finish(now time.Time) {
 	}
 }
 
-// Histogram returns the RTTs of the whole window in nanoseconds. It is the
-// recorder's own histogram, not a copy; read it after Finish.
-func (r *Recorder) Histogram() *hdrhistogram.Histogram { return r.all }
+// Histogram returns a copy of the RTTs of the whole window in nanoseconds,
+// 220 KB. Call it after Finish. The recorder keeps them sparse: a thousand
+// connections hold a few KB each.
+func (r *Recorder) Histogram() *hdrhistogram.Histogram { return denseCopy(r.all) }
+
+// ValueAtPercentile returns the RTT at percentile p (0 to 100) of the whole
+// window, in nanoseconds, without the copy Histogram makes. Call it after
+// Finish.
+func (r *Recorder) ValueAtPercentile(p float64) int64 { return r.all.ValueAtPercentile(p) }
+
+// denseCopy returns a dense copy of p.
+func denseCopy(p *hdrhistogram.PackedHistogram) *hdrhistogram.Histogram {
+	h := NewHistogram()
+	p.MergeInto(h)
+	return h
+}
 
 // Uncorrected returns the uncorrected RTTs of the whole window, or nil if
 // RecordPair was never called. It is not a copy; read it after Finish.
@@ -263,10 +280,10 @@ func (r *Recorder) close(endMs int64) {
 		p := h.Clone()
 		p.Compact()
 		if i != r.fillTag {
-			h.MergeInto(r.all)
+			r.all.Merge(h)
 			rtts = append(rtts, p)
 		} else {
-			h.MergeInto(r.fill)
+			r.fill.Merge(h)
 			fill = p
 		}
 		h.Reset()
@@ -353,7 +370,7 @@ func (r *Run) AddRecorder(rec *Recorder) error {
 	if r.RTT == nil {
 		r.RTT = NewHistogram()
 	}
-	if err := mergeInto(r.RTT, rec.all, "rtt"); err != nil {
+	if err := mergePackedInto(r.RTT, rec.all, "rtt"); err != nil {
 		return err
 	}
 	if rec.unc != nil {
@@ -368,7 +385,7 @@ func (r *Run) AddRecorder(rec *Recorder) error {
 		if r.Fill == nil {
 			r.Fill = NewHistogram()
 		}
-		if err := mergeInto(r.Fill, rec.fill, "fill"); err != nil {
+		if err := mergePackedInto(r.Fill, rec.fill, "fill"); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -153,5 +154,65 @@ func BenchmarkCloseSecond(b *testing.B) {
 	rec.Finish(base.Add(time.Duration(sec) * time.Second))
 	if got, want := rec.Count(), 32*sec; got != want {
 		b.Fatalf("Count = %d, want %d", got, want)
+	}
+}
+
+// TestRecorderMatchesDense records random RTTs and fills of three tags over
+// several seconds and checks the recorder's sparse bookkeeping against
+// dense histograms of every value: the whole run, the fills, the count and
+// the seconds, before and after each second closes.
+func TestRecorderMatchesDense(t *testing.T) {
+	base := time.Now()
+	rec := NewRecorder(base, fixtureStart, []string{"a", "b", "c"})
+	all, fill := NewHistogram(), NewHistogram()
+	perSecond := map[int64]int64{} // RTTs of each second, all tags
+	rng := rand.New(rand.NewPCG(1, 2))
+	var at time.Duration
+	for i := range 20_000 {
+		at += time.Duration(rng.IntN(600)) * time.Microsecond
+		now := base.Add(at)
+		v := int64(rng.ExpFloat64()*50_000) + 1
+		if i%7 == 0 {
+			rec.RecordFill(now, v)
+			_ = fill.RecordValue(v)
+			continue
+		}
+		n := int64(rng.IntN(4) + 1)
+		rec.RecordN(rng.IntN(3), now, v, n)
+		_ = all.RecordValues(v, n)
+		perSecond[int64(at/time.Second)] += n
+		if got, want := rec.Count(), all.TotalCount(); got != want {
+			t.Fatalf("after %d records: Count() = %d, want %d", i+1, got, want)
+		}
+	}
+	rec.Finish(base.Add(at))
+	if got := rec.Histogram(); !got.Equals(all) {
+		t.Errorf("Histogram: %d values, p50 %d, max %d; want %d, %d, %d", got.TotalCount(), got.ValueAtPercentile(50), got.Max(), all.TotalCount(), all.ValueAtPercentile(50), all.Max())
+	}
+	if got, want := rec.ValueAtPercentile(99.9), all.ValueAtPercentile(99.9); got != want {
+		t.Errorf("ValueAtPercentile(99.9) = %d, want %d", got, want)
+	}
+	if got := rec.Fill(); got == nil || !got.Equals(fill) {
+		t.Errorf("Fill does not hold the %d fills recorded", fill.TotalCount())
+	}
+	seconds := map[int64]int64{}
+	for _, iv := range rec.Intervals() {
+		if iv.Tag != FillTag {
+			seconds[(iv.StartMs-fixtureStart.UnixMilli())/1000] += iv.Hist.TotalCount()
+		}
+	}
+	if len(seconds) != len(perSecond) {
+		t.Fatalf("intervals cover %d seconds, want %d", len(seconds), len(perSecond))
+	}
+	for s, n := range perSecond {
+		if seconds[s] != n {
+			t.Errorf("second %d: intervals hold %d RTTs, want %d", s, seconds[s], n)
+		}
+	}
+	// The last second, published by Finish, holds that second's RTTs
+	// across tags.
+	idx, total, h := rec.LastSecond()
+	if last := int64(at / time.Second); idx != last || total != all.TotalCount() || h.TotalCount() != perSecond[last] {
+		t.Errorf("LastSecond = (%d, %d, %d values), want (%d, %d, %d)", idx, total, h.TotalCount(), last, all.TotalCount(), perSecond[last])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gigadex/gigadex/wire"
 )
@@ -147,11 +148,33 @@ const kindPeriod = 4096
 // type up costs less than hashing each sequence number, and over a period
 // the mix's proportions are those of kindAt.
 func (m *Mix) kindTable(key uint64) *[kindPeriod]wire.Kind {
+	if len(m.kinds) == 1 {
+		// One type: every connection shares one table, which stays in
+		// cache however many connections look it up.
+		return uniformKinds(m.kinds[0])
+	}
 	t := new([kindPeriod]wire.Kind)
 	for i := range t {
 		t[i] = m.kindAt(key, uint64(i))
 	}
 	return t
+}
+
+// uniformTables are the kind tables of single-type mixes, by type.
+var uniformTables [wire.NumKinds]struct {
+	once sync.Once
+	t    [kindPeriod]wire.Kind
+}
+
+// uniformKinds returns the shared kind table of a mix of k alone.
+func uniformKinds(k wire.Kind) *[kindPeriod]wire.Kind {
+	u := &uniformTables[k]
+	u.once.Do(func() {
+		for i := range u.t {
+			u.t[i] = k
+		}
+	})
+	return &u.t
 }
 
 // appendMessage appends message seq of kind k. Every variant carries seq in

@@ -24,9 +24,10 @@ type Recorder struct {
 	startMs   int64     // Unix ms of base
 	tags      []string
 	sec       int64                           // current second since base
-	all       *hdrhistogram.PackedHistogram   // whole run, corrected, up to the last closed second
+	all       *hdrhistogram.PackedHistogram   // whole run, corrected; nil until wholeRTT merges the closed seconds
 	unc       *hdrhistogram.Histogram         // whole run, uncorrected; nil until RecordPair
-	fill      *hdrhistogram.PackedHistogram   // whole run, order-to-fill latencies, up to the last closed second; nil until RecordFill
+	fill      *hdrhistogram.PackedHistogram   // whole run, order-to-fill latencies; nil until wholeFill merges the closed seconds
+	total     int64                           // RTTs of the closed seconds
 	fillTag   int                             // index of FillTag in tags; -1 until RecordFill
 	cur       []*hdrhistogram.PackedHistogram // current second, one per tag; nil until the tag is first recorded
 	closed    []packedInterval                // finished seconds, sparse
@@ -83,9 +84,9 @@ type second struct {
 // (its wall clock time, which stamps the intervals). tags names the message
 // types: the tag argument of Record indexes it; with no tags, use tag 0 for
 // untagged intervals. Each second is recorded into a sparse histogram per
-// tag, which grows with the distinct values of a second (a few KB), and is
-// folded into the whole run's, also sparse, when the second closes: a
-// Recorder holds a few KB, and closing a second costs what it recorded.
+// tag, which grows with the distinct values of a second (a few KB) and is
+// kept when the second closes; the whole run is their merge, made when
+// asked for after Finish. Closing a second costs what it recorded.
 // RecordPair adds a 220 KB dense histogram of uncorrected values. Options such as [WithLogStream] apply in order.
 func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOption) *Recorder {
 	if len(tags) == 0 {
@@ -95,7 +96,6 @@ func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOptio
 		base:    base,
 		startMs: startUnix.UnixMilli(),
 		tags:    slices.Clone(tags),
-		all:     NewPackedHistogram(),
 		cur:     make([]*hdrhistogram.PackedHistogram, len(tags)),
 		fillTag: -1,
 	}
@@ -150,8 +150,7 @@ const FillTag = "fill"
 // it). The first call allocates the histograms.
 func (r *Recorder) RecordFill(now time.Time, ns int64) {
 	r.advance(now)
-	if r.fill == nil {
-		r.fill = NewPackedHistogram()
+	if r.fillTag < 0 {
 		r.fillTag = len(r.tags)
 		r.tags = append(r.tags, FillTag)
 		r.cur = append(r.cur, nil)
@@ -167,10 +166,10 @@ func (r *Recorder) RecordFill(now time.Time, ns int64) {
 // Fill returns a copy of the order-to-fill latencies of the whole window,
 // or nil if RecordFill was never called. Call it after Finish.
 func (r *Recorder) Fill() *hdrhistogram.Histogram {
-	if r.fill == nil {
+	if r.fillTag < 0 {
 		return nil
 	}
-	return denseCopy(r.fill)
+	return denseCopy(r.wholeFill())
 }
 
 // Finish closes and publishes the current second, ending it at now. Call it
@@ -191,12 +190,41 @@ func (r *Recorder) Finish(now time.Time) {
 // Histogram returns a copy of the RTTs of the whole window in nanoseconds,
 // 220 KB. Call it after Finish. The recorder keeps them sparse: a thousand
 // connections hold a few KB each.
-func (r *Recorder) Histogram() *hdrhistogram.Histogram { return denseCopy(r.all) }
+func (r *Recorder) Histogram() *hdrhistogram.Histogram { return denseCopy(r.wholeRTT()) }
 
 // ValueAtPercentile returns the RTT at percentile p (0 to 100) of the whole
 // window, in nanoseconds, without the copy Histogram makes. Call it after
 // Finish.
-func (r *Recorder) ValueAtPercentile(p float64) int64 { return r.all.ValueAtPercentile(p) }
+func (r *Recorder) ValueAtPercentile(p float64) int64 { return r.wholeRTT().ValueAtPercentile(p) }
+
+// wholeRTT returns the RTTs of the closed seconds, all tags, merged on
+// first use: the seconds are what a recorder keeps, so that closing one
+// costs what it recorded and nothing is counted twice.
+func (r *Recorder) wholeRTT() *hdrhistogram.PackedHistogram {
+	if r.all == nil {
+		r.all = r.mergeClosed(func(tag string) bool { return r.fillTag < 0 || tag != FillTag })
+	}
+	return r.all
+}
+
+// wholeFill is wholeRTT for the order-to-fill latencies.
+func (r *Recorder) wholeFill() *hdrhistogram.PackedHistogram {
+	if r.fill == nil {
+		r.fill = r.mergeClosed(func(tag string) bool { return r.fillTag >= 0 && tag == FillTag })
+	}
+	return r.fill
+}
+
+func (r *Recorder) mergeClosed(keep func(tag string) bool) *hdrhistogram.PackedHistogram {
+	h := NewPackedHistogram()
+	for _, p := range r.closed {
+		if keep(p.tag) {
+			h.Merge(p.hist)
+		}
+	}
+	h.Compact()
+	return h
+}
 
 // denseCopy returns a dense copy of p.
 func denseCopy(p *hdrhistogram.PackedHistogram) *hdrhistogram.Histogram {
@@ -212,7 +240,7 @@ func (r *Recorder) Uncorrected() *hdrhistogram.Histogram { return r.unc }
 // Count returns the number of RTTs recorded. Like Histogram, it is for the
 // recording goroutine or for use after Finish.
 func (r *Recorder) Count() int64 {
-	n := r.all.TotalCount()
+	n := r.total
 	for i, h := range r.cur {
 		if h != nil && i != r.fillTag {
 			n += h.TotalCount()
@@ -269,6 +297,7 @@ func (r *Recorder) advance(now time.Time) {
 // endMs, and publishes its merge across tags.
 func (r *Recorder) close(endMs int64) {
 	startMs := r.startMs + r.sec*1000
+	r.all, r.fill = nil, nil                 // merged again from the seconds when asked for
 	var rtts []*hdrhistogram.PackedHistogram // this second's RTTs, by tag
 	var fill *hdrhistogram.PackedHistogram
 	for i, h := range r.cur {
@@ -280,10 +309,9 @@ func (r *Recorder) close(endMs int64) {
 		p := h.Clone()
 		p.Compact()
 		if i != r.fillTag {
-			r.all.Merge(h)
+			r.total += p.TotalCount()
 			rtts = append(rtts, p)
 		} else {
-			r.fill.Merge(h)
 			fill = p
 		}
 		h.Reset()
@@ -300,7 +328,7 @@ func (r *Recorder) close(endMs int64) {
 			merged.Merge(p)
 		}
 	}
-	r.published.Store(&second{index: r.sec, total: r.all.TotalCount(), hist: merged})
+	r.published.Store(&second{index: r.sec, total: r.total, hist: merged})
 	if r.onSecond != nil {
 		r.onSecond(merged, fill)
 	}
@@ -370,7 +398,7 @@ func (r *Run) AddRecorder(rec *Recorder) error {
 	if r.RTT == nil {
 		r.RTT = NewHistogram()
 	}
-	if err := mergePackedInto(r.RTT, rec.all, "rtt"); err != nil {
+	if err := mergePackedInto(r.RTT, rec.wholeRTT(), "rtt"); err != nil {
 		return err
 	}
 	if rec.unc != nil {
@@ -381,11 +409,11 @@ func (r *Run) AddRecorder(rec *Recorder) error {
 			return err
 		}
 	}
-	if rec.fill != nil {
+	if rec.fillTag >= 0 {
 		if r.Fill == nil {
 			r.Fill = NewHistogram()
 		}
-		if err := mergePackedInto(r.Fill, rec.fill, "fill"); err != nil {
+		if err := mergePackedInto(r.Fill, rec.wholeFill(), "fill"); err != nil {
 			return err
 		}
 	}

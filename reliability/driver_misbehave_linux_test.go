@@ -76,41 +76,50 @@ func misbehavingPeers() []misbehavingPeer {
 // handshake never answered). Then a run against each peer, with
 // --reconnect so that it does not end by itself, gets SIGTERM or SIGINT at
 // a random moment between 300 ms and 1.5 s after it starts: it must exit
-// 130 within 1 s with a complete JSON result marked interrupted.
+// 130 within 1 s with a complete JSON result marked interrupted. With
+// -short, each peer meets one command, ping or flood in turn, and the
+// interrupted run the other.
 func TestDriverAgainstMisbehavingPeers(t *testing.T) {
+	t.Parallel()
 	rng := signalRand(t)
 	connectTimeout, connectArgs := connectTimeoutArgs(t)
 	t.Logf("connect timeout %v %q", connectTimeout, connectArgs)
-	for _, peer := range misbehavingPeers() {
-		for _, cmd := range []string{"ping", "flood"} {
+	for i, peer := range misbehavingPeers() {
+		for j, cmd := range []string{"ping", "flood"} {
+			plain, interrupted := true, true
+			if testing.Short() {
+				plain, interrupted = (i+j)%2 == 0, (i+j)%2 == 1
+			}
 			bound := misbehaveDuration + misbehaveDrain + misbehaveSlack
 			if peer.dialStage {
 				bound = connectTimeout + misbehaveSlack
 			}
-			t.Run(cmd+"/"+peer.name, func(t *testing.T) {
-				t.Parallel()
-				addr, extra := peer.start(t)
-				args := append(misbehaveArgs(cmd, addr, misbehaveDuration), append(extra, connectArgs...)...)
-				p := start(t, args...)
-				started := time.Now()
-				code := p.wait(t, bound+10*time.Second)
-				took := time.Since(started)
-				if code != 1 {
-					t.Errorf("exit code %d, want 1\nstderr:\n%s", code, tail(p.stderr.String(), 2000))
-				}
-				if took > bound {
-					t.Errorf("ran %v, want within %v", took.Round(time.Millisecond), bound)
-				}
-				run := readRun(t, p)
-				if run.Interrupted || run.Received != 0 || len(run.ErrorSamples) == 0 {
-					t.Errorf("interrupted %v, received %d, error samples %q: want the failure described", run.Interrupted, run.Received, run.ErrorSamples)
-				}
-				checkStderr(t, p, peer.want)
-				if slicesContain(run.ErrorSamples, "tls: tls:") || strings.Contains(p.stderr.String(), "tls: tls:") {
-					t.Errorf("an error repeats its prefix: %q", run.ErrorSamples)
-				}
-				t.Logf("exit %d after %v: %s", code, took.Round(time.Millisecond), strings.TrimSpace(tail(p.stderr.String(), 300)))
-			})
+			if plain {
+				t.Run(cmd+"/"+peer.name, func(t *testing.T) {
+					t.Parallel()
+					addr, extra := peer.start(t)
+					args := append(misbehaveArgs(cmd, addr, misbehaveDuration), append(extra, connectArgs...)...)
+					p := start(t, args...)
+					started := time.Now()
+					code := p.wait(t, bound+10*time.Second)
+					took := time.Since(started)
+					if code != 1 {
+						t.Errorf("exit code %d, want 1\nstderr:\n%s", code, tail(p.stderr.String(), 2000))
+					}
+					if took > bound {
+						t.Errorf("ran %v, want within %v", took.Round(time.Millisecond), bound)
+					}
+					run := readRun(t, p)
+					if run.Interrupted || run.Received != 0 || len(run.ErrorSamples) == 0 {
+						t.Errorf("interrupted %v, received %d, error samples %q: want the failure described", run.Interrupted, run.Received, run.ErrorSamples)
+					}
+					checkStderr(t, p, peer.want)
+					if slicesContain(run.ErrorSamples, "tls: tls:") || strings.Contains(p.stderr.String(), "tls: tls:") {
+						t.Errorf("an error repeats its prefix: %q", run.ErrorSamples)
+					}
+					t.Logf("exit %d after %v: %s", code, took.Round(time.Millisecond), strings.TrimSpace(tail(p.stderr.String(), 300)))
+				})
+			}
 			// From 300 ms on, when the process has installed its handlers
 			// and begun; a peer that never lets the connection open ends
 			// the run at the connect timeout: signal it before then.
@@ -120,29 +129,31 @@ func TestDriverAgainstMisbehavingPeers(t *testing.T) {
 			}
 			delay := 300*time.Millisecond + time.Duration(rng.Int64N(int64(window)))
 			sig := []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[rng.IntN(2)]
-			t.Run(cmd+"/"+peer.name+"/"+sigName(sig)+"/"+delay.Round(time.Millisecond).String(), func(t *testing.T) {
-				t.Parallel()
-				addr, extra := peer.start(t)
-				args := append(misbehaveArgs(cmd, addr, 30*time.Second), append(extra, "--reconnect")...)
-				p := start(t, args...)
-				p.waitHandlers(t)
-				time.Sleep(delay)
-				if p.exited() {
-					t.Fatalf("exited before the signal: %s", tail(p.stderr.String(), 1000))
-				}
-				p.signal(t, sig)
-				sent := time.Now()
-				code := p.wait(t, 10*time.Second)
-				if took := time.Since(sent); took > time.Second {
-					t.Errorf("exited %v after %v, want within 1 s", took.Round(time.Millisecond), sigName(sig))
-				}
-				if code != 130 {
-					t.Errorf("exit code %d after %v, want 130\nstderr:\n%s", code, sigName(sig), tail(p.stderr.String(), 2000))
-				}
-				if run := readRun(t, p); !run.Interrupted {
-					t.Errorf("result not marked interrupted")
-				}
-			})
+			if interrupted {
+				t.Run(cmd+"/"+peer.name+"/"+sigName(sig)+"/"+delay.Round(time.Millisecond).String(), func(t *testing.T) {
+					t.Parallel()
+					addr, extra := peer.start(t)
+					args := append(misbehaveArgs(cmd, addr, 30*time.Second), append(extra, "--reconnect")...)
+					p := start(t, args...)
+					p.waitHandlers(t)
+					time.Sleep(delay)
+					if p.exited() {
+						t.Fatalf("exited before the signal: %s", tail(p.stderr.String(), 1000))
+					}
+					p.signal(t, sig)
+					sent := time.Now()
+					code := p.wait(t, 10*time.Second)
+					if took := time.Since(sent); took > time.Second {
+						t.Errorf("exited %v after %v, want within 1 s", took.Round(time.Millisecond), sigName(sig))
+					}
+					if code != 130 {
+						t.Errorf("exit code %d after %v, want 130\nstderr:\n%s", code, sigName(sig), tail(p.stderr.String(), 2000))
+					}
+					if run := readRun(t, p); !run.Interrupted {
+						t.Errorf("result not marked interrupted")
+					}
+				})
+			}
 		}
 	}
 }
@@ -222,6 +233,7 @@ func caFile(t *testing.T) string {
 // off, a handful of connections a second rather than thousands, and still
 // end at its duration.
 func TestDriverReconnectBacksOff(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var times []time.Time
 	addr := peerListener(t, func(c net.Conn) {

@@ -148,6 +148,7 @@ var echoTotalsRE = regexp.MustCompile(`^totals: connections 2, messages 1000, by
 // 3339 timestamps) and stops again once idle; log lines on stderr carry the
 // same timestamps; the totals give bytes in SI units.
 func TestEchoStatsLines(t *testing.T) {
+	t.Parallel()
 	e := mustStartEcho(t, "127.0.0.1:0", "--stats-interval", "100ms")
 	time.Sleep(time.Second)
 	if out := echoLines(e.stdout.String()); len(out) != 1 {

@@ -58,6 +58,7 @@ func echoHandshakePing(raw net.Conn, cfg *tls.Config) (*tls.Conn, error) {
 // succeed, with nothing logged. With a short --handshake-timeout, a client
 // that never starts its handshake is dropped and logged.
 func TestEchoLateTLSHandshake(t *testing.T) {
+	t.Parallel()
 	certFile, keyFile, cfg := echoTLSFiles(t)
 	for _, idle := range []string{"", "0"} {
 		name := "default idle timeout"

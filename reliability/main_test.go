@@ -2,10 +2,13 @@ package reliability_test
 
 import (
 	"context"
+	"flag"
 	"log"
 	"net"
 	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -22,9 +25,36 @@ import (
 // skipping them.
 const knownBugsEnv = "GIGADEX_KNOWN_BUGS"
 
+// parallelTests is how many parallel tests run at once unless -parallel
+// says otherwise. Most of them wait on child processes, peers that never
+// answer and timers rather than on the CPU, so two at a time (-parallel's
+// default, GOMAXPROCS, on a 2-core machine) leaves the machine idle; the
+// runs that load the CPU take a loadSlot as well.
+const parallelTests = 8
+
+// loadSlots bounds the runs that keep the CPU busy (a ping or flood at
+// full speed for seconds) to one per core, whatever -parallel allows.
+var loadSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+
+// loadSlot holds one of loadSlots until the test ends. A parallel test
+// takes it only after t.Parallel, and better in a subtest that is not
+// parallel itself: a parallel subtest waiting for a slot would hold one of
+// -parallel's.
+func loadSlot(t testing.TB) {
+	t.Helper()
+	loadSlots <- struct{}{}
+	t.Cleanup(func() { <-loadSlots })
+}
+
 func TestMain(m *testing.M) {
 	if addr := os.Getenv(holdEnv); addr != "" {
 		os.Exit(holdConns(addr)) // this process holds connections for TestIdleConnections
+	}
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		flag.Set("test.parallel", strconv.Itoa(parallelTests))
 	}
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { removeBinary() }),
 		// toxiproxy, in process for TestFaults, leaves goroutines of its

@@ -43,6 +43,7 @@ func readRun(t testing.TB, p *proc) *report.Run {
 // peerExitBound (of the kill, or of the end of the duration) and print a
 // JSON result that holds everything measured until then.
 func TestPeerKilled(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, cmd string
 		extra     []string
@@ -60,6 +61,7 @@ func TestPeerKilled(t *testing.T) {
 			if i >= 2 && testing.Short() {
 				t.Skip("-short: ping and flood only")
 			}
+			loadSlot(t)
 			runFor, bound := time.Minute, peerExitBound
 			if slices.Contains(tt.extra, "--reconnect") {
 				runFor, bound = 3*time.Second, 2*time.Second+peerExitBound // from the kill, 1 s into the run
@@ -128,8 +130,10 @@ func TestPeerRestartedWithReconnect(t *testing.T) {
 		runFor = 3 * time.Second
 		outage = 300 * time.Millisecond
 	)
+	t.Parallel()
 	for _, cmd := range []string{"ping", "flood"} {
 		t.Run(cmd, func(t *testing.T) {
+			loadSlot(t)
 			e1 := mustStartEcho(t, "127.0.0.1:0")
 			c := start(t, loadArgs(cmd, e1.addr, runFor, "--reconnect")...)
 			time.Sleep(800 * time.Millisecond)
@@ -181,6 +185,7 @@ func TestPeerRestartedWithReconnect(t *testing.T) {
 // either way it exits 1, within 3 s of that bound, and reports the missing
 // replies.
 func TestPeerFreezes(t *testing.T) {
+	t.Parallel()
 	const runFor = 2 * time.Second
 	tests := []struct {
 		name  string
@@ -200,6 +205,7 @@ func TestPeerFreezes(t *testing.T) {
 			if i == 1 && testing.Short() {
 				t.Skip("-short: ping only")
 			}
+			t.Parallel()
 			e := mustStartEcho(t, "127.0.0.1:0")
 			c := start(t, tt.args(e.addr)...)
 			time.Sleep(500 * time.Millisecond)

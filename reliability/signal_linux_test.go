@@ -36,8 +36,8 @@ func signalRand(t *testing.T) *rand.Rand {
 
 // TestInterruptAtRandomMoments sends SIGINT or SIGTERM to ping and flood
 // (with --json, -o FILE and --hlog FILE) after a random delay between 50 ms
-// and 1.5 s, 12 times (4 with -short), two at a time: in the warmup, in
-// the measured window, in a drain. Each run must exit 130 within 5 s of
+// and 1.5 s, 12 times (4 with -short), one after the other: in the warmup,
+// in the measured window, in a drain. Each run must exit 130 within 5 s of
 // the signal; stdout and the -o file must be complete JSON results marked
 // interrupted, with the same counts; the .hlog must parse and hold the
 // same intervals; and no temporary file may be left behind. The delay
@@ -45,6 +45,7 @@ func signalRand(t *testing.T) *rand.Rand {
 // milliseconds after the process starts); TestInterruptWhileConnecting
 // covers the moments before.
 func TestInterruptAtRandomMoments(t *testing.T) {
+	t.Parallel()
 	runs := 12
 	if testing.Short() {
 		runs = 4
@@ -57,7 +58,7 @@ func TestInterruptAtRandomMoments(t *testing.T) {
 		delay := 50*time.Millisecond + time.Duration(rng.Int64N(int64(1450*time.Millisecond)))
 		name := cmd + "/" + sigName(sig) + "/" + delay.Round(time.Millisecond).String()
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
+			loadSlot(t)
 			interruptOnce(t, cmd, sig, delay)
 		})
 	}
@@ -160,6 +161,7 @@ func sendAndCheck(t *testing.T, p *proc, sig syscall.Signal, out, hlog string) {
 // waits. The run must end like any interrupted run: exit 130 and an empty
 // result marked interrupted on stdout and in the -o and --hlog files.
 func TestInterruptWhileConnecting(t *testing.T) {
+	t.Parallel()
 	addr := fullListener(t)
 	dir := t.TempDir()
 	out, hlog := filepath.Join(dir, "run.json"), filepath.Join(dir, "run.hlog")

@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -101,25 +102,32 @@ func slowToxics(t *testing.T) {
 	}
 }
 
-// TestFaults puts one toxiproxy proxy between gigadex and an echo server
-// and injects each fault in turn.
+// TestFaults puts a toxiproxy proxy between gigadex and an echo server
+// and injects each fault: the faults whose numbers are timed (latency,
+// stall, bandwidth) one after the other, then the others at once, one per
+// core (loadSlot).
 func TestFaults(t *testing.T) {
 	e := startServer(t)
 	srv := newToxiproxy()
 	for _, tc := range []struct {
-		name string
-		fn   func(t *testing.T, px *faultProxy)
+		name  string
+		fn    func(t *testing.T, px *faultProxy)
+		timed bool
 	}{
-		{"latency", faultLatency},
-		{"stall at a fixed rate", faultStall},
-		{"bandwidth", faultBandwidth},
-		{"slicer", faultSlicer},
-		{"reset_peer", faultResetPeer},
-		{"limit_data", faultLimitData},
-		{"timeout", faultTimeout},
+		{"latency", faultLatency, true},
+		{"stall at a fixed rate", faultStall, true},
+		{"bandwidth", faultBandwidth, true},
+		{"slicer", faultSlicer, false},
+		{"reset_peer", faultResetPeer, false},
+		{"limit_data", faultLimitData, false},
+		{"timeout", faultTimeout, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, startProxy(t, srv, "echo", e.addr))
+			if !tc.timed {
+				t.Parallel()
+				loadSlot(t)
+			}
+			tc.fn(t, startProxy(t, srv, "echo "+tc.name, e.addr))
 		})
 	}
 }
@@ -134,14 +142,44 @@ func pingP50(t *testing.T, addr string) time.Duration {
 	return time.Duration(run.RTT.ValueAtQuantile(50))
 }
 
-// sockperfP50 is the median RTT that sockperf's ping-pong measures through
-// a proxy to a sockperf server, with 52-byte messages, as the reference.
-func sockperfP50(t *testing.T, proxyAddr string) time.Duration {
+// sockperfRun is a sockperf ping-pong through a proxy to a sockperf
+// server, with 52-byte messages, for 1 s: the reference.
+type sockperfRun struct {
+	started time.Time
+	cmd     *exec.Cmd
+	out     bytes.Buffer
+	cancel  context.CancelFunc
+}
+
+// sockperfPause is how long sockperf's client sleeps, once connected,
+// before it measures (a fixed pause of its client, whatever the options):
+// a run of something else that ends sooner after sockperf started does not
+// overlap its measurement.
+const sockperfPause = 2 * time.Second
+
+// startSockperfPing starts a sockperfRun in the background.
+func startSockperfPing(t *testing.T, proxyAddr string) *sockperfRun {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(proxyAddr)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "sockperf", "ping-pong", "--tcp", "-i", host, "-p", port, "-t", "1", "-m", "52", "--full-rtt").CombinedOutput()
+	r := &sockperfRun{cancel: cancel}
+	r.cmd = exec.CommandContext(ctx, "sockperf", "ping-pong", "--tcp", "-i", host, "-p", port, "-t", "1", "-m", "52", "--full-rtt")
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	r.started = time.Now()
+	if err := r.cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("sockperf ping-pong: %v", err)
+	}
+	t.Cleanup(func() { cancel(); r.cmd.Wait() })
+	return r
+}
+
+// p50 waits for the run to end and returns the median RTT it measured.
+func (r *sockperfRun) p50(t *testing.T) time.Duration {
+	t.Helper()
+	err := r.cmd.Wait()
+	r.cancel()
+	out := r.out.Bytes()
 	if err != nil {
 		t.Fatalf("sockperf ping-pong: %v\n%s", err, tail(string(out), 1000))
 	}
@@ -151,6 +189,22 @@ func sockperfP50(t *testing.T, proxyAddr string) time.Duration {
 	}
 	us, _ := strconv.ParseFloat(string(m[1]), 64)
 	return time.Duration(us * 1e3)
+}
+
+// pingThenSockperf measures ping's p50 through pingAddr and sockperf's
+// through spAddr, one after the other: ping runs while sockperf's client
+// waits to begin (sockperfPause), and sockperf measures after ping has
+// ended. If ping ran too long for that, sockperf runs again, alone.
+func pingThenSockperf(t *testing.T, pingAddr, spAddr string) (ping, sp time.Duration) {
+	t.Helper()
+	r := startSockperfPing(t, spAddr)
+	ping = pingP50(t, pingAddr)
+	overlapped := time.Since(r.started) > sockperfPause*9/10
+	sp = r.p50(t)
+	if overlapped {
+		sp = startSockperfPing(t, spAddr).p50(t)
+	}
+	return ping, sp
 }
 
 // startSockperf runs a sockperf TCP server on a free loopback port.
@@ -187,7 +241,7 @@ func faultLatency(t *testing.T, px *faultProxy) {
 	slowToxics(t)
 	const L = 2 // ms, each way
 	sp := startProxy(t, px.srv, "sockperf", startSockperf(t))
-	base, spBase := pingP50(t, px.addr), sockperfP50(t, sp.addr)
+	base, spBase := pingThenSockperf(t, px.addr, sp.addr)
 	for _, f := range []*faultProxy{px, sp} {
 		f.add(t, fmt.Sprintf(`{"type": "latency", "stream": "upstream", "attributes": {"latency": %d}}`, L))
 		f.add(t, fmt.Sprintf(`{"type": "latency", "stream": "downstream", "attributes": {"latency": %d}}`, L))
@@ -199,7 +253,8 @@ func faultLatency(t *testing.T, px *faultProxy) {
 	var shift, ref, got time.Duration
 	for attempt := 0; attempt < 2; attempt++ {
 		for range 3 {
-			gots, spGots = append(gots, pingP50(t, px.addr)), append(spGots, sockperfP50(t, sp.addr))
+			got, spGot := pingThenSockperf(t, px.addr, sp.addr)
+			gots, spGots = append(gots, got), append(spGots, spGot)
 		}
 		got, shift, ref = median(gots), median(gots)-base, median(spGots)-spBase
 		if d := shift - ref; d >= -300*time.Microsecond && d <= 300*time.Microsecond {
@@ -295,16 +350,20 @@ func faultBandwidth(t *testing.T, px *faultProxy) {
 }
 
 // faultSlicer: frames cut into 1 to 5 byte pieces both ways: no errors in
-// ping, flood or capacity.
+// ping, flood or capacity (ping only with -short and -race).
 func faultSlicer(t *testing.T, px *faultProxy) {
 	for _, s := range []string{"upstream", "downstream"} {
 		px.add(t, fmt.Sprintf(`{"type": "slicer", "stream": %q, "attributes": {"average_size": 3, "size_variation": 2, "delay": 0}}`, s))
 	}
-	for _, args := range [][]string{
+	runs := [][]string{
 		loadArgs("ping", px.addr, 500*time.Millisecond),
 		loadArgs("flood", px.addr, 500*time.Millisecond),
 		{"capacity", "--addr", px.addr, "--slo", "p99<100ms", "--start", "1k", "--max", "2k", "--step", "200ms", "--warmup", "50ms", "--precision", "60%", "--reply", "echo", "--json", "--quiet"},
-	} {
+	}
+	if testing.Short() || raceEnabled {
+		runs = runs[:1]
+	}
+	for _, args := range runs {
 		p := start(t, args...)
 		code := p.wait(t, 60*time.Second)
 		if code != 0 || strings.Contains(p.stderr.String(), "error") {

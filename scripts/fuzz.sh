@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every native fuzz target of the module for a short time each.
-# Usage: scripts/fuzz.sh [fuzztime, default 5s]
+# Usage: scripts/fuzz.sh [fuzztime, default 3s]
 #
 # A failing input is saved under the package's testdata/fuzz/TARGET and
 # fails every later run, the retry included. A failure that saved none (the
@@ -8,7 +8,7 @@
 # printed and the target run once more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-t="${1:-5s}"
+t="${1:-3s}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for pkg in $(go list ./...); do

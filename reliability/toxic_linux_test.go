@@ -132,10 +132,11 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-// pingP50 is the median RTT of a closed-loop ping through addr.
-func pingP50(t *testing.T, addr string) time.Duration {
+// pingP50 is the median RTT of a closed-loop ping through addr, measured
+// for window after warmup.
+func pingP50(t *testing.T, addr string, warmup, window time.Duration) time.Duration {
 	t.Helper()
-	code, run, p := runThrough(t, 30*time.Second, loadArgs("ping", addr, 500*time.Millisecond, "--warmup", "100ms")...)
+	code, run, p := runThrough(t, 30*time.Second, loadArgs("ping", addr, window, "--warmup", warmup.String())...)
 	if code != 0 {
 		t.Fatalf("ping through the proxy: exit %d\n%s", code, tail(p.stderr.String(), 1000))
 	}
@@ -143,19 +144,17 @@ func pingP50(t *testing.T, addr string) time.Duration {
 }
 
 // sockperfRun is a sockperf ping-pong through a proxy to a sockperf
-// server, with 52-byte messages, for 1 s: the reference.
+// server, with 52-byte messages: the reference. Its client connects,
+// sleeps 2 s (a fixed pause, whatever the options), then runs for 1 s, of
+// which it counts the 550 ms from 400 ms on: sockperfWindow.
 type sockperfRun struct {
-	started time.Time
-	cmd     *exec.Cmd
-	out     bytes.Buffer
-	cancel  context.CancelFunc
+	cmd    *exec.Cmd
+	out    bytes.Buffer
+	cancel context.CancelFunc
 }
 
-// sockperfPause is how long sockperf's client sleeps, once connected,
-// before it measures (a fixed pause of its client, whatever the options):
-// a run of something else that ends sooner after sockperf started does not
-// overlap its measurement.
-const sockperfPause = 2 * time.Second
+// sockperfWindow is when, after it starts, a sockperfRun measures.
+var sockperfWindow = struct{ start, length time.Duration }{2400 * time.Millisecond, 550 * time.Millisecond}
 
 // startSockperfPing starts a sockperfRun in the background.
 func startSockperfPing(t *testing.T, proxyAddr string) *sockperfRun {
@@ -165,7 +164,6 @@ func startSockperfPing(t *testing.T, proxyAddr string) *sockperfRun {
 	r := &sockperfRun{cancel: cancel}
 	r.cmd = exec.CommandContext(ctx, "sockperf", "ping-pong", "--tcp", "-i", host, "-p", port, "-t", "1", "-m", "52", "--full-rtt")
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
-	r.started = time.Now()
 	if err := r.cmd.Start(); err != nil {
 		cancel()
 		t.Fatalf("sockperf ping-pong: %v", err)
@@ -191,20 +189,15 @@ func (r *sockperfRun) p50(t *testing.T) time.Duration {
 	return time.Duration(us * 1e3)
 }
 
-// pingThenSockperf measures ping's p50 through pingAddr and sockperf's
-// through spAddr, one after the other: ping runs while sockperf's client
-// waits to begin (sockperfPause), and sockperf measures after ping has
-// ended. If ping ran too long for that, sockperf runs again, alone.
-func pingThenSockperf(t *testing.T, pingAddr, spAddr string) (ping, sp time.Duration) {
+// pingWithSockperf measures ping's p50 through pingAddr and sockperf's
+// through spAddr at the same time: started together, ping warms up while
+// sockperf waits and measures in sockperfWindow, so that both see the
+// machine's load of the same moment (which moves the toxics' timers).
+func pingWithSockperf(t *testing.T, pingAddr, spAddr string) (ping, sp time.Duration) {
 	t.Helper()
 	r := startSockperfPing(t, spAddr)
-	ping = pingP50(t, pingAddr)
-	overlapped := time.Since(r.started) > sockperfPause*9/10
-	sp = r.p50(t)
-	if overlapped {
-		sp = startSockperfPing(t, spAddr).p50(t)
-	}
-	return ping, sp
+	ping = pingP50(t, pingAddr, sockperfWindow.start, sockperfWindow.length)
+	return ping, r.p50(t)
 }
 
 // startSockperf runs a sockperf TCP server on a free loopback port.
@@ -241,19 +234,20 @@ func faultLatency(t *testing.T, px *faultProxy) {
 	slowToxics(t)
 	const L = 2 // ms, each way
 	sp := startProxy(t, px.srv, "sockperf", startSockperf(t))
-	base, spBase := pingThenSockperf(t, px.addr, sp.addr)
+	base, spBase := pingWithSockperf(t, px.addr, sp.addr)
 	for _, f := range []*faultProxy{px, sp} {
 		f.add(t, fmt.Sprintf(`{"type": "latency", "stream": "upstream", "attributes": {"latency": %d}}`, L))
 		f.add(t, fmt.Sprintf(`{"type": "latency", "stream": "downstream", "attributes": {"latency": %d}}`, L))
 	}
-	// The toxic's timer error moves with the machine's load: alternate
-	// the two, three rounds, and compare medians; a noisy set is followed
-	// by a second one, and the medians are then taken over all six rounds.
+	// The toxic's timer error moves with the machine's load: measure the
+	// two at once, three rounds, and compare medians; a noisy set is
+	// followed by a second one, and the medians are then taken over all
+	// six rounds.
 	var gots, spGots []time.Duration
 	var shift, ref, got time.Duration
 	for attempt := 0; attempt < 2; attempt++ {
 		for range 3 {
-			got, spGot := pingThenSockperf(t, px.addr, sp.addr)
+			got, spGot := pingWithSockperf(t, px.addr, sp.addr)
 			gots, spGots = append(gots, got), append(spGots, spGot)
 		}
 		got, shift, ref = median(gots), median(gots)-base, median(spGots)-spBase
@@ -262,7 +256,7 @@ func faultLatency(t *testing.T, px *faultProxy) {
 		}
 	}
 	toxicRow(t, "latency", fmt.Sprintf("%d ms each way (2L = %d ms)", L, 2*L),
-		fmt.Sprintf("ping p50 +%.2f ms; sockperf p50 +%.2f ms (medians of %d alternated runs)", ms(shift), ms(ref), len(gots)))
+		fmt.Sprintf("ping p50 +%.2f ms; sockperf p50 +%.2f ms (medians of %d simultaneous runs)", ms(shift), ms(ref), len(gots)))
 	if d := shift - ref; d < -300*time.Microsecond || d > 300*time.Microsecond {
 		t.Errorf("ping p50 moved by %v (from %v to %v), sockperf's by %v: want within 0.3 ms of each other", shift, base, got, ref)
 	}

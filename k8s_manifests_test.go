@@ -1,8 +1,9 @@
-//go:build linux && !race
+//go:build linux && !race && !gigadex_fuzz
 
 // The manifest test runs once, on Linux without -race: it has no
 // concurrency, and each other build of k8s.io/api (the race detector's,
-// the cross-vet's) would cost CI a minute or two of CPU.
+// the cross-vet's, the fuzzing one that scripts/fuzz.sh makes with
+// -tags gigadex_fuzz) would cost CI a minute or two of CPU.
 
 package main
 

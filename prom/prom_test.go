@@ -325,6 +325,13 @@ func TestEchoBook(t *testing.T) {
 	if run == nil {
 		t.Fatal(err)
 	}
+	// The server cancels a closed connection's resting orders as it lets
+	// the connection go: read both sides once it has let both go.
+	for deadline := time.Now().Add(5 * time.Second); srv.Stats().Active > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still open 5 s after the run", srv.Stats().Active)
+		}
+	}
 	m := gather(t, prom.NewEcho(srv, nil), load)
 	st := srv.Stats()
 	checks := []struct {

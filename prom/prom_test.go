@@ -26,6 +26,20 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // startEcho starts an exchange echo server with detailed stats on a
 // loopback port, shut down when the test ends.
+// settled waits until srv has let every connection go. A client has its
+// last reply as soon as the server has written it, before the server
+// counts the bytes and, for a book, cancels the connection's resting
+// orders; the server's figures are final once it has let the connection
+// go.
+func settled(t *testing.T, srv *echo.Server) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); srv.Stats().Active > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still open 5 s after the run", srv.Stats().Active)
+		}
+	}
+}
+
 func startEcho(t *testing.T) (*echo.Server, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -122,6 +136,7 @@ func TestLoadAndEchoMatchTheRun(t *testing.T) {
 	srv, addr := startEcho(t)
 	load := prom.NewLoad(prometheus.Labels{"agent": "a1"})
 	run := flood(t, addr, load, 0, 20000)
+	settled(t, srv)
 	m := gather(t, load, prom.NewEcho(srv, nil))
 	st := srv.Stats()
 
@@ -325,13 +340,7 @@ func TestEchoBook(t *testing.T) {
 	if run == nil {
 		t.Fatal(err)
 	}
-	// The server cancels a closed connection's resting orders as it lets
-	// the connection go: read both sides once it has let both go.
-	for deadline := time.Now().Add(5 * time.Second); srv.Stats().Active > 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still open 5 s after the run", srv.Stats().Active)
-		}
-	}
+	settled(t, srv)
 	m := gather(t, prom.NewEcho(srv, nil), load)
 	st := srv.Stats()
 	checks := []struct {
@@ -384,6 +393,7 @@ func TestLoadReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	settled(t, srv)
 	m := gather(t, load)
 	st := srv.Stats()
 	for _, k := range []wire.Kind{wire.KindOrder, wire.KindHeartbeat, wire.KindCancelOrder} {

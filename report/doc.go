@@ -20,10 +20,10 @@
 // # Recording
 //
 // Each connection records into its own [Recorder] from a single goroutine:
-// [Recorder.Record] adds one value to the histogram of the whole run and to
-// the histogram of the current second of its tag, takes no lock and does not
-// allocate. Once per second the recorder closes the finished second and
-// publishes it, so that a progress printer in another goroutine can call
+// [Recorder.Record] adds one value to the sparse histogram of the current
+// second of its tag, takes no lock and does not allocate once the second's
+// histogram has grown. Once per second the recorder closes the finished
+// second, which costs what the second recorded, and publishes it, so that a progress printer in another goroutine can call
 // [LastSecond] across all recorders. After the run, [Run.AddRecorder] merges
 // each recorder into the Run. Values outside the histogram range are clamped
 // into it, never dropped.

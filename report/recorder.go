@@ -12,9 +12,9 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Recorder records the RTTs of one connection: into a histogram of the whole
-// run, and into one histogram per tag for each second of the measured
-// window. It shares nothing with other recorders, so recording takes no lock.
+// Recorder records the RTTs of one connection into one sparse histogram per
+// tag for each second of the measured window; the whole run is their merge.
+// It shares nothing with other recorders, so recording takes no lock.
 //
 // A Recorder is not safe for concurrent use: one goroutine calls Record,
 // RecordPair and Finish. Only [Recorder.LastSecond] (and [LastSecond]) may
@@ -87,7 +87,8 @@ type second struct {
 // tag, which grows with the distinct values of a second (a few KB) and is
 // kept when the second closes; the whole run is their merge, made when
 // asked for after Finish. Closing a second costs what it recorded.
-// RecordPair adds a 220 KB dense histogram of uncorrected values. Options such as [WithLogStream] apply in order.
+// RecordPair adds a 220 KB dense histogram of uncorrected values. Options
+// such as [WithLogStream] apply in order.
 func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOption) *Recorder {
 	if len(tags) == 0 {
 		tags = []string{""}
@@ -202,7 +203,7 @@ func (r *Recorder) ValueAtPercentile(p float64) int64 { return r.wholeRTT().Valu
 // costs what it recorded and nothing is counted twice.
 func (r *Recorder) wholeRTT() *hdrhistogram.PackedHistogram {
 	if r.all == nil {
-		r.all = r.mergeClosed(func(tag string) bool { return r.fillTag < 0 || tag != FillTag })
+		r.all = r.mergeClosed(false)
 	}
 	return r.all
 }
@@ -210,15 +211,17 @@ func (r *Recorder) wholeRTT() *hdrhistogram.PackedHistogram {
 // wholeFill is wholeRTT for the order-to-fill latencies.
 func (r *Recorder) wholeFill() *hdrhistogram.PackedHistogram {
 	if r.fill == nil {
-		r.fill = r.mergeClosed(func(tag string) bool { return r.fillTag >= 0 && tag == FillTag })
+		r.fill = r.mergeClosed(true)
 	}
 	return r.fill
 }
 
-func (r *Recorder) mergeClosed(keep func(tag string) bool) *hdrhistogram.PackedHistogram {
+// mergeClosed merges the closed seconds of the fills (fills true) or of
+// the RTTs of every other tag.
+func (r *Recorder) mergeClosed(fills bool) *hdrhistogram.PackedHistogram {
 	h := NewPackedHistogram()
 	for _, p := range r.closed {
-		if keep(p.tag) {
+		if (r.fillTag >= 0 && p.tag == FillTag) == fills {
 			h.Merge(p.hist)
 		}
 	}

@@ -52,15 +52,19 @@ func loopWorker(window int, mix Mix, mode wire.Reply) *worker {
 // recording their echoes, with the system calls taken out.
 func BenchmarkFloodClientPath(b *testing.B) {
 	for _, tc := range []struct {
-		name string
-		mix  string
-		mode wire.Reply
+		name   string
+		mix    string
+		mode   wire.Reply
+		window int
 	}{
-		{"echo/order=90,cancel=10", "order=90,cancel=10", wire.ReplyEcho},
-		{"echo/heartbeat", "heartbeat", wire.ReplyEcho},
+		{"echo/order=90,cancel=10", "order=90,cancel=10", wire.ReplyEcho, 1024},
+		{"echo/heartbeat", "heartbeat", wire.ReplyEcho, 1024},
+		// Small windows: what each batch costs besides its messages.
+		{"echo/heartbeat/window=64", "heartbeat", wire.ReplyEcho, 64},
+		{"echo/heartbeat/window=4", "heartbeat", wire.ReplyEcho, 4},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			const window = 1024
+			window := tc.window
 			mix, err := ParseMix(tc.mix)
 			if err != nil {
 				b.Fatal(err)
@@ -69,7 +73,7 @@ func BenchmarkFloodClientPath(b *testing.B) {
 			b.ReportAllocs()
 			cpu := testutil.CPUTime()
 			for b.Loop() {
-				if err := w.sendBatch(); err != nil {
+				if err := w.sendBatch(w.now()); err != nil {
 					b.Fatal(err)
 				}
 				w.batch.t = 0

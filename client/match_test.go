@@ -190,7 +190,7 @@ func TestFloodSendsAndChecksWhatItEncodes(t *testing.T) {
 		const window = 64
 		w := loopWorker(window, mix, mode)
 		r := &w.c.Receiver
-		if err := w.sendBatch(); err != nil || w.sent != window {
+		if err := w.sendBatch(w.now()); err != nil || w.sent != window {
 			t.Fatalf("sendBatch: %v, %d sent", err, w.sent)
 		}
 		var want []byte

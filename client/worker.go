@@ -37,6 +37,7 @@ type worker struct {
 	stopped   bool  // draining: sends nothing more
 	armedAt   int64 // when the deadlines were last moved on; -1: move them now
 	lastReply int64 // when a reply last arrived
+	readAt    int64 // when the loop's last receive read replies; 0: the clock must be read
 	writeBy   int64 // the write deadline (ns since base) that flush keeps
 	upSince   int64 // when the connection was opened
 
@@ -107,22 +108,29 @@ func (w *worker) run() {
 	defer w.leaveWarmup()
 	defer w.ended()
 	for {
+		// The time a pass of the loop decides by: when the last receive
+		// read its replies, microseconds ago, or the clock. Only a batch's
+		// send time and its replies' arrival, the rtt's two ends, need a
+		// reading of their own.
+		now := w.readAt
+		if w.readAt = 0; now == 0 || w.sched.paced() {
+			now = w.now()
+		}
 		if !w.stopped {
-			now := w.now()
 			w.updatePhase(now)
 			if w.rs.stop.Load() || w.phase.over(now) {
 				w.beginDrain()
 			}
 		}
-		if err := w.heartbeatLate(); err != nil {
+		if err := w.heartbeatLate(now); err != nil {
 			if w.recover(err) {
 				continue
 			}
 			return
 		}
 		if !w.stopped {
-			w.armDeadlines()
-			if err := w.sendBatch(); err != nil {
+			w.armDeadlines(now)
+			if err := w.sendBatch(now); err != nil {
 				if w.afterSendError(err) {
 					continue
 				}
@@ -152,11 +160,14 @@ func (w *worker) run() {
 		}
 		if err == nil {
 			if !w.stopped {
-				w.armDeadlines()
+				w.armDeadlines(now)
 			}
 			w.batch.t = 0
 			err = w.recvBatch()
 			w.endBatch()
+			if err == nil {
+				w.readAt = w.batch.t
+			}
 		}
 		if err != nil && !w.afterRecvError(err) {
 			return
@@ -282,9 +293,9 @@ func (w *worker) awaitWindow() {
 // armDeadlines bounds the wait for replies by the end of the window and by
 // the reply timeout, and writes by the end of the drain and the reply
 // timeout. It moves them on at most every armEvery, which keeps its cost off
-// the hot path; the deadline error paths tell the causes apart.
-func (w *worker) armDeadlines() {
-	now := w.now()
+// the hot path; the deadline error paths tell the causes apart. now is the
+// loop's time.
+func (w *worker) armDeadlines(now int64) {
 	if w.armedAt >= 0 && now-w.armedAt < int64(armEvery) {
 		return
 	}
@@ -393,9 +404,9 @@ func (w *worker) sleepUntil(t int64) {
 }
 
 // sendBatch sends every message the window, the schedule and the quota
-// allow, then flushes once. Messages are counted as sent even if a flush
-// fails: they are then lost.
-func (w *worker) sendBatch() error {
+// allow at now, the loop's time, then flushes once. Messages are counted as
+// sent even if a flush fails: they are then lost.
+func (w *worker) sendBatch(now int64) error {
 	if w.stopped {
 		return nil
 	}
@@ -403,7 +414,6 @@ func (w *worker) sendBatch() error {
 	if room <= 0 {
 		return nil
 	}
-	now := w.now()
 	p := &w.phase
 	if w.sched.paced() {
 		// Warmup still unsent catchUp into the window: the peer keeps it
@@ -846,13 +856,13 @@ func (w *worker) peerBeat(t int64, inWindow bool) {
 // or since the connection opened. It is checked once per pass of the loop,
 // whose reads the reply timeout bounds, so it fires within that of the
 // limit at the latest.
-func (w *worker) heartbeatLate() error {
+func (w *worker) heartbeatLate(now int64) error {
 	d := int64(w.cfg.HeartbeatTimeout)
 	if d <= 0 || w.stopped {
 		return nil
 	}
 	since := max(w.lastBeat, w.upSince)
-	if now := w.now(); now-since >= d {
+	if now-since >= d {
 		return fmt.Errorf("%w: none for %v", ErrHeartbeat, time.Duration(now-since).Round(time.Millisecond))
 	}
 	return nil

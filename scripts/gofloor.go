@@ -1,35 +1,63 @@
 //go:build ignore
 
-// gofloor is the floor of a Go flood client: a goroutine per connection on
-// Go's network poller, as gigadex flood runs, keeping window whole
-// Heartbeat frames in flight per connection and writing back as many
-// frames as it read, with no framing checks, no reply matching, no clocks
-// and no histograms. Against the same echo, its rate next to the Rust
-// client's tells whether the goroutine-per-connection model or gigadex's
-// own work sets gigadex flood's pace (docs/performance-analysis.md).
+// gofloor is the floor of a Go flood: what a Go program moves over loopback
+// when it does no work per message. Its clients keep window whole Heartbeat
+// frames in flight per connection and write back as many frames as they
+// read, with no framing checks, no reply matching, no clocks and no
+// histograms; its echo writes back whatever it reads. Against the same
+// peers, their rates next to the Rust peer's and gigadex's tell which part
+// of a gap is the I/O model's and which is gigadex's own work
+// (docs/performance-analysis.md).
 //
-//	go run scripts/gofloor.go ADDR CONNS WINDOW SECONDS
+//	go run scripts/gofloor.go ADDR CONNS WINDOW SECONDS [goroutine|epoll]
+//	go run scripts/gofloor.go echo ADDR [goroutine|epoll]
 //
-// It prints msgs_per_sec=N, frames echoed per second over SECONDS after a
-// 0.5 s warmup.
+// The client prints msgs_per_sec=N, frames echoed per second over SECONDS
+// after a 0.5 s warmup. Its modes:
+//
+//   - goroutine (the default): a goroutine per connection on Go's network
+//     poller, as gigadex flood and gigadex echo run;
+//   - epoll: an event loop per P (GOMAXPROCS of them), each over its own
+//     level-triggered epoll(7) set, with raw non-blocking read(2) and
+//     write(2): no goroutine parks or wakes per batch, and no read finds
+//     nothing (EAGAIN), as a tokio or mio client runs.
+//
+// The echo reads up to 64 KiB and writes it back, as scripts/rawpump.c's
+// echo does with a thread per connection, and prints "listening on
+// HOST:PORT". It serves a goroutine per connection on Go's poller
+// (goroutine, the default) or, with epoll, the connections it accepts
+// spread over an event loop per P as the epoll client's are.
 package main
 
 import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const frameLen = 52 // a 4-byte length prefix and a 48-byte payload
 
 func main() {
-	if len(os.Args) != 5 {
-		fmt.Fprintln(os.Stderr, "usage: go run scripts/gofloor.go ADDR CONNS WINDOW SECONDS")
-		os.Exit(2)
+	if (len(os.Args) == 3 || len(os.Args) == 4) && os.Args[1] == "echo" {
+		switch mode := append(os.Args[3:], "goroutine")[0]; mode {
+		case "goroutine":
+			echo(os.Args[2])
+		case "epoll":
+			echoLoops(os.Args[2])
+		default:
+			usage()
+		}
+		return
+	}
+	if len(os.Args) != 5 && len(os.Args) != 6 {
+		usage()
 	}
 	addr := os.Args[1]
 	conns, err1 := strconv.Atoi(os.Args[2])
@@ -39,27 +67,72 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gofloor: CONNS and WINDOW must be positive integers, SECONDS a positive number")
 		os.Exit(2)
 	}
-	var received atomic.Int64 // bytes read in the measured window
-	var measuring atomic.Bool
-	var stop atomic.Int64 // UnixNano when the connections stop
+	mode := "goroutine"
+	if len(os.Args) == 6 {
+		mode = os.Args[5]
+	}
+	f := &flood{window: window, out: frames(window)}
+	switch mode {
+	case "goroutine":
+		f.goroutines(addr, conns, time.Now().Add(time.Duration((secs+1)*float64(time.Second))))
+	case "epoll":
+		f.loops(addr, conns)
+	default:
+		usage()
+	}
+	time.Sleep(500 * time.Millisecond)
+	f.measuring.Store(true)
+	t0 := time.Now()
+	time.Sleep(time.Duration(secs * float64(time.Second)))
+	n := f.received.Load()
+	fmt.Printf("msgs_per_sec=%.0f\n", float64(n)/frameLen/time.Since(t0).Seconds())
+	f.stop.Store(true)
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: go run scripts/gofloor.go ADDR CONNS WINDOW SECONDS [goroutine|epoll]\n       go run scripts/gofloor.go echo ADDR [goroutine|epoll]")
+	os.Exit(2)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "gofloor:", err)
+	os.Exit(1)
+}
+
+// frames returns n zero Heartbeat frames.
+func frames(n int) []byte {
+	out := make([]byte, n*frameLen)
+	for i := range n {
+		out[i*frameLen] = 48 // length 48, then a zero Heartbeat
+	}
+	return out
+}
+
+// flood is what a client's connections share.
+type flood struct {
+	window    int
+	out       []byte       // window frames: what a connection writes
+	received  atomic.Int64 // bytes read in the measured window
+	measuring atomic.Bool
+	stop      atomic.Bool
+}
+
+// goroutines starts a goroutine per connection on Go's poller, each
+// stopping at end.
+func (f *flood) goroutines(addr string, conns int, end time.Time) {
 	var start sync.WaitGroup
 	start.Add(1)
 	for range conns {
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "gofloor:", err)
-			os.Exit(1)
+			fail(err)
 		}
 		go func() {
 			defer c.Close()
-			out := make([]byte, window*frameLen)
-			for i := range window {
-				out[i*frameLen] = 48 // length 48, then a zero Heartbeat
-			}
 			in := make([]byte, 64<<10)
 			start.Wait()
-			c.SetDeadline(time.Unix(0, stop.Load()))
-			if _, err := c.Write(out); err != nil {
+			c.SetDeadline(end)
+			if _, err := c.Write(f.out); err != nil {
 				return
 			}
 			partial := 0 // bytes of a frame read in part
@@ -68,24 +141,253 @@ func main() {
 				if err != nil {
 					return
 				}
-				if measuring.Load() {
-					received.Add(int64(n))
+				if f.measuring.Load() {
+					f.received.Add(int64(n))
 				}
 				partial += n
 				whole := partial / frameLen
 				partial -= whole * frameLen
-				if _, err := c.Write(out[:whole*frameLen]); err != nil {
+				if _, err := c.Write(f.out[:whole*frameLen]); err != nil {
 					return
 				}
 			}
 		}()
 	}
-	stop.Store(time.Now().Add(time.Duration((secs + 1) * float64(time.Second))).UnixNano())
 	start.Done()
-	time.Sleep(500 * time.Millisecond)
-	measuring.Store(true)
-	t0 := time.Now()
-	time.Sleep(time.Duration(secs * float64(time.Second)))
-	n := received.Load()
-	fmt.Printf("msgs_per_sec=%.0f\n", float64(n)/frameLen/time.Since(t0).Seconds())
+}
+
+// loopConn is a connection of an event loop.
+type loopConn struct {
+	fd      int
+	partial int  // bytes of a frame read in part
+	owe     int  // bytes read and not yet written back
+	out     bool // registered for EPOLLOUT too
+}
+
+// loops starts an event loop per P, the connections spread over them.
+func (f *flood) loops(addr string, conns int) {
+	ta, err := net.ResolveTCPAddr("tcp4", addr)
+	if err != nil {
+		fail(err)
+	}
+	sa := &unix.SockaddrInet4{Port: ta.Port}
+	copy(sa.Addr[:], ta.IP.To4())
+	n := runtime.GOMAXPROCS(0)
+	eps := make([]int, n)
+	owned := make([][]*loopConn, n)
+	for i := range eps {
+		if eps[i], err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+			fail(err)
+		}
+	}
+	for i := range conns {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			fail(err)
+		}
+		if err := unix.Connect(fd, sa); err != nil {
+			fail(err)
+		}
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		unix.SetNonblock(fd, true)
+		l := i % n
+		owned[l] = append(owned[l], &loopConn{fd: fd})
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+		if err := unix.EpollCtl(eps[l], unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			fail(err)
+		}
+	}
+	big := frames(64<<10/frameLen + f.window) // what any read may owe
+	for l := range n {
+		go f.loop(eps[l], owned[l], big)
+	}
+}
+
+// loop serves the connections of one epoll set until the run stops.
+func (f *flood) loop(ep int, owned []*loopConn, big []byte) {
+	byFd := make(map[int32]*loopConn, len(owned))
+	for _, c := range owned {
+		byFd[int32(c.fd)] = c
+		c.owe = len(f.out)
+		f.write(ep, c, big)
+	}
+	in := make([]byte, 64<<10)
+	evs := make([]unix.EpollEvent, 256)
+	for !f.stop.Load() {
+		n, err := unix.EpollWait(ep, evs, 100)
+		if err != nil {
+			continue // EINTR
+		}
+		for _, ev := range evs[:n] {
+			c := byFd[ev.Fd]
+			if ev.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+				k, err := unix.Read(c.fd, in)
+				if err == nil && k == 0 || err != nil && err != unix.EAGAIN {
+					unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, c.fd, nil)
+					unix.Close(c.fd)
+					continue
+				}
+				if k > 0 {
+					if f.measuring.Load() {
+						f.received.Add(int64(k))
+					}
+					c.partial += k
+					whole := c.partial / frameLen
+					c.partial -= whole * frameLen
+					c.owe += whole * frameLen
+				}
+			}
+			f.write(ep, c, big)
+		}
+	}
+}
+
+// write writes back what c owes, and asks for EPOLLOUT while some is left.
+func (f *flood) write(ep int, c *loopConn, big []byte) {
+	if c.owe > 0 {
+		if k, err := unix.Write(c.fd, big[:c.owe]); err == nil {
+			c.owe -= k
+		}
+	}
+	if (c.owe > 0) == c.out {
+		return
+	}
+	c.out = c.owe > 0
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(c.fd)}
+	if c.out {
+		ev.Events |= unix.EPOLLOUT
+	}
+	unix.EpollCtl(ep, unix.EPOLL_CTL_MOD, c.fd, &ev)
+}
+
+// echo serves a goroutine per connection that writes back what it reads.
+func echo(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Println("listening on", ln.Addr())
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			fail(err)
+		}
+		go func() {
+			defer c.Close()
+			buf := make([]byte, 64<<10)
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				if _, err := c.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+// echoLoops serves the connections it accepts with an event loop per P.
+func echoLoops(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Println("listening on", ln.Addr())
+	n := runtime.GOMAXPROCS(0)
+	loops := make([]*echoLoop, n)
+	for i := range loops {
+		ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+		if err != nil {
+			fail(err)
+		}
+		loops[i] = &echoLoop{ep: ep, conns: map[int32]*echoConn{}}
+		go loops[i].run()
+	}
+	for i := 0; ; i++ {
+		c, err := ln.Accept()
+		if err != nil {
+			fail(err)
+		}
+		// The loop owns a copy of the descriptor, in blocking mode's
+		// opposite: non-blocking, outside Go's poller.
+		f, err := c.(*net.TCPConn).File()
+		c.Close()
+		if err != nil {
+			fail(err)
+		}
+		fd, err := unix.Dup(int(f.Fd()))
+		f.Close()
+		if err != nil {
+			fail(err)
+		}
+		unix.SetNonblock(fd, true)
+		loops[i%n].add(fd)
+	}
+}
+
+// echoLoop is one event loop of the echo.
+type echoLoop struct {
+	ep    int
+	mu    sync.Mutex // guards conns against add
+	conns map[int32]*echoConn
+}
+
+// echoConn is a connection of the echo's loop: what it read and has not
+// written back yet.
+type echoConn struct {
+	fd       int
+	buf      []byte
+	from, to int
+	out      bool // registered for EPOLLOUT too
+}
+
+func (l *echoLoop) add(fd int) {
+	l.mu.Lock()
+	l.conns[int32(fd)] = &echoConn{fd: fd, buf: make([]byte, 64<<10)}
+	l.mu.Unlock()
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		fail(err)
+	}
+}
+
+func (l *echoLoop) run() {
+	evs := make([]unix.EpollEvent, 256)
+	for {
+		n, err := unix.EpollWait(l.ep, evs, -1)
+		if err != nil {
+			continue // EINTR
+		}
+		l.mu.Lock()
+		for _, ev := range evs[:n] {
+			c := l.conns[ev.Fd]
+			if c.to == c.from {
+				k, err := unix.Read(c.fd, c.buf)
+				if err == nil && k == 0 || err != nil && err != unix.EAGAIN {
+					unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, c.fd, nil)
+					unix.Close(c.fd)
+					delete(l.conns, ev.Fd)
+					continue
+				}
+				c.from, c.to = 0, max(k, 0)
+			}
+			if c.to > c.from {
+				if k, err := unix.Write(c.fd, c.buf[c.from:c.to]); err == nil {
+					c.from += k
+				}
+			}
+			// Read no more until what was read is written back.
+			if out := c.to > c.from; out != c.out {
+				c.out = out
+				ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(c.fd)}
+				if out {
+					ev.Events = unix.EPOLLOUT
+				}
+				unix.EpollCtl(l.ep, unix.EPOLL_CTL_MOD, c.fd, &ev)
+			}
+		}
+		l.mu.Unlock()
+	}
 }

@@ -310,8 +310,8 @@ func echoLoops(addr string) {
 		if err != nil {
 			fail(err)
 		}
-		// The loop owns a copy of the descriptor, in blocking mode's
-		// opposite: non-blocking, outside Go's poller.
+		// The loop owns a copy of the descriptor, non-blocking and
+		// outside Go's poller (closing c took the original out of it).
 		f, err := c.(*net.TCPConn).File()
 		c.Close()
 		if err != nil {

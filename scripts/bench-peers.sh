@@ -22,6 +22,7 @@
 #       gigadex clients and servers are both the default and --blocking ones;
 #       and the raw echo pump (scripts/rawpump.c: no framing, no
 #       validation), the ceiling the 4 x 1024 pair is a fraction of
+#       and many sessions, 64 x 64 and 1000 x 4, the four pairings
 #   (d) the Go benchmarks (go test -bench ./wire ./client ./echo), and the
 #       wire codec next to rkyv itself, on this machine and as published for
 #       the original crate
@@ -33,7 +34,7 @@
 # Usage: scripts/bench-peers.sh [--quick] [--rounds N] [--out FILE] [--keep DIR] [--no-install]
 #
 #   --quick        3 rounds of shorter runs, one round of the flood grid
-#                  (about 2 minutes, plus a one-time Rust build of ~1 minute)
+#                  (about 3 minutes, plus a one-time Rust build of ~1 minute)
 #   --rounds N     rounds of each A/B comparison (default 5; quick 3)
 #   --out FILE     where the report goes as well (default results/bench-peers.md)
 #   --keep DIR     also keep the raw results there (scripts/benchreport DIR
@@ -450,6 +451,20 @@ if [ "$have_rust" = 1 ]; then
 		[ "$have_pump" = 1 ] && pump=(-- run_pump x.pump.pump 4 1024)
 		alternate "$r" run_flood x.gd.gd "$gd_echo" 4 1024 -- run_rust_flood x.rs.rs "$rust_echo" 4 1024 "${pump[@]}"
 		alternate "$r" run_rust_flood x.rs.gd "$gd_echo" 4 1024 -- run_flood x.gd.rs "$rust_echo" 4 1024
+	done
+fi
+
+# (c) many sessions against the Rust pair: 64 x 64 and 1000 x 4, the four
+# pairings alternating
+if [ "$have_rust" = 1 ]; then
+	ulimit -n 8192 2>/dev/null || note "ulimit -n 8192 refused: the 1000-connection floods may run out of descriptors"
+	for r in $(seq "$rounds"); do
+		for shape in "64 64" "1000 4"; do
+			read -r c w <<<"$shape"
+			log "(c) many sessions, $c x $w, round $r/$rounds"
+			alternate "$r" run_flood "m.$c.$w.gd.gd" "$gd_echo" "$c" "$w" -- run_rust_flood "m.$c.$w.rs.rs" "$rust_echo" "$c" "$w" \
+				-- run_rust_flood "m.$c.$w.rs.gd" "$gd_echo" "$c" "$w" -- run_flood "m.$c.$w.gd.rs" "$rust_echo" "$c" "$w"
+		done
 	done
 fi
 

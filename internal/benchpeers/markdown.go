@@ -17,7 +17,12 @@ const (
 	TargetFloodVsPump        = 0.5  // gigadex flood 4×1024 ≥ half the raw echo pump
 	TargetFlood4x1024        = 15e6 // msgs/s
 	TargetFloodBest          = 20e6 // msgs/s, best configuration
+	TargetManyVsRust         = 1.0  // many sessions: each pairing with a gigadex side ≥ the Rust pair
 )
+
+// ManySessions are the many-session flood shapes of the report, conns ×
+// window, as scripts/bench-peers.sh runs them (keys m.CONNS.WINDOW.*).
+var ManySessions = [][2]int{{64, 64}, {1000, 4}}
 
 // rttTools are the RTT clients of part (a), in table order.
 var rttTools = []string{"sockperf", "gigadex", "blocking", "busypoll"}
@@ -29,6 +34,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	m.rtt()
 	best := m.throughput()
 	m.rust(best)
+	m.manySessions()
 	m.crossedRTT()
 	m.codec()
 	m.goBench()
@@ -353,6 +359,61 @@ func (m *md) rust(b *best) {
 		b.offer(gdgd, gdok, "--conns 4 --window 1024")
 	}
 	m.p("| gigadex flood, best configuration (%s) | %s | ≥ %g M | %s |\n\n", b.cfg, mps(b.v, b.ok), TargetFloodBest/1e6, verdict(b.v, b.ok, false, TargetFloodBest))
+}
+
+// manySessions reports the many-session floods against the Rust pair:
+// each pairing, and the targets, with how gigadex served the connections.
+func (m *md) manySessions() {
+	if !m.haveRust() {
+		return
+	}
+	for _, shape := range ManySessions {
+		c, w := shape[0], shape[1]
+		key := func(k string) string { return fmt.Sprintf("m.%d.%d.%s", c, w, k) }
+		x := func(k string) (float64, bool) { return m.med(key(k) + "." + Rate) }
+		if _, ok := x("rs.rs"); !ok {
+			continue
+		}
+		m.p("### Many sessions: %d connections × %d in flight, against the Rust pair\n\n", c, w)
+		m.p("Echoed msgs/s, median of %s rounds, the four pairings alternating.\n\n", m.meta("rounds", "?"))
+		m.p("| client → server | msgs/s | per round (M msgs/s) | gigadex served its connections with |\n| --- | ---: | --- | --- |\n")
+		for _, row := range []struct{ name, key string }{
+			{"gigadex flood → gigadex echo", "gd.gd"},
+			{"Rust flood → Rust echo", "rs.rs"},
+			{"Rust flood → gigadex echo", "rs.gd"},
+			{"gigadex flood → Rust echo", "gd.rs"},
+		} {
+			v, ok := x(row.key)
+			served := strings.Join(m.r.Served[key(row.key)], "; ")
+			if served == "" {
+				served = "—"
+			}
+			m.p("| %s | %s | %s | %s |\n", row.name, mpsFine(v, ok), m.roundsList(key(row.key)+"."+Rate, 1e6, 3), served)
+		}
+		rsrs, rsok := x("rs.rs")
+		m.p("\n| target | measured | limit | verdict |\n| --- | ---: | ---: | --- |\n")
+		for _, row := range []struct{ name, key string }{
+			{"gigadex pair / Rust pair", "gd.gd"},
+			{"gigadex echo / Rust echo, serving the Rust flood client", "rs.gd"},
+			{"gigadex flood / Rust flood, against the Rust echo", "gd.rs"},
+		} {
+			v, ok := x(row.key)
+			rt, ok := ratio(v, ok, rsrs, rsok)
+			m.p("| %s, %d × %d | %s× | ≥ %g× | %s |\n", row.name, c, w, num(rt, ok, 2), TargetManyVsRust, verdict(rt, ok, false, TargetManyVsRust))
+		}
+		m.p("\n")
+	}
+	m.p("What bounds these shapes on this machine, with floors that do no work per message: `scripts/floors.sh` and\n")
+	m.p("[performance-analysis.md](performance-analysis.md).\n\n")
+}
+
+// mpsFine formats msgs/s in millions with three decimals, for rates below
+// one million.
+func mpsFine(v float64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f M", v/1e6)
 }
 
 func xName(side string, client bool) string {

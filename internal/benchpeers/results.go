@@ -26,6 +26,7 @@
 //	grid.CONNS.WINDOW      gigadex flood against gigadex echo
 //	grid.inproc.WINDOW     gigadex flood against its in-process echo (4 connections)
 //	x.CLIENT.SERVER        flood 4 x 1024, CLIENT and SERVER gd (gigadex) or rs (Rust)
+//	m.CONNS.WINDOW.CLIENT.SERVER  flood CONNS x WINDOW (many sessions), as x.
 //	xrtt.CLIENT.SERVER     pinned RTT; gd, gdb (gigadex --blocking) or rs
 //
 // ROUND is the round number, from 1; a key's values are kept in round order.
@@ -83,17 +84,28 @@ type Results struct {
 	// Rkyv holds rust-peer wire-bench figures (ns per operation), one value
 	// per run, by field name (serialize_reused_ns, check_access_ns, ...).
 	Rkyv map[string][]float64
+	// Served holds, by key, how the gigadex runs of that key served their
+	// connections (their generator section: "io poller, GOMAXPROCS 2"),
+	// each way once, in the order first seen.
+	Served map[string][]string
 }
 
 // NewResults returns empty Results.
 func NewResults() *Results {
-	return &Results{Meta: map[string]string{}, Samples: map[string][]float64{}, Rkyv: map[string][]float64{}}
+	return &Results{Meta: map[string]string{}, Samples: map[string][]float64{}, Rkyv: map[string][]float64{}, Served: map[string][]string{}}
 }
 
 // Add appends the metrics of one run of key, one sample per metric.
 func (r *Results) Add(key string, m Metrics) {
 	for name, v := range m {
 		r.Samples[key+"."+name] = append(r.Samples[key+"."+name], v)
+	}
+}
+
+// AddServed notes that a gigadex run of key served its connections as how.
+func (r *Results) AddServed(key, how string) {
+	if !slices.Contains(r.Served[key], how) {
+		r.Served[key] = append(r.Served[key], how)
 	}
 }
 
@@ -288,6 +300,9 @@ func (r *Results) loadRun(f runFile) error {
 			r.EndLoss = append(r.EndLoss, fmt.Sprintf("%s, round %d", f.key, f.round))
 		}
 		m = RunMetrics(run)
+		if g := run.Generator; g != nil {
+			r.AddServed(f.key, fmt.Sprintf("io %s, GOMAXPROCS %d", g.IOMode, g.GOMAXPROCS))
+		}
 	default:
 		if rc != 0 {
 			return fmt.Errorf("exit %d", rc)

@@ -157,6 +157,12 @@ func TestLoad(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "runs", "rtt.sockperf.pinned", "1.sockperf"), string(pp))
 	writeFile(t, filepath.Join(dir, "runs", "rtt.sockperf.pinned", "2.sockperf"), "sockperf: connection refused\n")
 	writeFile(t, filepath.Join(dir, "runs", "rtt.sockperf.pinned", "2.sockperf.rc"), "255")
+	// many sessions: how the connections were served, each way once
+	for n, mode := range []string{"poller", "poller", "blocking"} {
+		run := newRun(t, us(90), time.Second)
+		run.Generator = &report.Generator{IOMode: mode, GOMAXPROCS: 2}
+		writeRun(t, dir, "m.1000.4.gd.rs", n+1, run, 0)
+	}
 	writeFile(t, filepath.Join(dir, "runs", "x.rs.rs", "1.rust"), "msgs_per_sec=4200000 received=8400000 conns=4 window=1024 seconds=2.000\n")
 	writeFile(t, filepath.Join(dir, "runs", "x.rs.rs", "1.rust.err"), "ignored\n")
 	writeFile(t, filepath.Join(dir, "gobench.txt"), "goos: linux\ncpu: Some CPU @ 2.0GHz \npkg: github.com/gigadex/gigadex/wire\nBenchmarkParseFrame-2  100  5.5 ns/op  0 B/op  0 allocs/op\n")
@@ -187,6 +193,12 @@ func TestLoad(t *testing.T) {
 	}
 	if got := r.Samples["rtt.sockperf.pinned.p50"]; !slices.Equal(got, []float64{32.631}) {
 		t.Errorf("rtt.sockperf.pinned.p50 = %v, want [32.631]", got)
+	}
+	if got := r.Served["m.1000.4.gd.rs"]; !slices.Equal(got, []string{"io poller, GOMAXPROCS 2", "io blocking, GOMAXPROCS 2"}) {
+		t.Errorf("Served[m.1000.4.gd.rs] = %q", got)
+	}
+	if got := r.Samples["m.1000.4.gd.rs.rate"]; len(got) != 3 {
+		t.Errorf("m.1000.4.gd.rs.rate = %v, want 3 rounds", got)
 	}
 	if got := r.Samples["x.rs.rs.rate"]; !slices.Equal(got, []float64{4.2e6}) {
 		t.Errorf("x.rs.rs.rate = %v", got)

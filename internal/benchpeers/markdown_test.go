@@ -24,6 +24,27 @@ func floodRun(t *testing.T, rate float64) Metrics {
 	return RunMetrics(r)
 }
 
+func TestVsLimit(t *testing.T) {
+	for _, tt := range []struct {
+		v     float64
+		limit float64
+		want  string
+	}{
+		{0.998, 1, "0.998"},
+		{1.004, 1, "1.004"},
+		{1, 1, "1.00"},
+		{0.97, 1, "0.97"},
+		{0.4951, 0.5, "0.495"},
+	} {
+		if got := vsLimit(tt.v, true, tt.limit); got != tt.want {
+			t.Errorf("vsLimit(%v, %v) = %q, want %q", tt.v, tt.limit, got, tt.want)
+		}
+	}
+	if got := vsLimit(0, false, 1); got != "—" {
+		t.Errorf("vsLimit of nothing = %q", got)
+	}
+}
+
 func TestWriteMarkdown(t *testing.T) {
 	tests := []struct {
 		name    string

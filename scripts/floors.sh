@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# floors.sh: what bounds a flood on this machine, side by side. Each client
+# floors.sh: what bounds a flood on this machine, side by side. Clients
 # (gigadex, the Rust peer, the Go floors of scripts/gofloor.go: a goroutine
-# per connection or an event loop per P, no work per message) against each
-# echo (gigadex, the Rust peer, the Go floor echo, the raw pump of
-# scripts/rawpump.c), in alternating order, with the medians as a fraction
-# of the Rust pair and of the raw pump. A pair that does no work per
+# per connection or an event loop per P, no work per message) against echoes
+# (gigadex, the Rust peer, the Go floor echoes, the raw pump of
+# scripts/rawpump.c), the pairings listed in $pairs below, in alternating
+# order, with the medians as a fraction of the Rust pair and of the raw pump. A pair that does no work per
 # message bounds what any implementation of its I/O model can reach:
 # docs/performance-analysis.md reads the table.
 #
@@ -36,10 +36,14 @@ start_server rust-echo "$rs" echo 127.0.0.1:0
 echo_at[rust]=$addr
 start_server floor-echo "$floor" echo 127.0.0.1:0
 echo_at[floor]=$addr
+start_server floor-epoll-echo "$floor" echo 127.0.0.1:0 epoll
+echo_at[floor-epoll]=$addr
 start_server pump-echo "$pump" echo 127.0.0.1:0
 echo_at[pump]=$addr
 
-rate() { sed -n 's/.*msgs_per_sec=\([0-9.]*\).*/\1/p' | awk '{ printf "%.3f\n", $1 / 1e6 }'; }
+# rate: M msgs/s from a msgs_per_sec=N line, or "nan" when there is none
+# (the run failed: its stderr goes to the terminal).
+rate() { sed -n 's/.*msgs_per_sec=\([0-9.]*\).*/\1/p' | awk '{ printf "%.3f\n", $1 / 1e6; n++ } END { if (!n) print "nan" }'; }
 # flood CLIENT ECHO: M msgs/s of CLIENT against ECHO. The pump's client
 # sends no frames, so it only feeds the echoes that read bytes.
 flood() {
@@ -57,7 +61,7 @@ flood() {
 }
 pairs=(rust:rust gigadex:gigadex floor:floor floor-epoll:floor
 	gigadex:rust floor:rust floor-epoll:rust
-	rust:gigadex rust:floor floor-epoll:gigadex)
+	rust:gigadex rust:floor rust:floor-epoll floor-epoll:gigadex)
 if [ "$conns" -le 64 ]; then
 	pairs=(pump:pump "${pairs[@]}" rust:pump gigadex:pump floor:pump floor-epoll:pump)
 fi
@@ -68,7 +72,7 @@ for r in $(seq "$rounds"); do
 		for ((i = ${#pairs[@]} - 1; i >= 0; i--)); do order+=("${pairs[i]}"); done
 	fi
 	for p in "${order[@]}"; do
-		echo "round $r ${p%%:*} ${p#*:} $(flood "${p%%:*}" "${p#*:}")"
+		echo "round $r ${p%%:*} ${p#*:} $(flood "${p%%:*}" "${p#*:}" || true)"
 	done
 done | python3 -c '
 import sys, statistics
@@ -76,11 +80,19 @@ rates = {}
 for line in sys.stdin:
     print(line, end="", flush=True)
     _, _, client, server, mps = line.split()
-    rates.setdefault((client, server), []).append(float(mps))
-med = {k: statistics.median(v) for k, v in rates.items()}
+    rates.setdefault((client, server), [])
+    if mps != "nan":  # a failed run is left out of the medians
+        rates[(client, server)].append(float(mps))
+med = {k: statistics.median(v) for k, v in rates.items() if v}
+if ("rust", "rust") not in med:
+    sys.exit("floors: the Rust pair measured nothing")
 rust, pump = med[("rust", "rust")], med.get(("pump", "pump"))
 print("\n%s conns x %s in flight, medians of %d rounds (M msgs/s)" % (sys.argv[1], sys.argv[2], len(rates[("rust", "rust")])))
-print("%-12s -> %-8s %10s %8s %8s" % ("client", "echo", "M msgs/s", "/ Rust", "/ pump"))
-for (c, s), m in med.items():
-    print("%-12s -> %-8s %10.3f %8.3f %8s" % (c, s, m, m / rust, "%.3f" % (m / pump) if pump else "-"))
+print("%-12s -> %-12s %10s %8s %8s" % ("client", "echo", "M msgs/s", "/ Rust", "/ pump"))
+for (c, s), v in rates.items():
+    if not v:
+        print("%-12s -> %-12s %10s  (every run failed)" % (c, s, "-"))
+        continue
+    m = med[(c, s)]
+    print("%-12s -> %-12s %10.3f %8.3f %8s" % (c, s, m, m / rust, "%.3f" % (m / pump) if pump else "-"))
 ' "$conns" "$window"

@@ -31,6 +31,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -45,7 +46,10 @@ import (
 const frameLen = 52 // a 4-byte length prefix and a 48-byte payload
 
 func main() {
-	if (len(os.Args) == 3 || len(os.Args) == 4) && os.Args[1] == "echo" {
+	if len(os.Args) > 1 && os.Args[1] == "echo" {
+		if len(os.Args) != 3 && len(os.Args) != 4 {
+			usage()
+		}
 		switch mode := append(os.Args[3:], "goroutine")[0]; mode {
 		case "goroutine":
 			echo(os.Args[2])
@@ -63,7 +67,7 @@ func main() {
 	conns, err1 := strconv.Atoi(os.Args[2])
 	window, err2 := strconv.Atoi(os.Args[3])
 	secs, err3 := strconv.ParseFloat(os.Args[4], 64)
-	if err1 != nil || err2 != nil || err3 != nil || conns < 1 || window < 1 || secs <= 0 {
+	if err1 != nil || err2 != nil || err3 != nil || conns < 1 || window < 1 || !(secs > 0) || math.IsInf(secs, 0) {
 		fmt.Fprintln(os.Stderr, "gofloor: CONNS and WINDOW must be positive integers, SECONDS a positive number")
 		os.Exit(2)
 	}
@@ -74,7 +78,7 @@ func main() {
 	f := &flood{window: window, out: frames(window)}
 	switch mode {
 	case "goroutine":
-		f.goroutines(addr, conns, time.Now().Add(time.Duration((secs+1)*float64(time.Second))))
+		f.goroutines(addr, conns, time.Duration((secs+1)*float64(time.Second)))
 	case "epoll":
 		f.loops(addr, conns)
 	default:
@@ -85,8 +89,13 @@ func main() {
 	t0 := time.Now()
 	time.Sleep(time.Duration(secs * float64(time.Second)))
 	n := f.received.Load()
-	fmt.Printf("msgs_per_sec=%.0f\n", float64(n)/frameLen/time.Since(t0).Seconds())
 	f.stop.Store(true)
+	if n == 0 {
+		// A floor that moved nothing measured nothing: not a rate of 0.
+		fmt.Fprintln(os.Stderr, "gofloor: no replies in the measured window (did the peer close the connections?)")
+		os.Exit(1)
+	}
+	fmt.Printf("msgs_per_sec=%.0f\n", float64(n)/frameLen/time.Since(t0).Seconds())
 }
 
 func usage() {
@@ -118,9 +127,10 @@ type flood struct {
 }
 
 // goroutines starts a goroutine per connection on Go's poller, each
-// stopping at end.
-func (f *flood) goroutines(addr string, conns int, end time.Time) {
+// stopping after run from when they all start.
+func (f *flood) goroutines(addr string, conns int, run time.Duration) {
 	var start sync.WaitGroup
+	var end time.Time // set before start is done
 	start.Add(1)
 	for range conns {
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
@@ -153,6 +163,7 @@ func (f *flood) goroutines(addr string, conns int, end time.Time) {
 			}
 		}()
 	}
+	end = time.Now().Add(run)
 	start.Done()
 }
 
@@ -168,7 +179,7 @@ type loopConn struct {
 func (f *flood) loops(addr string, conns int) {
 	ta, err := net.ResolveTCPAddr("tcp4", addr)
 	if err != nil {
-		fail(err)
+		fail(fmt.Errorf("the epoll client takes an IPv4 address: %w", err))
 	}
 	sa := &unix.SockaddrInet4{Port: ta.Port}
 	copy(sa.Addr[:], ta.IP.To4())

@@ -93,14 +93,14 @@ func mps(v float64, ok bool) string {
 }
 
 // vsLimit formats ratio v for a row that checks it against limit: two
-// decimals, or three when two would print the limit itself for a value that
-// misses or meets it by less (0.998 is "0.998", not "1.00").
+// decimals, or up to four when fewer would print the limit itself for a
+// value that misses or meets it by less (0.998 is "0.998", not "1.00").
 func vsLimit(v float64, ok bool, limit float64) string {
-	s := num(v, ok, 2)
-	if ok && v != limit && s == num(limit, true, 2) {
-		return num(v, ok, 3)
+	dec := 2
+	for ok && v != limit && dec < 4 && num(v, ok, dec) == num(limit, true, dec) {
+		dec++
 	}
-	return s
+	return num(v, ok, dec)
 }
 
 // ratio returns a/b, false when either is missing or b is 0.
@@ -378,6 +378,7 @@ func (m *md) manySessions() {
 	if !m.haveRust() {
 		return
 	}
+	printed := false
 	for _, shape := range ManySessions {
 		c, w := shape[0], shape[1]
 		key := func(k string) string { return fmt.Sprintf("m.%d.%d.%s", c, w, k) }
@@ -385,9 +386,10 @@ func (m *md) manySessions() {
 		if _, ok := x("rs.rs"); !ok {
 			continue
 		}
+		printed = true
 		m.p("### Many sessions: %d connections × %d in flight, against the Rust pair\n\n", c, w)
 		m.p("Echoed msgs/s, median of %s rounds, the four pairings alternating.\n\n", m.meta("rounds", "?"))
-		m.p("| client → server | msgs/s | per round (M msgs/s) | gigadex served its connections with |\n| --- | ---: | --- | --- |\n")
+		m.p("| client → server | msgs/s | per round (M msgs/s) | gigadex flood's I/O (its generator section) |\n| --- | ---: | --- | --- |\n")
 		for _, row := range []struct{ name, key string }{
 			{"gigadex flood → gigadex echo", "gd.gd"},
 			{"Rust flood → Rust echo", "rs.rs"},
@@ -414,8 +416,10 @@ func (m *md) manySessions() {
 		}
 		m.p("\n")
 	}
-	m.p("What bounds these shapes on this machine, with floors that do no work per message: `scripts/floors.sh` and\n")
-	m.p("[performance-analysis.md](performance-analysis.md).\n\n")
+	if printed {
+		m.p("What bounds these shapes on this machine, with floors that do no work per message: `scripts/floors.sh`,\n")
+		m.p("and its reading in docs/performance-analysis.md.\n\n")
+	}
 }
 
 // mpsFine formats msgs/s in millions with three decimals, for rates below

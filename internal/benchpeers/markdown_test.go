@@ -35,6 +35,8 @@ func TestVsLimit(t *testing.T) {
 		{1, 1, "1.00"},
 		{0.97, 1, "0.97"},
 		{0.4951, 0.5, "0.495"},
+		{0.9996, 1, "0.9996"},
+		{0.99999, 1, "1.0000"}, // four decimals at most
 	} {
 		if got := vsLimit(tt.v, true, tt.limit); got != tt.want {
 			t.Errorf("vsLimit(%v, %v) = %q, want %q", tt.v, tt.limit, got, tt.want)

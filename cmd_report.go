@@ -286,7 +286,7 @@ func (o *reportOptions) compare(c *cli.Context, args []string) error {
 	}
 	s := o.cmp
 	s.markdown = o.markdown
-	junit := func(cmp report.Comparison) error { return o.writeCompareJUnit(c, o.legend(args)[0], cmp) }
+	junit := func(cmp report.Comparison) error { return o.writeCompareJUnit(c, o.legend(args), cmp, sides[1]) }
 	return compareAndReport(c.App.Writer, c.App.ErrWriter, "report compare", sides[0], sides[1], s, junit)
 }
 

@@ -72,20 +72,30 @@ func (o *reportOptions) junitFlag() *cli.StringFlag {
 }
 
 // writeCompareJUnit writes --junit of report compare: the metrics of cmp
-// that have a limit and the verdicts of --threshold on the current result.
-func (o *reportOptions) writeCompareJUnit(c *cli.Context, name string, cmp report.Comparison) error {
+// that have a limit and the verdicts of --threshold on every current run
+// (cur), the runs the exit status checks; with several, each case names
+// its run (legend) as thresholdsHold's lines do.
+func (o *reportOptions) writeCompareJUnit(c *cli.Context, legend []string, cmp report.Comparison, cur compareSide) error {
 	if o.junit == "" {
 		return nil
 	}
 	if err := checkOutput("--junit", o.junit); err != nil {
 		return err
 	}
-	suite := report.ComparisonSuite(name, cmp)
+	suite := report.ComparisonSuite(legend[0], cmp)
 	if len(o.cmp.thresholds) > 0 {
-		cur := *cmp.Current
-		cur.Thresholds = nil
-		cur.ApplyThresholds(o.cmp.thresholds)
-		suite.Cases = append(suite.Cases, report.ThresholdSuite(name, &cur).Cases...)
+		for i, r := range cur.runs {
+			run := *r
+			run.Thresholds = nil
+			run.ApplyThresholds(o.cmp.thresholds)
+			cases := report.ThresholdSuite(legend[i], &run).Cases
+			if len(cur.runs) > 1 {
+				for j := range cases {
+					cases[j].Name = legend[i] + ": " + cases[j].Name
+				}
+			}
+			suite.Cases = append(suite.Cases, cases...)
+		}
 	}
 	if err := writeOutput(c, o.junit, func(w io.Writer) error { return report.WriteJUnit(w, suite) }); err != nil {
 		return cli.Exit(fmt.Sprintf("report compare: --junit: %v", err), exitRunError)

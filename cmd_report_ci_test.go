@@ -51,6 +51,40 @@ func TestReportCompareJUnit(t *testing.T) {
 	}
 }
 
+// TestReportCompareJUnitRuns: with several current runs, --junit holds
+// the threshold verdicts of each, named by run, as the exit status checks
+// each.
+func TestReportCompareJUnitRuns(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("testdata/ping.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(dir, "second.json")
+	if err := os.WriteFile(second, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "compare.xml")
+	_, errs, code := runCLI(t, "", "report", "compare", "--baseline", "testdata/ping.json", "--baseline", "testdata/ping.json",
+		"testdata/ping.json", second, "--threshold", "p99<10s", "--threshold", "p50<1ns", "--junit", path)
+	if code != exitRegression {
+		t.Fatalf("exit %d, want %d: %s", code, exitRegression, errs)
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, failures := testutil.CheckJUnit(t, doc, junitXSD)
+	for _, want := range []string{`name="ping: p99&lt;10s"`, `name="ping: p50&lt;1ns"`, `name="second: p99&lt;10s"`, `name="second: p50&lt;1ns"`} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("no case %s", want)
+		}
+	}
+	if failures != 2 {
+		t.Errorf("%d failures, want 2 (p50<1ns of each run):\n%s", failures, doc)
+	}
+}
+
 // TestReportCSV: the flood's seconds, all types and each type, and its
 // spectrum.
 func TestReportCSV(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/gigadex/gigadex/capacity"
 	"github.com/gigadex/gigadex/report"
 )
 
@@ -45,17 +46,29 @@ func (o *reportOptions) junitCommand() *cli.Command {
 func (o *reportOptions) csvCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "csv",
-		Usage: "write the per-second RTTs of a saved result as CSV, or with --spectrum its percentile spectrum",
+		Usage: "write the per-second RTTs of a saved result as CSV, its percentile spectrum, or a capacity search's steps",
 		Description: "Per second: time,tag,count,p50_ns,p99_ns,p99_9_ns,max_ns; a row tagged \"all\" holds every message\n" +
 			"type of that second, then one row per type. --spectrum: percentile,value_ns,count,inverse, the steps of\n" +
-			"the .hgrm file. A capacity result is read as the step at its capacity.",
+			"the .hgrm file. A capacity result gives one row per step: step,target_msgs_per_sec,achieved_msgs_per_sec,\n" +
+			"window,outcome,failed,sent,received,errors,p50_ns,p99_ns,p99_9_ns,max_ns (failed: the SLO terms it broke,\n" +
+			"separated by ';'); with --spectrum, the spectrum of the step at its capacity.",
 		ArgsUsage: "RESULT",
 		Flags: []cli.Flag{o.outputFlag(), o.tagFlag(),
 			boolFlag(&o.spectrum, "spectrum", nil, "write the RTT percentile spectrum instead of the seconds")},
 		Action: o.action(func(c *cli.Context, args []string) error {
-			r, err := o.oneInput(c, "csv", args)
+			if len(args) != 1 {
+				return usagef("report csv: want one RESULT, got %d arguments", len(args))
+			}
+			in, err := o.readInput(c, args[0])
 			if err != nil {
-				return err
+				return reportFail("csv", err)
+			}
+			if in.capacity != nil && !o.spectrum {
+				return o.write(c, "csv", func(w io.Writer) error { return capacity.WriteStepsCSV(w, in.capacity) })
+			}
+			r, err := in.asRun()
+			if err != nil {
+				return reportFail("csv", err)
 			}
 			write := report.WriteSecondsCSV
 			if o.spectrum {

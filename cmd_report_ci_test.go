@@ -103,6 +103,15 @@ func TestReportCSV(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(out, "percentile,value_ns,count,inverse\n0,32927,1,1.00\n") || !strings.Contains(out, "\n100,20889599,6000,\n") {
 		t.Errorf("exit %d, stderr %q, spectrum:\n%s", code, errs, out)
 	}
+	// a capacity search: a row per step; its spectrum: the step at its capacity
+	out, errs, code = runCLI(t, "", "report", "csv", capacityFixture)
+	rows, err = csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != exitOK || err != nil || len(rows) != 9 || rows[0][0] != "step" || strings.Join(rows[5][:6], ",") != "5,32000,30838.0,25600,fail,p99<40ms;p99.9<80ms" {
+		t.Errorf("capacity: exit %d, %v, stderr %q:\n%s", code, err, errs, out)
+	}
+	if out, errs, code = runCLI(t, "", "report", "csv", "--spectrum", capacityFixture); code != exitOK || !strings.HasPrefix(out, "percentile,value_ns,count,inverse\n") {
+		t.Errorf("capacity --spectrum: exit %d, %q:\n%s", code, errs, out)
+	}
 	if _, errs, code = runCLI(t, "", "report", "csv"); code != exitUsage || !strings.Contains(errs, "want one RESULT") {
 		t.Errorf("no result: exit %d, %q", code, errs)
 	}

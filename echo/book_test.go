@@ -354,3 +354,48 @@ func TestBookTradesReachBothSides(t *testing.T) {
 		t.Errorf("only %d trades in %d steps: the flow does not cross", len(all), steps)
 	}
 }
+
+// TestBookDropsAClientThatStopsReading: a maker that stops reading while
+// others trade against it is dropped once more than 16 MiB of its Trades
+// wait, its resting order is cancelled, and the taker is served throughout.
+func TestBookDropsAClientThatStopsReading(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: moves about 20 MiB of Trades; the plain run covers it")
+	}
+	ts := startServer(t, WithReply(wire.ReplyBook))
+	maker, taker := ts.bookClient(t, "maker"), ts.bookClient(t, "taker")
+	maker.send(order(1, 100, 1<<62, wire.Sell))
+	maker.expect(ack(1))
+	// The maker reads nothing more. Each buy of the taker trades 1 with it
+	// and sends it a Trade.
+	const batch = 1024
+	id := uint64(2)
+	for sent := 0; ts.Stats().Timeouts == 0; sent += batch {
+		if sent > 2_000_000 { // 100 MiB of Trades: the bound did not hold
+			t.Fatalf("the maker is still served after %d Trades: %+v\nlog:\n%s", sent, ts.Stats(), ts.log.String())
+		}
+		ms := make([]wire.Message, 0, batch)
+		want := make([]wire.Message, 0, 2*batch)
+		for range batch {
+			ms = append(ms, order(id, 100, 1, wire.Buy))
+			want = append(want, ack(id), trade(1, id, 100, 1))
+			id++
+		}
+		taker.send(ms...)
+		taker.expect(want...)
+	}
+	if len(ts.log.LinesWith("client stopped reading")) != 1 {
+		t.Errorf("log lacks the drop:\n%s", ts.log.String())
+	}
+	// The maker's order went with it: the next buy rests, and trades with
+	// nothing.
+	waitFor(t, "the maker's order cancelled", func() bool { return ts.Stats().Book.Resting == 0 })
+	taker.send(order(id, 100, 1, wire.Buy))
+	taker.expect(ack(id))
+	taker.fence()
+	// The maker's side ends: what was written before the drop, then end of
+	// stream.
+	if _, err := io.Copy(io.Discard, maker.c); err != nil {
+		t.Errorf("maker: %v after the drop, want end of stream", err)
+	}
+}

@@ -282,7 +282,14 @@ func (c *conn) write(p []byte) bool {
 		if err == nil {
 			return true
 		}
-		if s.writeTimeout == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return false
+		}
+		if c.overflowing() { // its outbox's kick: drop it now
+			c.overflowed()
+			return false
+		}
+		if s.writeTimeout == 0 {
 			return false
 		}
 		p = p[n:]
@@ -323,7 +330,10 @@ func (c *conn) writeTLS(p []byte) bool {
 	if err == nil {
 		return true
 	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded) && c.overflowing():
+		c.overflowed()
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.timeouts.Add(1)
 		s.logf("echo: %v: client stopped reading: replies not written within %v; closing", c.nc.RemoteAddr(), s.writeTimeout)
 	}

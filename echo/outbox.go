@@ -30,6 +30,9 @@ type outbox struct {
 	deps []int64 // with a service time: the departure of each queued frame, from dhead
 	dh   int
 	over bool // the client stopped reading: close the connection
+	// kick wakes a write blocked on the client when the outbox overflows,
+	// so that the connection is dropped then, not at the write timeout.
+	kick func()
 	dead bool // a write failed: the connection is closing
 	peak int  // the most frames seen waiting after a batch (service time)
 	// busy: the connection's reader is answering a batch and writes what
@@ -70,6 +73,9 @@ func (o *outbox) room() bool {
 		if !o.over {
 			o.over = true
 			signal(o.wake)
+			if o.kick != nil {
+				o.kick()
+			}
 		}
 		return false
 	}
@@ -165,6 +171,7 @@ func (s *Server) attach(c *conn) {
 		return
 	}
 	c.out = newOutbox()
+	c.out.kick = func() { c.nc.SetWriteDeadline(time.Now()) }
 	if s.engine != nil {
 		s.engine.join(c)
 	}
@@ -259,8 +266,7 @@ func (c *conn) flush() (next int64, ok bool) {
 	over := o.over
 	o.mu.Unlock()
 	if over {
-		c.srv.logf("echo: %v: client stopped reading: more than %d bytes of messages queued; closing", c.nc.RemoteAddr(), maxQueued)
-		c.srv.timeouts.Add(1)
+		c.overflowed()
 		return 0, false
 	}
 	if len(p) > 0 {
@@ -270,6 +276,23 @@ func (c *conn) flush() (next int64, ok bool) {
 		signal(o.drained)
 	}
 	return next, true
+}
+
+// overflowed logs and counts the drop of a client whose outbox overflowed.
+func (c *conn) overflowed() {
+	c.srv.logf("echo: %v: client stopped reading: more than %d bytes of messages queued; closing", c.nc.RemoteAddr(), maxQueued)
+	c.srv.timeouts.Add(1)
+}
+
+// overflowing reports whether c's outbox overflowed: the client stopped
+// reading and is to be dropped.
+func (c *conn) overflowing() bool {
+	if c.out == nil {
+		return false
+	}
+	c.out.mu.Lock()
+	defer c.out.mu.Unlock()
+	return c.out.over
 }
 
 // answerQueued is answer for a connection with an outbox: it validates the

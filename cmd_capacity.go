@@ -13,6 +13,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/gigadex/gigadex/capacity"
@@ -180,16 +181,20 @@ func runCapacity(c *cli.Context, o *capacityOptions) error {
 	stderr := c.App.ErrWriter
 	quiet := o.quiet
 	ctx := c.Context
+	load := prom.NewLoad(o.tags)
+	cols := []prometheus.Collector{load}
 	if cfg.Load.Addr == "" {
-		addr, stop, err := startInProcessEcho(c, cfg.Load.Reply, quiet)
+		addr, stop, col, err := startInProcessEcho(c, cfg.Load.Reply, quiet, o.metrics.addr != "", o.tags)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		cfg.Load.Addr = addr
+		if col != nil {
+			cols = append(cols, col)
+		}
 	}
-	load := prom.NewLoad(o.tags)
-	ms, err := o.metrics.start(ctx, noteWriter(c, quiet), "capacity", load)
+	ms, err := o.metrics.start(ctx, noteWriter(c, quiet), "capacity", cols...)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/gigadex/gigadex/client"
@@ -216,20 +217,27 @@ func (o *loadOptions) config(c *cli.Context) (client.LoadConfig, error) {
 
 // startInProcessEcho starts the echo server that ping, flood and capacity
 // use when no --addr is given, on a free loopback port, and returns its
-// address and the function that stops it.
-func startInProcessEcho(c *cli.Context, reply wire.Reply, quiet bool) (string, func(), error) {
+// address, the function that stops it and, with metrics (--metrics-addr),
+// the collector of its metrics (else nil), labelled with tags as the load's
+// are.
+func startInProcessEcho(c *cli.Context, reply wire.Reply, quiet, metrics bool, tags map[string]string) (string, func(), prometheus.Collector, error) {
 	var logger *log.Logger
 	if !quiet {
 		logger = log.New(c.App.ErrWriter, "", 0)
 	}
-	srv, addr, err := echo.Start(c.Context, "127.0.0.1:0", echo.WithReply(reply), echo.WithLogger(logger))
+	// With metrics, the server counts messages by type and its service times.
+	srv, addr, err := echo.Start(c.Context, "127.0.0.1:0", echo.WithReply(reply), echo.WithLogger(logger), echo.WithDetailedStats(metrics))
 	if err != nil {
-		return "", nil, cli.Exit(fmt.Sprintf("in-process echo server: %v", err), exitRunError)
+		return "", nil, nil, cli.Exit(fmt.Sprintf("in-process echo server: %v", err), exitRunError)
 	}
 	if !quiet {
 		fmt.Fprintf(c.App.ErrWriter, "no --addr given: started an in-process echo server on %s (it shares this machine's CPUs with the generator)\n", addr)
 	}
-	return addr.String(), func() { srv.Close() }, nil
+	var col prometheus.Collector
+	if metrics {
+		col = prom.NewEcho(srv, tags)
+	}
+	return addr.String(), func() { srv.Close() }, col, nil
 }
 
 // runLoad runs ping or flood: it checks the options, prepares the run,
@@ -244,16 +252,20 @@ func runLoad(c *cli.Context, o *loadOptions) error {
 		return err
 	}
 	defer stopProfile()
+	load := prom.NewLoad(o.tags)
+	cols := []prometheus.Collector{load}
 	if cfg.Addr == "" {
-		addr, stop, err := startInProcessEcho(c, cfg.Reply, o.quiet)
+		addr, stop, col, err := startInProcessEcho(c, cfg.Reply, o.quiet, o.metrics.addr != "", o.tags)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		cfg.Addr = addr
+		if col != nil {
+			cols = append(cols, col)
+		}
 	}
-	load := prom.NewLoad(o.tags)
-	ms, err := o.metrics.start(c.Context, noteWriter(c, o.quiet), cfg.Command, load)
+	ms, err := o.metrics.start(c.Context, noteWriter(c, o.quiet), cfg.Command, cols...)
 	if err != nil {
 		return err
 	}

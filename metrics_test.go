@@ -124,6 +124,58 @@ func TestPrometheusScrapesEchoAndFlood(t *testing.T) {
 
 // freeAddr returns a loopback address with a port that was free a moment
 // ago, for a server that must be named before it starts.
+// TestMetricsOfTheInProcessEcho: flood with no --addr serves its
+// in-process echo's metrics next to its own, with the same labels; after
+// the run the echo has counted every message the flood sent.
+func TestMetricsOfTheInProcessEcho(t *testing.T) {
+	addr := freeAddr(t)
+	type result struct {
+		out, errs string
+		code      int
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, errs, code := runCLI(t, "", "flood", "-c", "2", "-d", "300ms", "--warmup", "100", "--json", "-q", "--tag", "agent=a1",
+			"--metrics-addr", addr, "--metrics-linger", "10s")
+		done <- result{out, errs, code}
+	}()
+	var last string // the last scrape: of the final values, since the run waited for it
+	var res result
+	for finished := false; !finished; {
+		select {
+		case res = <-done:
+			finished = true
+		case <-time.After(20 * time.Millisecond):
+			if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				last = string(b)
+			}
+		}
+	}
+	if res.code != 0 {
+		t.Fatalf("flood: exit %d\n%s", res.code, res.errs)
+	}
+	run, err := report.ReadJSON(strings.NewReader(res.out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var received float64 // the echo's valid frames, all types
+	for _, m := range regexp.MustCompile(`(?m)^gigadex_echo_messages_total\{agent="a1",type="[a-z_]+"\} (\S+)$`).FindAllStringSubmatch(last, -1) {
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		received += v
+	}
+	if sent := run.Sent + run.WarmupSent; received != float64(sent) {
+		t.Errorf("the echo counted %v messages, the flood sent %d; last scrape:\n%s", received, sent, last)
+	}
+	if !strings.Contains(last, `gigadex_echo_connections{agent="a1"} 0`) || !strings.Contains(last, `gigadex_sent_total{agent="a1"`) {
+		t.Errorf("the last scrape lacks the load's metrics or the echo's closed connections:\n%s", last)
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -54,7 +54,7 @@ func (o *reportOptions) csvCommand() *cli.Command {
 			"separated by ';'); with --spectrum, the spectrum of the step at its capacity.",
 		ArgsUsage: "RESULT",
 		Flags: []cli.Flag{o.outputFlag(), o.tagFlag(),
-			boolFlag(&o.spectrum, "spectrum", nil, "write the RTT percentile spectrum instead of the seconds")},
+			boolFlag(&o.spectrum, "spectrum", nil, "write the RTT percentile spectrum instead of the seconds (or of a capacity search's steps)")},
 		Action: o.action(func(c *cli.Context, args []string) error {
 			if len(args) != 1 {
 				return usagef("report csv: want one RESULT, got %d arguments", len(args))
@@ -62,6 +62,9 @@ func (o *reportOptions) csvCommand() *cli.Command {
 			in, err := o.readInput(c, args[0])
 			if err != nil {
 				return reportFail("csv", err)
+			}
+			if in.capacity != nil && o.tag != "" {
+				return usagef("report csv: --tag does not apply to a capacity result: its steps hold all message types together")
 			}
 			if in.capacity != nil && !o.spectrum {
 				return o.write(c, "csv", func(w io.Writer) error { return capacity.WriteStepsCSV(w, in.capacity) })
@@ -87,7 +90,7 @@ func (o *reportOptions) junitFlag() *cli.StringFlag {
 // writeCompareJUnit writes --junit of report compare: the metrics of cmp
 // that have a limit and the verdicts of --threshold on every current run
 // (cur), the runs the exit status checks; with several, each case names
-// its run (legend) as thresholdsHold's lines do.
+// its run by its path, as thresholdsHold's lines do.
 func (o *reportOptions) writeCompareJUnit(c *cli.Context, legend []string, cmp report.Comparison, cur compareSide) error {
 	if o.junit == "" {
 		return nil
@@ -104,7 +107,7 @@ func (o *reportOptions) writeCompareJUnit(c *cli.Context, legend []string, cmp r
 			cases := report.ThresholdSuite(legend[i], &run).Cases
 			if len(cur.runs) > 1 {
 				for j := range cases {
-					cases[j].Name = legend[i] + ": " + cases[j].Name
+					cases[j].Name = cur.names[i] + ": " + cases[j].Name
 				}
 			}
 			suite.Cases = append(suite.Cases, cases...)

@@ -75,7 +75,8 @@ func TestReportCompareJUnitRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, failures := testutil.CheckJUnit(t, doc, junitXSD)
-	for _, want := range []string{`name="ping: p99&lt;10s"`, `name="ping: p50&lt;1ns"`, `name="second: p99&lt;10s"`, `name="second: p50&lt;1ns"`} {
+	for _, want := range []string{`name="testdata/ping.json: p99&lt;10s"`, `name="testdata/ping.json: p50&lt;1ns"`,
+		`name="` + second + `: p99&lt;10s"`, `name="` + second + `: p50&lt;1ns"`} {
 		if !strings.Contains(string(doc), want) {
 			t.Errorf("no case %s", want)
 		}
@@ -108,6 +109,9 @@ func TestReportCSV(t *testing.T) {
 	rows, err = csv.NewReader(strings.NewReader(out)).ReadAll()
 	if code != exitOK || err != nil || len(rows) != 9 || rows[0][0] != "step" || strings.Join(rows[5][:6], ",") != "5,32000,30838.0,25600,fail,p99<40ms;p99.9<80ms" {
 		t.Errorf("capacity: exit %d, %v, stderr %q:\n%s", code, err, errs, out)
+	}
+	if _, errs, code = runCLI(t, "", "report", "csv", "--tag", "order", capacityFixture); code != exitUsage || !strings.Contains(errs, "does not apply to a capacity result") {
+		t.Errorf("capacity --tag: exit %d, %q", code, errs)
 	}
 	if out, errs, code = runCLI(t, "", "report", "csv", "--spectrum", capacityFixture); code != exitOK || !strings.HasPrefix(out, "percentile,value_ns,count,inverse\n") {
 		t.Errorf("capacity --spectrum: exit %d, %q:\n%s", code, errs, out)

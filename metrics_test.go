@@ -122,8 +122,6 @@ func TestPrometheusScrapesEchoAndFlood(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address with a port that was free a moment
-// ago, for a server that must be named before it starts.
 // TestMetricsOfTheInProcessEcho: flood with no --addr serves its
 // in-process echo's metrics next to its own, with the same labels; after
 // the run the echo has counted every message the flood sent.
@@ -176,6 +174,8 @@ func TestMetricsOfTheInProcessEcho(t *testing.T) {
 	}
 }
 
+// freeAddr returns a loopback address with a port that was free a moment
+// ago, for a server that must be named before it starts.
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -2,10 +2,12 @@ package echo
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -366,8 +368,27 @@ func TestBookDropsAClientThatStopsReading(t *testing.T) {
 	maker, taker := ts.bookClient(t, "maker"), ts.bookClient(t, "taker")
 	maker.send(order(1, 100, 1<<62, wire.Sell))
 	maker.expect(ack(1))
-	// The maker reads nothing more. Each buy of the taker trades 1 with it
-	// and sends it a Trade.
+	// The maker reads nothing more, but keeps sending Heartbeats, so that
+	// its reader meets the overflow too. Each buy of the taker trades 1
+	// with it and sends it a Trade.
+	stop := make(chan struct{})
+	sending := make(chan struct{})
+	go func() {
+		defer close(sending)
+		hb := wire.AppendFrame(nil, wire.Heartbeat{Timestamp: 1})
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			maker.c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+			if _, err := maker.c.Write(hb); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				return // dropped
+			}
+		}
+	}()
+	defer func() { close(stop); <-sending }()
 	const batch = 1024
 	id := uint64(2)
 	for sent := 0; ts.Stats().Timeouts == 0; sent += batch {
@@ -383,6 +404,10 @@ func TestBookDropsAClientThatStopsReading(t *testing.T) {
 		}
 		taker.send(ms...)
 		taker.expect(want...)
+	}
+	time.Sleep(50 * time.Millisecond) // a second report would come now
+	if n := ts.Stats().Timeouts; n != 1 {
+		t.Errorf("the drop counted %d times, want once", n)
 	}
 	if len(ts.log.LinesWith("client stopped reading")) != 1 {
 		t.Errorf("log lacks the drop:\n%s", ts.log.String())

@@ -285,11 +285,10 @@ func (c *conn) write(p []byte) bool {
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return false
 		}
-		if c.overflowing() { // its outbox's kick: drop it now
-			c.overflowed()
-			return false
-		}
-		if s.writeTimeout == 0 {
+		if kicked := c.kicked(); kicked || s.writeTimeout == 0 {
+			if kicked { // the outbox's kick (the only deadline without a write timeout)
+				c.overflowed()
+			}
 			return false
 		}
 		p = p[n:]
@@ -300,7 +299,10 @@ func (c *conn) write(p []byte) bool {
 			s.logf("echo: %v: client stopped reading: no reply written for %v; closing", c.nc.RemoteAddr(), s.writeTimeout)
 			return false
 		}
-		c.nc.SetWriteDeadline(time.Now().Add(s.writeTick()))
+		if !c.armWrite(time.Now().Add(s.writeTick())) { // its outbox's kick: drop it now
+			c.overflowed()
+			return false
+		}
 		armed = true
 	}
 }
@@ -322,8 +324,9 @@ func (c *conn) wrote(n int) {
 // and any error closes the connection.
 func (c *conn) writeTLS(p []byte) bool {
 	s := c.srv
-	if s.writeTimeout > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
+	if s.writeTimeout > 0 && !c.armWrite(time.Now().Add(s.writeTimeout)) {
+		c.overflowed()
+		return false
 	}
 	n, err := c.nc.Write(p)
 	c.wrote(n)
@@ -331,8 +334,8 @@ func (c *conn) writeTLS(p []byte) bool {
 		return true
 	}
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded) && c.overflowing():
-		c.overflowed()
+	case errors.Is(err, os.ErrDeadlineExceeded) && c.kicked():
+		c.overflowed() // the outbox's kick ended the write
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.timeouts.Add(1)
 		s.logf("echo: %v: client stopped reading: replies not written within %v; closing", c.nc.RemoteAddr(), s.writeTimeout)

@@ -24,12 +24,13 @@ const maxQueued = 16 << 20
 // connection's reader writes what is due after each batch itself; a writer
 // goroutine writes what others queue and what becomes due later.
 type outbox struct {
-	mu   sync.Mutex
-	buf  []byte  // queued frames, from head
-	head int     // bytes of buf already taken
-	deps []int64 // with a service time: the departure of each queued frame, from dhead
-	dh   int
-	over bool // the client stopped reading: close the connection
+	mu       sync.Mutex
+	buf      []byte  // queued frames, from head
+	head     int     // bytes of buf already taken
+	deps     []int64 // with a service time: the departure of each queued frame, from dhead
+	dh       int
+	over     bool // the client stopped reading: close the connection
+	reported bool // the drop for over was logged and counted
 	// kick wakes a write blocked on the client when the outbox overflows,
 	// so that the connection is dropped then, not at the write timeout.
 	kick func()
@@ -278,21 +279,47 @@ func (c *conn) flush() (next int64, ok bool) {
 	return next, true
 }
 
-// overflowed logs and counts the drop of a client whose outbox overflowed.
+// overflowed logs and counts the drop of a client whose outbox overflowed,
+// once however many of its goroutines find it.
 func (c *conn) overflowed() {
-	c.srv.logf("echo: %v: client stopped reading: more than %d bytes of messages queued; closing", c.nc.RemoteAddr(), maxQueued)
-	c.srv.timeouts.Add(1)
+	o := c.out
+	o.mu.Lock()
+	first := !o.reported
+	o.reported = true
+	o.mu.Unlock()
+	if first {
+		c.srv.logf("echo: %v: client stopped reading: more than %d bytes of messages queued; closing", c.nc.RemoteAddr(), maxQueued)
+		c.srv.timeouts.Add(1)
+	}
 }
 
-// overflowing reports whether c's outbox overflowed: the client stopped
-// reading and is to be dropped.
-func (c *conn) overflowing() bool {
+// kicked reports whether c's outbox overflowed, which ends its writes at
+// once: after a write's deadline error, whether the kick caused it.
+func (c *conn) kicked() bool {
 	if c.out == nil {
 		return false
 	}
 	c.out.mu.Lock()
 	defer c.out.mu.Unlock()
 	return c.out.over
+}
+
+// armWrite sets the write deadline to t unless c's outbox overflowed, and
+// reports whether it did. The check and the deadline are made under the
+// outbox's lock, as the overflow's kick is, so that a deadline set here
+// never undoes the kick.
+func (c *conn) armWrite(t time.Time) bool {
+	if c.out == nil {
+		c.nc.SetWriteDeadline(t)
+		return true
+	}
+	c.out.mu.Lock()
+	defer c.out.mu.Unlock()
+	if c.out.over {
+		return false
+	}
+	c.nc.SetWriteDeadline(t)
+	return true
 }
 
 // answerQueued is answer for a connection with an outbox: it validates the

@@ -238,7 +238,7 @@ func TestCheckLabels(t *testing.T) {
 	}{
 		{"agent", true}, {"_x9", true}, {"Job_1", true},
 		{"", false}, {"9a", false}, {"a-b", false}, {"a.b", false}, {"__name", false},
-		{"type", false}, {"direction", false}, {"le", false}, {"é", false},
+		{"type", false}, {"direction", false}, {"reason", false}, {"le", false}, {"é", false},
 	}
 	for _, tt := range tests {
 		err := prom.CheckLabels(map[string]string{tt.name: "v"})

@@ -109,7 +109,7 @@ func (s *Server) Close() error {
 // CheckLabels checks that the names of constant labels are valid
 // Prometheus label names that the metrics do not use themselves:
 // [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__", and none of type,
-// direction, le.
+// direction, reason, le.
 func CheckLabels(labels map[string]string) error {
 	for name := range labels {
 		if err := checkLabel(name); err != nil {
@@ -121,7 +121,7 @@ func CheckLabels(labels map[string]string) error {
 
 func checkLabel(name string) error {
 	switch name {
-	case "type", "direction", "le":
+	case "type", "direction", "reason", "le":
 		return fmt.Errorf("prom: label %q is taken by the metrics themselves", name)
 	}
 	if len(name) >= 2 && name[:2] == "__" {

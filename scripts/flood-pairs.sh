@@ -22,10 +22,7 @@ rounds=${1:-6} secs=${2:-2} conns=${3:-4} window=${4:-1024}
 scratch flood-pairs
 build_peers
 gd=$gigadex rs=$rust_peer
-pump=$work/rawpump
-cc -O2 -pthread -o "$pump" scripts/rawpump.c
-floor=$work/gofloor
-go build -o "$floor" scripts/gofloor.go
+build_floors
 ulimit -n $((4 * conns + 1024)) 2>/dev/null || true
 
 # shellcheck disable=SC2086

@@ -24,10 +24,7 @@ rounds=${1:-3} secs=${2:-2} conns=${3:-4} window=${4:-1024}
 scratch floors
 build_peers
 gd=$gigadex rs=$rust_peer
-pump=$work/rawpump
-cc -O2 -pthread -o "$pump" scripts/rawpump.c
-floor=$work/gofloor
-go build -o "$floor" scripts/gofloor.go
+build_floors
 ulimit -n $((8 * conns + 1024)) 2>/dev/null || true
 
 start_server gigadex-echo "$gd" echo --addr 127.0.0.1:0 --quiet

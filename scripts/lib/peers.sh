@@ -43,3 +43,12 @@ build_peers() {
 	(cd rust && CARGO_TARGET_DIR=target cargo build --release --offline --locked -p rust-peer --quiet)
 	rust_peer=rust/target/release/rust-peer
 }
+
+# build_floors: sets pump to the raw echo pump (scripts/rawpump.c, built
+# with cc) and floor to the Go floors (scripts/gofloor.go), both in $work.
+build_floors() {
+	pump=$work/rawpump
+	cc -O2 -pthread -o "$pump" scripts/rawpump.c
+	floor=$work/gofloor
+	go build -o "$floor" scripts/gofloor.go
+}

@@ -42,6 +42,7 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 	var gaps *hdrhistogram.PackedHistogram
 	for _, w := range ws {
 		w.flushRun()
+		w.recordRuns()
 		if w.rec == nil {
 			at := rs.base.Add(time.Duration(start))
 			w.rec = report.NewRecorder(at, at, rs.tags, rs.recorderOptions()...)

@@ -30,6 +30,7 @@ type Recorder struct {
 	total     int64                           // RTTs of the closed seconds
 	fillTag   int                             // index of FillTag in tags; -1 until RecordFill
 	cur       []*hdrhistogram.PackedHistogram // current second, one per tag; nil until the tag is first recorded
+	hot       []*hotBuckets                   // current second, the values of a window of buckets, per tag; nil with cur
 	closed    []packedInterval                // finished seconds, sparse
 	finished  bool
 	published atomic.Pointer[second]
@@ -86,7 +87,10 @@ type second struct {
 // untagged intervals. Each second is recorded into a sparse histogram per
 // tag, which grows with the distinct values of a second (a few KB) and is
 // kept when the second closes; the whole run is their merge, made when
-// asked for after Finish. Closing a second costs what it recorded.
+// asked for after Finish. Closing a second costs what it recorded. A tag
+// whose second fills more than a few hundred buckets also gets 8 KB of
+// counts for a window of buckets around its values, where recording is an
+// increment.
 // RecordPair adds a 220 KB dense histogram of uncorrected values. Options
 // such as [WithLogStream] apply in order.
 func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOption) *Recorder {
@@ -98,6 +102,7 @@ func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOptio
 		startMs: startUnix.UnixMilli(),
 		tags:    slices.Clone(tags),
 		cur:     make([]*hdrhistogram.PackedHistogram, len(tags)),
+		hot:     make([]*hotBuckets, len(tags)),
 		fillTag: -1,
 	}
 	for _, o := range opts {
@@ -122,12 +127,22 @@ func (r *Recorder) Record(tag int, now time.Time, rttNs int64) {
 // so runs of equal values are common and cost one histogram update.
 func (r *Recorder) RecordN(tag int, now time.Time, rttNs, n int64) {
 	r.advance(now)
+	v := clampNs(rttNs)
+	if hb := r.hot[tag]; hb != nil {
+		if hb.add(v, n) {
+			return
+		}
+		hb.miss(v, n)
+	}
 	h := r.cur[tag]
 	if h == nil {
 		h = NewPackedHistogram()
 		r.cur[tag] = h
 	}
-	_ = h.RecordValues(clampNs(rttNs), n) // cannot fail: the value is in range
+	_ = h.RecordValues(v, n) // cannot fail: the value is in range
+	if r.hot[tag] == nil && h.Populated() >= hotFrom {
+		r.hot[tag] = newHotBuckets(v)
+	}
 }
 
 // RecordPair is Record for rate-limited mode: correctedNs is measured from
@@ -155,6 +170,7 @@ func (r *Recorder) RecordFill(now time.Time, ns int64) {
 		r.fillTag = len(r.tags)
 		r.tags = append(r.tags, FillTag)
 		r.cur = append(r.cur, nil)
+		r.hot = append(r.hot, nil)
 	}
 	h := r.cur[r.fillTag]
 	if h == nil {
@@ -247,6 +263,9 @@ func (r *Recorder) Count() int64 {
 	for i, h := range r.cur {
 		if h != nil && i != r.fillTag {
 			n += h.TotalCount()
+			if hb := r.hot[i]; hb != nil {
+				n += hb.n
+			}
 		}
 	}
 	return n
@@ -304,6 +323,9 @@ func (r *Recorder) close(endMs int64) {
 	var rtts []*hdrhistogram.PackedHistogram // this second's RTTs, by tag
 	var fill *hdrhistogram.PackedHistogram
 	for i, h := range r.cur {
+		if hb := r.hot[i]; hb != nil {
+			hb.moveTo(h)
+		}
 		if h == nil || h.TotalCount() == 0 {
 			continue
 		}

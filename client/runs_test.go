@@ -41,4 +41,10 @@ func TestRunBuffer(t *testing.T) {
 	if w.rec.Count() != want+1 {
 		t.Errorf("recordRuns: %d rtts recorded, want %d", w.rec.Count(), want+1)
 	}
+	// The buffer is empty: the first run of the next second still goes
+	// over at once, and publishes second 1.
+	w.keepRun(0, 2100*ms, 80_000, 1)
+	if idx, _, _ := w.rec.LastSecond(); idx != 1 {
+		t.Errorf("after the first run of second 2, into an empty buffer: LastSecond = second %d, want 1", idx)
+	}
 }

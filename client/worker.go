@@ -945,12 +945,12 @@ func (w *worker) flushRun() {
 // many connections, handing each batch's run over at once would reach
 // into the recorder's histograms, far from this connection's hot state,
 // once per batch of a few replies; a full buffer hands them over in one
-// go. Its runs fall in one second of the recorder's, and the first run of
-// the next second is handed over at once, so that seconds are closed and
-// published when they would be without it.
+// go. The first run of each second of the recorder's is handed over at
+// once, so that seconds are closed and published when they would be
+// without the buffer, and the runs it holds fall in one second.
 type runBuffer struct {
 	n     int
-	until int64 // the end of the recorder's second the runs fall in, ns since base
+	until int64 // the end of the recorder's second of the last run handed over at once, ns since base
 	runs  [32]keptRun
 }
 
@@ -964,11 +964,11 @@ type keptRun struct {
 // base) in the run buffer.
 func (w *worker) keepRun(tag int, at, rtt, n int64) {
 	rb := &w.runs
-	next := rb.n > 0 && at >= rb.until
+	next := at >= rb.until // the first run of a later second (or the first of all)
 	if next || rb.n == len(rb.runs) {
 		w.recordRuns()
 	}
-	if rb.n == 0 {
+	if next {
 		from := w.phase.from
 		rb.until = from + (max(at-from, 0)/int64(time.Second)+1)*int64(time.Second)
 	}

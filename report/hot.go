@@ -30,8 +30,8 @@ func bucketValue(i int32) int64 {
 }
 
 // hotLen is the number of consecutive buckets a hotBuckets counts: four
-// powers of two, so a window centred on a run's typical RTT holds values
-// from a quarter to four times it.
+// powers of two, so a window placed a power of two below a run's typical
+// RTT holds values from half to eight times it.
 const hotLen = 4 << halfBits
 
 // hotFrom is how many buckets a second of one tag fills in the sparse
@@ -61,8 +61,8 @@ type hotBuckets struct {
 	counts [hotLen]uint16
 }
 
-// newHotBuckets returns a window with room for values from a quarter to
-// four times v.
+// newHotBuckets returns a window with room for values from half to eight
+// times v.
 func newHotBuckets(v int64) *hotBuckets {
 	h := &hotBuckets{}
 	h.centre(bucketOf(v))
@@ -70,7 +70,7 @@ func newHotBuckets(v int64) *hotBuckets {
 }
 
 // centre moves the (empty) window so that bucket b is a power of two
-// above its first bucket.
+// above its first bucket (at most: not below bucket 0).
 func (h *hotBuckets) centre(b int32) {
 	h.lo = max(b-hotLen/4, 0)
 	h.min, h.max = hotLen, -1
@@ -101,8 +101,8 @@ func (h *hotBuckets) miss(v, n int64) {
 
 // moveTo adds the counts to p, the same second's sparse histogram, and
 // empties the window; the window moves to the values it missed when they
-// outnumbered those it counted. It costs the buckets touched, not the
-// window's size.
+// outnumbered those it counted. It scans the buckets from the lowest to
+// the highest touched, not the whole window.
 func (h *hotBuckets) moveTo(p *hdrhistogram.PackedHistogram) {
 	for i := h.min; i <= h.max; i++ {
 		if c := h.counts[i]; c != 0 {

@@ -134,4 +134,10 @@ func TestRecorderHotWindowMoves(t *testing.T) {
 	if hb.n != 1 || hb.missed != 0 {
 		t.Errorf("after the window moved, a value of the new range: %d counted in it, %d outside, want 1 and 0", hb.n, hb.missed)
 	}
+	before := rec.Count()
+	rec.RecordN(0, base.Add(time.Second), 5_000_000, -2)
+	rec.RecordN(0, base.Add(time.Second), 5_000_000, 0)
+	if got := rec.Count(); got != before {
+		t.Errorf("RecordN with n -2 and 0: Count %d, want %d", got, before)
+	}
 }

@@ -115,17 +115,23 @@ func NewRecorder(base, startUnix time.Time, tags []string, opts ...RecorderOptio
 // received at now. Values outside 0..HighestNs are clamped into it. It
 // panics if tag is out of range. It does not allocate, except on the first
 // call for each tag, while a second's sparse histogram grows past the
-// largest earlier second's, and once per second of the window, when now is
-// in a later second than the previous call and the finished second is
-// closed and published. Record must not be called after Finish.
+// largest earlier second's, once per tag when a second first fills a few
+// hundred buckets (8 KB of counts for a window of buckets, kept for the
+// rest of the run), and once per second of the window, when now is in a
+// later second than the previous call and the finished second is closed
+// and published. Record must not be called after Finish.
 func (r *Recorder) Record(tag int, now time.Time, rttNs int64) {
 	r.RecordN(tag, now, rttNs, 1)
 }
 
 // RecordN records n RTTs of the same value at once, as Record would one by
 // one: load drivers time a whole batch of replies with one clock reading,
-// so runs of equal values are common and cost one histogram update.
+// so runs of equal values are common and cost one histogram update. An n
+// below 1 records nothing.
 func (r *Recorder) RecordN(tag int, now time.Time, rttNs, n int64) {
+	if n <= 0 {
+		return // as the histogram's RecordValues refuses a negative count
+	}
 	r.advance(now)
 	v := clampNs(rttNs)
 	if hb := r.hot[tag]; hb != nil {

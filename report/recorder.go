@@ -30,7 +30,7 @@ type Recorder struct {
 	total     int64                           // RTTs of the closed seconds
 	fillTag   int                             // index of FillTag in tags; -1 until RecordFill
 	cur       []*hdrhistogram.PackedHistogram // current second, one per tag; nil until the tag is first recorded
-	hot       []*hotBuckets                   // current second, the values of a window of buckets, per tag; nil with cur
+	hot       []*hotBuckets                   // current second, the values in a window of buckets, per tag; nil until the tag fills hotFrom buckets in a second
 	closed    []packedInterval                // finished seconds, sparse
 	finished  bool
 	published atomic.Pointer[second]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -25,12 +26,18 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 	if !started {
 		start = end
 	}
-	var first, last int64 = -1, 0
+	// The measured window runs from the first measured send to the last
+	// reply, or to when the last connection stopped measuring if that is
+	// later: a rate-limited run's last send comes up to an interval before
+	// the window's end, and a run that failed or was interrupted lasted
+	// until then, whatever it received.
+	var first, last, stopped int64 = -1, 0, 0
 	for _, w := range ws {
 		if w.tally.firstMeas > 0 && (first < 0 || w.tally.firstMeas < first) {
 			first = w.tally.firstMeas
 		}
 		last = max(last, w.tally.lastMeas)
+		stopped = max(stopped, w.tally.stopMeas)
 	}
 	if first < 0 {
 		first = start
@@ -102,10 +109,15 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		run.Fill = report.NewHistogram() // orders were tracked; none filled
 	}
 	run.Start = rs.base.Add(time.Duration(first))
-	run.Elapsed = time.Duration(last - first)
+	run.Elapsed = time.Duration(max(last, stopped) - first)
 	run.WarmupElapsed = time.Duration(start)
 	run.BytesSent = run.Sent * wire.FrameLen
+	// Bytes read: the replies, and what the peer sent of its own (Trades,
+	// Heartbeats) in the window.
 	run.BytesReceived = run.Received * wire.FrameLen
+	for _, n := range run.Unsolicited {
+		run.BytesReceived += n * wire.FrameLen
+	}
 	run.ReconnectGap = time.Duration(gap)
 	run.LateSends = late
 	run.MaxSendLag = time.Duration(maxLag)
@@ -162,29 +174,61 @@ func runError(run *report.Run, fatal []error, mismatched int64, started bool) er
 }
 
 // joinFailures sums up the connections' failures in one line, each
-// distinct reason once with the number of connections that failed so.
+// reason once with the number of connections that failed so. Reasons that
+// differ only in their numbers ("after 409 replies", "after 216 replies")
+// are one reason, quoted as its first connection gave it, and past
+// maxReasons the rest are counted, so that a thousand connections make a
+// line that can be read.
 func joinFailures(errs []error, conns int) error {
 	if len(errs) == 1 && conns == 1 {
 		return errs[0]
 	}
-	var order []string
-	count := map[string]int{}
+	type reason struct {
+		first  string
+		n      int
+		differ bool // some connection's message had other numbers
+	}
+	var order []*reason
+	byShape := map[string]*reason{}
 	for _, e := range errs {
 		m := e.Error()
-		if count[m] == 0 {
-			order = append(order, m)
+		shape := digits.ReplaceAllString(m, "0")
+		r := byShape[shape]
+		if r == nil {
+			r = &reason{first: m}
+			byShape[shape] = r
+			order = append(order, r)
 		}
-		count[m]++
+		r.n++
+		r.differ = r.differ || m != r.first
 	}
-	if len(order) == 1 {
+	if len(order) == 1 && !order[0].differ {
 		return fmt.Errorf("%d of %d connections: %w", len(errs), conns, errs[0])
 	}
-	parts := make([]string, len(order))
-	for i, m := range order {
-		parts[i] = fmt.Sprintf("%s: %s", plural(int64(count[m]), "connection"), m)
+	var parts []string
+	for i, r := range order {
+		if i == maxReasons && len(order) > maxReasons+1 {
+			rest := 0
+			for _, r := range order[i:] {
+				rest += r.n
+			}
+			parts = append(parts, fmt.Sprintf("%s for %d other reasons", plural(int64(rest), "connection"), len(order)-i))
+			break
+		}
+		part := fmt.Sprintf("%s: %s", plural(int64(r.n), "connection"), r.first)
+		if r.differ {
+			part += " (the first; the counts differ between them)"
+		}
+		parts = append(parts, part)
 	}
 	return &failures{msg: fmt.Sprintf("%d of %d connections failed: %s", len(errs), conns, strings.Join(parts, "; ")), errs: errs}
 }
+
+// maxReasons is how many distinct reasons joinFailures quotes.
+const maxReasons = 4
+
+// digits matches the numbers of an error message.
+var digits = regexp.MustCompile(`[0-9]+`)
 
 // plural returns "1 reply", "2 replies", "3 errors".
 func plural(n int64, what string) string {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -59,6 +60,24 @@ func TestJoinFailuresOneLine(t *testing.T) {
 	}
 	if !errors.Is(err, a) || !errors.Is(err, b) {
 		t.Errorf("%v does not wrap both reasons", err)
+	}
+	// A thousand connections: reasons that differ only in their counts
+	// are one, and past four reasons the rest are counted.
+	var many []error
+	for i := range 1000 {
+		many = append(many, fmt.Errorf("the peer closed the connection after %d replies", 200+i%300))
+	}
+	for i := range 6 {
+		many = append(many, fmt.Errorf("reason %c", 'c'+i))
+	}
+	err = joinFailures(many, 1006)
+	want = "1006 of 1006 connections failed: 1000 connections: the peer closed the connection after 200 replies (the first; the counts differ between them); " +
+		"1 connection: reason c; 1 connection: reason d; 1 connection: reason e; 3 connections for 3 other reasons"
+	if err.Error() != want {
+		t.Errorf("got %q, want %q", err, want)
+	}
+	if !errors.Is(err, many[999]) || !errors.Is(err, many[1005]) {
+		t.Errorf("%v does not wrap every failure", err)
 	}
 }
 

@@ -54,7 +54,9 @@ func explainRecv(err error, r *Receiver, withTLS bool) error {
 	if errors.Is(err, syscall.ECONNRESET) {
 		how = "reset"
 	}
-	msg := "the peer " + how + " the connection without answering"
+	// A peer at its limit of connections refuses the ones past it so: say
+	// that first, since most of a run's connections were answered then.
+	msg := "the peer " + how + " the connection without answering (as a peer at its limit of connections refuses one)"
 	if !withTLS {
 		msg += "; if it speaks TLS, connect with TLS"
 		return &explained{msg: msg, err: err, kind: ErrNeedsTLS}

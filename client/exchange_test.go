@@ -141,6 +141,9 @@ func TestExchangePeer(t *testing.T) {
 	if got := run.Unsolicited["heartbeat"]; got != p.heartbeats || got == 0 {
 		t.Errorf("unsolicited heartbeats %d, peer sent %d", got, p.heartbeats)
 	}
+	if want := (run.Received + p.trades + p.heartbeats) * wire.FrameLen; run.BytesReceived != want {
+		t.Errorf("bytes received %d, want %d: the replies, Trades and Heartbeats read", run.BytesReceived, want)
+	}
 	if g := run.HeartbeatGap; g == nil || g.Count < p.heartbeats-2 || g.Count >= p.heartbeats || g.Max < g.P50 {
 		t.Errorf("heartbeat gaps %+v, peer sent %d heartbeats on 2 connections", g, p.heartbeats)
 	}
@@ -250,4 +253,35 @@ func TestReplay(t *testing.T) {
 			t.Fatalf("%v: %d errors, %d received (%v)", err, run.Errors, run.Received, run.ErrorSamples)
 		}
 	})
+}
+
+// TestMismatchQuotesWhatWasSent: an exchange run against an echo peer
+// gets its Orders and CancelOrders back instead of acks, and the error
+// quotes each request as it went out (its price from the walk, the Order
+// a CancelOrder named), so that it reads as the peer's echo of it.
+func TestMismatchQuotesWhatWasSent(t *testing.T) {
+	cfg := exchangeConfig(startEcho(t))
+	cfg.Conns, cfg.Count, cfg.Drain = 1, 200, 300*time.Millisecond
+	run, err := client.Run(testCtx(t), cfg)
+	if !errors.Is(err, client.ErrMismatch) {
+		t.Fatalf("err %v, want ErrMismatch", err)
+	}
+	quoted := 0
+	for _, s := range run.ErrorSamples {
+		_, rest, ok := strings.Cut(s, "reply to ")
+		if !ok {
+			continue
+		}
+		sent, echoed, ok := strings.Cut(rest, " was ")
+		if !ok {
+			t.Fatalf("sample %q: no request and reply", s)
+		}
+		if sent != echoed {
+			t.Errorf("sample %q: the echo of a request differs from the request quoted", s)
+		}
+		quoted++
+	}
+	if quoted == 0 {
+		t.Fatalf("no sample quotes a request: %q", run.ErrorSamples)
+	}
 }

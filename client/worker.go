@@ -86,6 +86,7 @@ type tally struct {
 	errors, lost        int64
 	mismatched          int64 // replies that answered nothing in flight or answered wrongly
 	firstMeas, lastMeas int64
+	stopMeas            int64 // when the connection stopped measuring: the window's end, a stop, or its failure; 0: not yet
 	samples             []string
 	fatal               error
 	reconnects, gap     int64
@@ -107,6 +108,7 @@ func (w *worker) now() int64 { return int64(time.Since(w.rs.base)) }
 func (w *worker) run() {
 	defer w.leaveWarmup()
 	defer w.ended()
+	defer w.stopMeasuring()
 	for {
 		// The time a pass of the loop decides by: when the last receive
 		// read its replies, microseconds ago, or the clock. Only a batch's
@@ -123,7 +125,7 @@ func (w *worker) run() {
 			}
 		}
 		if err := w.heartbeatLate(now); err != nil {
-			if w.recover(err) {
+			if w.afterHeartbeatError(err) {
 				continue
 			}
 			return
@@ -143,7 +145,12 @@ func (w *worker) run() {
 			case w.stopped:
 				return
 			case w.sched.paced():
-				w.sleepUntil(w.sched.at(w.sent))
+				if err := w.sleepUntil(w.sched.at(w.sent)); err != nil {
+					if w.afterRecvError(err) {
+						continue
+					}
+					return
+				}
 			case !w.phase.known && w.phase.warmupLeft == 0:
 				w.awaitWindow()
 			}
@@ -376,6 +383,7 @@ func (w *worker) awaitSchedule(inflight int64) (bool, error) {
 // beginDrain stops sending and bounds the wait for replies in flight.
 func (w *worker) beginDrain() {
 	w.stopped = true
+	w.stopMeasuring()
 	d := w.cfg.Drain
 	if w.rs.stop.Load() {
 		d = min(d, interruptDrain)
@@ -386,21 +394,75 @@ func (w *worker) beginDrain() {
 	w.flush()
 }
 
-// sleepUntil waits for time t (ns since base) or the end of the window,
-// whichever is first.
-func (w *worker) sleepUntil(t int64) {
+// stopMeasuring notes when this connection's part of the measured window
+// ended: at the window's planned end, when the run was stopped (a count
+// reached, an interrupt), or when the connection failed, whichever came
+// first. The run's window lasts until the last of these, or its last reply.
+func (w *worker) stopMeasuring() {
+	if !w.phase.known || w.tally.stopMeas != 0 {
+		return
+	}
+	now := w.now()
+	if w.phase.end > 0 {
+		now = min(now, w.phase.end)
+	}
+	if now > w.phase.from {
+		w.tally.stopMeas = now
+	}
+}
+
+// sleepUntil waits, with nothing in flight, for time t (ns since base),
+// the end of the window or the time the peer's next Heartbeat is due
+// (LoadConfig.HeartbeatTimeout), whichever is first. What the peer sends
+// meanwhile, its Trades and Heartbeats, is read as it arrives, so that it is
+// timed when it came.
+func (w *worker) sleepUntil(t int64) error {
 	if lim := w.phase.limit(); lim > 0 {
 		t = min(t, lim)
 	}
+	if d := int64(w.cfg.HeartbeatTimeout); d > 0 {
+		t = min(t, max(w.lastBeat, w.upSince)+d)
+	}
+	// Nothing is awaited: the reply timeout starts again, and bounds the
+	// reads below no earlier than the loop's next pass would.
+	w.lastReply = w.now()
 	for !w.rs.stop.Load() {
 		now := w.now()
 		if now >= t {
-			return
+			return nil
 		}
-		if d := time.Duration(t - now); d > spinMargin {
-			w.c.waitReadable(min(d-spinMargin, maxPark))
+		d := time.Duration(t - now)
+		if d <= spinMargin {
+			continue // the send is due in microseconds: spin
+		}
+		park := min(d-spinMargin, maxPark)
+		if !w.c.waitReadable(park) {
+			continue
+		}
+		read, err := w.readArrived()
+		if err != nil {
+			return err
+		}
+		if !read {
+			// Readable, yet nothing to read: do not spin on it.
+			time.Sleep(min(park, time.Millisecond))
 		}
 	}
+	return nil
+}
+
+// readArrived reads and handles, without waiting, what the peer has sent:
+// replies, and its own Trades and Heartbeats. It reports whether it read
+// anything.
+func (w *worker) readArrived() (bool, error) {
+	got, err := w.c.Poll()
+	if err != nil || !got {
+		return false, err
+	}
+	w.batch.t = 0
+	_, err = w.recvBuffered()
+	w.endBatch()
+	return true, err
 }
 
 // sendBatch sends every message the window, the schedule and the quota
@@ -780,8 +842,7 @@ func (w *worker) handle(v wire.View) {
 		if w.cfg.Reply == wire.ReplyEcho && sl.kind == wire.KindOrder && v.Kind() == wire.KindOrderAck {
 			w.tally.ackedOrders++
 		}
-		want, _, _ := wire.ParseFrame(appendMessage(w.scratch[:0], sl.kind, w.idBase+seq))
-		w.noteError(fmt.Sprintf("conn %d: reply to %s was %s", w.id, describe(want), describe(v)))
+		w.noteError(fmt.Sprintf("conn %d: reply to %s was %s", w.id, describe(w.sentMessage(sl.kind, seq, cancelled, isCancel)), describe(v)))
 	case isCancel:
 		w.ord.cancelled(cancelled)
 	}
@@ -805,6 +866,29 @@ func (w *worker) handle(v wire.View) {
 		w.startRun(sl, t)
 	}
 	b.n[tag]++
+}
+
+// sentMessage returns message seq of kind k as it was sent, for an error
+// that quotes it: a replayed message as it went out; a mix message with, on
+// an exchange, its Order's price from the walk and, for a CancelOrder that
+// named Order target (named), that Order's id.
+func (w *worker) sentMessage(k wire.Kind, seq, target uint64, named bool) wire.View {
+	if w.replay != nil {
+		v, _, _ := wire.ParseFrame(w.replay.sent[seq&w.replay.mask][:])
+		return v
+	}
+	f := (*[wire.FrameLen]byte)(appendMessage(w.scratch[:0], k, w.idBase+seq))
+	if w.ord != nil {
+		p := f[wire.LengthPrefixSize:]
+		switch {
+		case k == wire.KindOrder:
+			binary.LittleEndian.PutUint64(p[wire.Field2Offset:], w.ord.price(seq, wire.Side(p[wire.SideOffset])))
+		case k == wire.KindCancelOrder && named:
+			binary.LittleEndian.PutUint64(p[wire.Field1Offset:], w.idBase+target)
+		}
+	}
+	v, _, _ := wire.ParseFrame(f[:])
+	return v
 }
 
 // unsolicited counts a message the peer sent on its own: a Trade, or a
@@ -858,16 +942,40 @@ func (w *worker) peerBeat(t int64, inWindow bool) {
 // or since the connection opened. It is checked once per pass of the loop,
 // whose reads the reply timeout bounds, so it fires within that of the
 // limit at the latest.
+//
+// Before it says so, it reads what has arrived: Heartbeats that wait unread
+// in the socket, because this process was paused or busy, came in time.
 func (w *worker) heartbeatLate(now int64) error {
 	d := int64(w.cfg.HeartbeatTimeout)
-	if d <= 0 || w.stopped {
+	if d <= 0 || w.stopped || now-max(w.lastBeat, w.upSince) < d {
 		return nil
 	}
-	since := max(w.lastBeat, w.upSince)
-	if now-since >= d {
-		return fmt.Errorf("%w: none for %v", ErrHeartbeat, time.Duration(now-since).Round(time.Millisecond))
+	// The read deadline may have passed while this process did not run:
+	// move it on first, or the read would fail with it.
+	w.armedAt = -1
+	w.armDeadlines(now)
+	if _, err := w.readArrived(); err != nil {
+		return err
+	}
+	now = w.now()
+	if since := max(w.lastBeat, w.upSince); !w.stopped && now-since >= d {
+		what := "none"
+		if w.lastBeat == 0 {
+			what = "none since the connection opened"
+		}
+		return fmt.Errorf("%w: %s for %v", ErrHeartbeat, what, time.Duration(now-since).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// afterHeartbeatError handles an error of heartbeatLate and reports whether
+// the loop goes on: a peer whose Heartbeats stopped fails the connection,
+// and an error of the read before that is a receive's.
+func (w *worker) afterHeartbeatError(err error) bool {
+	if errors.Is(err, ErrHeartbeat) {
+		return w.recover(err)
+	}
+	return w.afterRecvError(err)
 }
 
 // appendReplay is appendRun for a replay: n messages of the list, sent at

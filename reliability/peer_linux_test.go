@@ -233,3 +233,26 @@ func TestPeerFreezes(t *testing.T) {
 		})
 	}
 }
+
+// TestClientPausedHeartbeatsInTime pauses the client (SIGSTOP, as a
+// loaded CI machine may deschedule it) for longer than its heartbeat
+// timeout, while its peer keeps sending Heartbeats: they wait in the
+// client's socket, came in time, and must not fail the run. A client
+// that checked the timeout before reading them did.
+func TestClientPausedHeartbeatsInTime(t *testing.T) {
+	t.Parallel()
+	loadSlot(t)
+	e := mustStartEcho(t, "127.0.0.1:0", "--reply", "book", "--heartbeat", "50ms")
+	c := start(t, loadArgs("ping", e.addr, 2*time.Second, "--reply", "book", "--msg", "heartbeat", "--heartbeat-timeout", "200ms")...)
+	c.waitHandlers(t)
+	time.Sleep(300 * time.Millisecond)
+	c.signal(t, syscall.SIGSTOP)
+	time.Sleep(600 * time.Millisecond)
+	c.signal(t, syscall.SIGCONT)
+	code := c.wait(t, 20*time.Second)
+	run := readRun(t, c)
+	if code != 0 || run.Errors != 0 {
+		t.Errorf("exit code %d, errors %d %q: want 0 and none, the Heartbeats waited unread\nstderr:\n%s",
+			code, run.Errors, run.ErrorSamples, tail(c.stderr.String(), 1000))
+	}
+}

@@ -105,17 +105,20 @@ var scalarMetrics = []Metric{
 	{Name: "error_rate", Kind: MetricRatio, value: (*Run).ErrorRate},
 }
 
-// ErrorRate returns the run's errors per message sent in the measured
-// window, a fraction (0.001 is 0.1%): 0 when there was no error, 1 when
-// there were errors but nothing was sent.
+// ErrorRate returns the run's errors per message sent, a fraction (0.001
+// is 0.1%). The warmup's messages count with the window's, as errors
+// does. It is 0 when there was no error, and at most 1: a peer that
+// answers every message twice makes an error of each, not 200%, and
+// errors with nothing sent are 1.
 func (r *Run) ErrorRate() float64 {
+	sent := r.Sent + max(r.WarmupSent, 0)
 	switch {
 	case r.Errors <= 0:
 		return 0
-	case r.Sent <= 0:
+	case sent <= 0:
 		return 1
 	}
-	return float64(r.Errors) / float64(r.Sent)
+	return min(float64(r.Errors)/float64(sent), 1)
 }
 
 // MetricError is the error of [ParseMetric] for a name it does not know.

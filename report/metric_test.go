@@ -87,8 +87,20 @@ func TestMetricOf(t *testing.T) {
 	if got := rate.OfHistogram(h); !math.IsNaN(got) {
 		t.Errorf("msgs_per_sec of a histogram = %v, want NaN", got)
 	}
-	if got := (&Run{Errors: 3}).ErrorRate(); got != 1 {
-		t.Errorf("error rate with nothing sent = %v, want 1", got)
+	for _, tt := range []struct {
+		r    Run
+		want float64
+	}{
+		{Run{Errors: 3}, 1},                                  // nothing sent
+		{Run{Sent: 1000}, 0},                                 // no error
+		{Run{Sent: 1000, Errors: 1}, 0.001},                  // one in a thousand
+		{Run{Sent: 2000, WarmupSent: 1000, Errors: 3000}, 1}, // every message answered twice, warmup included
+		{Run{Sent: 900, WarmupSent: 100, Errors: 10}, 0.01},  // the warmup's messages count with its errors
+		{Run{Sent: 10, Errors: 25}, 1},                       // more errors than messages: at most 1
+	} {
+		if got := tt.r.ErrorRate(); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("error rate of %d errors, %d sent and %d in the warmup = %v, want %v", tt.r.Errors, tt.r.Sent, tt.r.WarmupSent, got, tt.want)
+		}
 	}
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # floors.sh: what bounds a flood on this machine, side by side. Clients
 # (gigadex, the Rust peer, the Go floors of scripts/gofloor.go: a goroutine
-# per connection or an event loop per P, no work per message) against echoes
+# per connection, or an event loop per P over raw sockets or over net.Conns'
+# sockets, no work per message) against echoes
 # (gigadex, the Rust peer, the Go floor echoes, the raw pump of
 # scripts/rawpump.c), the pairings listed in $pairs below, in alternating
 # order, with the medians as a fraction of the Rust pair and of the raw pump. A pair that does no work per
@@ -54,10 +55,11 @@ flood() {
 	pump) "$pump" flood "$at" "$conns" "$window" "$secs" 0.5 | rate ;;
 	floor) "$floor" "$at" "$conns" "$window" "$secs" goroutine | rate ;;
 	floor-epoll) "$floor" "$at" "$conns" "$window" "$secs" epoll | rate ;;
+	floor-epoll-net) "$floor" "$at" "$conns" "$window" "$secs" epoll-net | rate ;;
 	esac
 }
 pairs=(rust:rust gigadex:gigadex floor:floor floor-epoll:floor
-	gigadex:rust floor:rust floor-epoll:rust
+	gigadex:rust floor:rust floor-epoll:rust floor-epoll-net:rust
 	rust:gigadex rust:floor rust:floor-epoll floor-epoll:gigadex)
 if [ "$conns" -le 64 ]; then
 	pairs=(pump:pump "${pairs[@]}" rust:pump gigadex:pump floor:pump floor-epoll:pump)

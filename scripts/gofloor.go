@@ -9,7 +9,7 @@
 // of a gap is the I/O model's and which is gigadex's own work
 // (docs/performance-analysis.md).
 //
-//	go run scripts/gofloor.go ADDR CONNS WINDOW SECONDS [goroutine|epoll]
+//	go run scripts/gofloor.go ADDR CONNS WINDOW SECONDS [goroutine|epoll|epoll-net]
 //	go run scripts/gofloor.go echo ADDR [goroutine|epoll]
 //
 // The client prints msgs_per_sec=N, frames echoed per second over SECONDS
@@ -20,7 +20,13 @@
 //   - epoll: an event loop per P (GOMAXPROCS of them), each over its own
 //     level-triggered epoll(7) set, with raw non-blocking read(2) and
 //     write(2): no goroutine parks or wakes per batch, and no read finds
-//     nothing (EAGAIN), as a tokio or mio client runs.
+//     nothing (EAGAIN), as a tokio or mio client runs;
+//   - epoll-net: the same event loops over connections dialled with
+//     net.Dial, whose descriptors stay in Go's poller too: what an event
+//     loop under a library whose connections are net.Conns (as gigadex's
+//     client.Conn) would get. A ticker, as a run's progress line has,
+//     keeps a timer pending, so that an idle thread waits in Go's poller,
+//     as it would in gigadex.
 //
 // The echo reads up to 64 KiB and writes it back, as scripts/rawpump.c's
 // echo does with a thread per connection, and prints "listening on
@@ -81,6 +87,9 @@ func main() {
 		f.goroutines(addr, conns, time.Duration((secs+1)*float64(time.Second)))
 	case "epoll":
 		f.loops(addr, conns)
+	case "epoll-net":
+		f.viaNet = true
+		f.loops(addr, conns)
 	default:
 		usage()
 	}
@@ -99,7 +108,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: go run scripts/gofloor.go ADDR CONNS WINDOW SECONDS [goroutine|epoll]\n       go run scripts/gofloor.go echo ADDR [goroutine|epoll]")
+	fmt.Fprintln(os.Stderr, "usage: go run scripts/gofloor.go ADDR CONNS WINDOW SECONDS [goroutine|epoll|epoll-net]\n       go run scripts/gofloor.go echo ADDR [goroutine|epoll]")
 	os.Exit(2)
 }
 
@@ -124,6 +133,8 @@ type flood struct {
 	received  atomic.Int64 // bytes read in the measured window
 	measuring atomic.Bool
 	stop      atomic.Bool
+	viaNet    bool       // epoll-net: the loops' connections are net.Conns
+	nets      []net.Conn // epoll-net: kept open for the run
 }
 
 // goroutines starts a goroutine per connection on Go's poller, each
@@ -192,13 +203,7 @@ func (f *flood) loops(addr string, conns int) {
 		}
 	}
 	for i := range conns {
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			fail(err)
-		}
-		if err := unix.Connect(fd, sa); err != nil {
-			fail(err)
-		}
+		fd := f.dial(sa, addr)
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		unix.SetNonblock(fd, true)
 		l := i % n
@@ -212,6 +217,39 @@ func (f *flood) loops(addr string, conns int) {
 	for l := range n {
 		go f.loop(eps[l], owned[l], big)
 	}
+	if f.viaNet {
+		go func() {
+			for range time.Tick(100 * time.Millisecond) {
+			}
+		}()
+	}
+}
+
+// dial connects a socket for an event loop: a raw one, or with epoll-net
+// one of net.Dial's, left registered with Go's poller.
+func (f *flood) dial(sa *unix.SockaddrInet4, addr string) int {
+	if f.viaNet {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			fail(err)
+		}
+		f.nets = append(f.nets, c)
+		rc, err := c.(*net.TCPConn).SyscallConn()
+		if err != nil {
+			fail(err)
+		}
+		fd := -1
+		rc.Control(func(u uintptr) { fd = int(u) })
+		return fd
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		fail(err)
+	}
+	if err := unix.Connect(fd, sa); err != nil {
+		fail(err)
+	}
+	return fd
 }
 
 // loop serves the connections of one epoll set until the run stops.

@@ -1,0 +1,143 @@
+package client_test
+
+import (
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gigadex/gigadex/client"
+	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/wire"
+)
+
+// lateTradePeer acks every Order at once and sends a Trade naming it as
+// taker tradeAfter later, as an exchange whose match comes after its ack.
+func lateTradePeer(tradeAfter time.Duration) func(nc net.Conn, conn int) {
+	return func(nc net.Conn, _ int) {
+		var mu sync.Mutex // one writer at a time: the acks, and the Trades' timers
+		var timers sync.WaitGroup
+		defer timers.Wait()
+		buf := make([]byte, 64<<10)
+		n := 0
+		for {
+			nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+			k, err := nc.Read(buf[n:])
+			if err != nil {
+				return
+			}
+			n += k
+			used := 0
+			for ; n-used >= wire.FrameLen; used += wire.FrameLen {
+				v, _, err := wire.ParseFrame(buf[used:n])
+				if err != nil {
+					return
+				}
+				o, ok := v.Order()
+				if !ok {
+					continue
+				}
+				mu.Lock()
+				nc.Write(wire.AppendOrderAck(nil, o.ID(), 1))
+				mu.Unlock()
+				trade := wire.AppendTrade(nil, &wire.Trade{MakerID: 1 << 61, TakerID: o.ID(), Price: o.Price(), Quantity: o.Quantity(), Timestamp: 1})
+				timers.Add(1)
+				time.AfterFunc(tradeAfter, func() {
+					defer timers.Done()
+					mu.Lock()
+					nc.Write(trade)
+					mu.Unlock()
+				})
+			}
+			n = copy(buf, buf[used:n])
+		}
+	}
+}
+
+// pacedOrders is a rate-limited run of Orders on one connection, at rate
+// msgs/s for d, against an exchange peer at addr.
+func pacedOrders(addr string, rate float64, d time.Duration, reply wire.Reply) client.LoadConfig {
+	mix, _ := client.ParseMix("order=100")
+	return client.LoadConfig{Command: "ping", Addr: addr, Conns: 1, Window: 1, Rate: rate,
+		Duration: d, Mix: mix, Reply: reply, Drain: time.Second}
+}
+
+// TestPacedRunReadsWhileWaiting: between two sends of a rate-limited run,
+// with nothing in flight, what the peer sends of its own is read when it
+// comes: a Trade 20 ms after its ack is timed at about 20 ms, not at the
+// next send 100 ms later; Heartbeats every 50 ms are 50 ms apart, not a
+// send interval; and a heartbeat timeout longer than their period does not
+// fail a run whose sends are further apart than it.
+func TestPacedRunReadsWhileWaiting(t *testing.T) {
+	t.Run("fill", func(t *testing.T) {
+		cfg := pacedOrders(startPeer(t, lateTradePeer(20*time.Millisecond)), 10, 1500*time.Millisecond, wire.ReplyExchange)
+		run, err := client.Run(testCtx(t), cfg)
+		if err != nil {
+			t.Fatalf("%v (%v)", err, run.ErrorSamples)
+		}
+		if run.Fill == nil || run.Fill.TotalCount() < 5 {
+			t.Fatalf("fills %v, want about 15", run.Fill)
+		}
+		if p50 := time.Duration(run.Fill.ValueAtPercentile(50)); p50 < 20*time.Millisecond || p50 > 70*time.Millisecond {
+			t.Errorf("fill p50 %v, want about 20ms (the Trade's delay), not the 100ms between sends", p50)
+		}
+	})
+	t.Run("heartbeats", func(t *testing.T) {
+		addr := startEcho(t, echo.WithReply(wire.ReplyExchange), echo.WithHeartbeat(50*time.Millisecond))
+		cfg := pacedOrders(addr, 2, 1500*time.Millisecond, wire.ReplyExchange)
+		cfg.HeartbeatTimeout = 300 * time.Millisecond
+		run, err := client.Run(testCtx(t), cfg)
+		if err != nil {
+			t.Fatalf("%v (%v)", err, run.ErrorSamples)
+		}
+		g := run.HeartbeatGap
+		if g == nil || g.Count < 10 {
+			t.Fatalf("heartbeat gaps %+v, want about 30", g)
+		}
+		if p50 := time.Duration(g.P50); p50 < 40*time.Millisecond || p50 > 80*time.Millisecond {
+			t.Errorf("heartbeat gap p50 %v, want about 50ms, not the 500ms between sends", p50)
+		}
+	})
+}
+
+// TestPacedRunHeartbeatTimeoutOnTime: a peer without Heartbeats fails a
+// run whose sends are a second apart at about the heartbeat timeout, not
+// at the next send.
+func TestPacedRunHeartbeatTimeoutOnTime(t *testing.T) {
+	cfg := pacedOrders(startEcho(t, echo.WithReply(wire.ReplyExchange)), 1, 5*time.Second, wire.ReplyExchange)
+	cfg.HeartbeatTimeout = 300 * time.Millisecond
+	start := time.Now()
+	_, err := client.Run(testCtx(t), cfg)
+	if err == nil {
+		t.Fatal("no error, want ErrHeartbeat")
+	}
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("failed after %v, want soon after 300ms (sends are 1s apart)", d)
+	}
+}
+
+// TestPacedRunWindow: a rate-limited run's measured window is the window
+// that ran, not its first send to its last reply, which a slow rate makes
+// up to a send interval shorter: 4 msgs/s for 1 s is 4 msgs/s, and a run
+// cancelled after 600 ms lasted about that long, whatever it received.
+func TestPacedRunWindow(t *testing.T) {
+	addr := startEcho(t, echo.WithReply(wire.ReplyExchange))
+	t.Run("whole", func(t *testing.T) {
+		run, err := client.Run(testCtx(t), pacedOrders(addr, 4, time.Second, wire.ReplyExchange))
+		if err != nil {
+			t.Fatalf("%v (%v)", err, run.ErrorSamples)
+		}
+		if run.Elapsed < 950*time.Millisecond || run.Elapsed > 1050*time.Millisecond || run.Sent != 4 {
+			t.Errorf("window %v for %d sends, want 1s and 4 (achieved rate %.2f msgs/s)", run.Elapsed, run.Sent, run.AchievedRate())
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(testCtx(t), 600*time.Millisecond)
+		defer cancel()
+		run, _ := client.Run(ctx, pacedOrders(addr, 2, 5*time.Second, wire.ReplyExchange))
+		if run == nil || run.Elapsed < 550*time.Millisecond || run.Elapsed > 900*time.Millisecond {
+			t.Fatalf("window %v, want about the 600ms the run lasted", run.Elapsed)
+		}
+	})
+}

@@ -131,11 +131,30 @@ func TestCLIContract(t *testing.T) {
 			{"report", "hgrm", a, "-o", a},
 			{"report", "hlog", a, "-o", link},
 			{"ping", "-n", "10", "-o", a, "--hgrm", link},
+			{"report", "compare", "--baseline", a, b, "--junit", link},
+			{"report", "compare", "--baseline", b, a, "--junit", a},
 		} {
 			r := runBin(t, bin, args...)
 			wantUsage(t, args, r, "the same file as")
 			if after, _ := os.ReadFile(a); !bytes.Equal(after, before) {
 				t.Fatalf("%v changed %s", args, a)
+			}
+		}
+		// --messages is an input too.
+		msgs := filepath.Join(dir, "msgs.jsonl")
+		if err := os.WriteFile(msgs, []byte(`{"Order":{"id":1,"price":100,"quantity":1,"side":"Buy"}}`+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"ping", "-n", "10", "--messages", msgs, "-o", msgs},
+			{"flood", "--duration", "100ms", "--messages", msgs, "--hlog", msgs},
+			{"ping", "-n", "10", "--messages", msgs, "--hgrm", msgs},
+			{"capacity", "--slo", "p99<1ms", "--messages", msgs, "-o", msgs},
+		} {
+			r := runBin(t, bin, args...)
+			wantUsage(t, args, r, "the same file as --messages")
+			if after, _ := os.ReadFile(msgs); !bytes.HasPrefix(after, []byte(`{"Order"`)) {
+				t.Fatalf("%v changed %s", args, msgs)
 			}
 		}
 		// stdout redirected to the file an output names: neither would

@@ -153,6 +153,7 @@ func (o *capacityOptions) config(c *cli.Context) (capacity.Config, error) {
 	}
 	lc.Window, lc.Mix = int(o.window), o.mix
 	o.outputOptions.stdout, _ = c.App.Writer.(*os.File)
+	o.outputOptions.inputs = [][2]string{{"--messages", o.messagesFile}}
 	if err := o.outputOptions.check(); err != nil {
 		return cfg, err
 	}

@@ -209,6 +209,7 @@ func (o *loadOptions) config(c *cli.Context) (client.LoadConfig, error) {
 		return cfg, usagef("--rate %g is below the number of connections (%d): each connection needs at least 1 msg/s", cfg.Rate, cfg.Conns)
 	}
 	o.outputOptions.stdout, _ = c.App.Writer.(*os.File)
+	o.outputOptions.inputs = [][2]string{{"--messages", o.messagesFile}}
 	if err := o.outputOptions.check([2]string{"--cpuprofile", o.profile.cpu}, [2]string{"--memprofile", o.profile.mem}); err != nil {
 		return cfg, err
 	}

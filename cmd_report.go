@@ -311,16 +311,20 @@ func (o *reportOptions) action(fn func(c *cli.Context, args []string) error) cli
 	}
 }
 
-// checkNotInput refuses an --output that is one of the inputs (report
-// merge a.json b.json -o a.json): the output would replace what it is
-// made of. Files are compared by device and inode.
+// checkNotInput refuses an output (--output, or report compare's --junit)
+// that is one of the inputs, the arguments or a --baseline (report merge
+// a.json b.json -o a.json): the output would replace what it is made of.
+// Files are compared by device and inode.
 func (o *reportOptions) checkNotInput(c *cli.Context, inputs []string) error {
-	if o.output == "" || o.output == "-" {
-		return nil
-	}
-	for _, in := range inputs {
-		if in != "-" && outfile.Same(o.output, in) {
-			return usagef("report %s: --output %q is the same file as the input %q: write the result elsewhere", c.Command.Name, o.output, in)
+	inputs = append(inputs[:len(inputs):len(inputs)], o.baselines...)
+	for _, out := range [][2]string{{"--output", o.output}, {"--junit", o.junit}} {
+		if out[1] == "" || out[1] == "-" {
+			continue
+		}
+		for _, in := range inputs {
+			if in != "-" && outfile.Same(out[1], in) {
+				return usagef("report %s: %s %q is the same file as the input %q: write the result elsewhere", c.Command.Name, out[0], out[1], in)
+			}
 		}
 	}
 	return nil

@@ -38,6 +38,7 @@ type clientOptions struct {
 	cross                        int64
 	heartbeatTimeout             time.Duration
 	messages                     []wire.Message
+	messagesFile                 string // --messages, an input no output may replace
 }
 
 func newClientOptions(conns int64) clientOptions {
@@ -59,7 +60,10 @@ func (o *clientOptions) flags() []cli.Flag {
 		seedFlag(&o.seed),
 		boolFlag(&o.strict, "strict", nil, "make the first unsolicited message (a Trade, a Heartbeat the peer sends on its own) a run error, quoted: for echo peers, which send nothing unasked"),
 		idBaseFlag(&o.idBase, &o.idBaseGiven),
-		valueFlag(&o.messages, "messages", readMessages, nil,
+		valueFlag(&o.messages, "messages", func(path string) ([]wire.Message, error) {
+			o.messagesFile = path
+			return readMessages(path)
+		}, nil,
 			"replay `FILE`'s messages in order, looping, instead of the mix: the frames `gigadex encode` writes, or its JSON lines; ids are rewritten so that replies name their request"),
 		durFlag(&o.heartbeatTimeout, nil, "heartbeat-timeout", nil, rangeOf[time.Duration]{min: minTimeout, max: maxTimeout, zeroMeans: "off"},
 			"fail a connection whose peer sent no Heartbeat of its own for this long"),
@@ -313,7 +317,8 @@ func ioModeOf(o ioOptions, cmd string) (client.IOMode, error) {
 type outputOptions struct {
 	json, quiet            bool
 	out, hlog, hgrm, junit string
-	stdout                 *os.File // the command's stdout, if a file: no output may be its file
+	stdout                 *os.File    // the command's stdout, if a file: no output may be its file
+	inputs                 [][2]string // flag and path of each input file, which no output may be
 }
 
 func (o *outputOptions) jsonFlag(usage string) *cli.BoolFlag {
@@ -372,6 +377,11 @@ func (o *outputOptions) check(extra ...[2]string) error {
 		for other, otherFlag := range seen {
 			if outfile.Same(other, t.File) {
 				return usagef("%s %q: the same file as %s", flag, path, otherFlag)
+			}
+		}
+		for _, in := range o.inputs {
+			if in[1] != "" && in[1] != "-" && outfile.Same(in[1], t.File) {
+				return usagef("%s %q: the same file as %s, an input: write the output elsewhere", flag, path, in[0])
 			}
 		}
 		seen[t.File] = flag

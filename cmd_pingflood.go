@@ -203,7 +203,15 @@ func (o *loadOptions) config(c *cli.Context) (client.LoadConfig, error) {
 		cfg.Duration = 0
 	}
 	if cfg.Count == 0 && cfg.Duration == 0 {
-		return cfg, usagef("--count 0 and --duration 0: the run would never end; give a count or a duration")
+		// Name what was typed: --duration alone ends a ping's count.
+		given := "--count 0 and --duration 0"
+		switch {
+		case o.durationGiven && !o.countGiven:
+			given = "--duration 0 without --count"
+		case o.countGiven && !o.durationGiven:
+			given = "--count 0 without --duration"
+		}
+		return cfg, usagef("%s: the run would never end; give a count or a duration", given)
 	}
 	if cfg.Rate > 0 && cfg.Rate < float64(cfg.Conns) {
 		return cfg, usagef("--rate %g is below the number of connections (%d): each connection needs at least 1 msg/s", cfg.Rate, cfg.Conns)

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gigadex/gigadex/client"
+	"github.com/gigadex/gigadex/report"
 )
 
 func fakeResult(t *testing.T) *Result {
@@ -107,6 +109,28 @@ func TestReadJSONRejects(t *testing.T) {
 	} {
 		if _, err := ReadJSON(strings.NewReader(doc)); err == nil {
 			t.Errorf("accepted %s", doc)
+		}
+	}
+}
+
+// TestStepAchieved: a step's achieved rate is what it sent over its planned
+// length, whatever the latency at its end stretched the run to, and over
+// the window that ran when it was cut short.
+func TestStepAchieved(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		sent    int64
+		elapsed time.Duration
+		want    float64
+	}{
+		{"whole step", 20000, 2 * time.Second, 10000},
+		{"latency stretched the run", 20000, 2500 * time.Millisecond, 10000},
+		{"a window that began late", 19990, 1999 * time.Millisecond, 9995},
+		{"interrupted halfway", 10000, time.Second, 10000},
+	} {
+		s := &Step{Length: 2 * time.Second, Run: &report.Run{Sent: tt.sent, Elapsed: tt.elapsed, Interrupted: tt.name == "interrupted halfway"}}
+		if got := s.Achieved(); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: achieved %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -32,7 +32,8 @@ type Step struct {
 }
 
 // Achieved returns the rate the step actually sent, msgs/s: the messages
-// sent in the measured window over its planned length. (Run.AchievedRate
+// sent in the measured window over its planned length, or over the
+// window that ran when it was cut short (an interrupt). (Run.AchievedRate
 // divides by the time from the first send to the last reply, which the
 // latency at the end of a short window stretches.)
 func (s *Step) Achieved() float64 {
@@ -45,6 +46,9 @@ func achieved(run *report.Run, length time.Duration) float64 {
 		return 0
 	case length <= 0:
 		return run.AchievedRate()
+	case run.Interrupted && run.Elapsed > 0 && run.Elapsed < length:
+		// Cut short by an interrupt: the window that ran.
+		length = run.Elapsed
 	}
 	return float64(run.Sent) / length.Seconds()
 }

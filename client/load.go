@@ -285,6 +285,7 @@ func runConns(ctx context.Context, cfg LoadConfig, conns []*Conn) (*report.Run, 
 			w.ring.intended = make([]int64, len(w.ring.slots))
 		} else {
 			w.phase.warmupLeft = share(cfg.WarmupCount, i, len(conns))
+			w.phase.warmOwed = w.phase.warmupLeft > 0
 		}
 		if cfg.Count > 0 {
 			w.phase.quota = share(cfg.Count, i, len(conns))

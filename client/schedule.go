@@ -71,13 +71,13 @@ func (s *schedule) skipTo(seq uint64, from int64) {
 }
 
 // lag returns how far behind its intended time message seq is when sent at
-// t, in ns (negative if early), and counts it late when that is more than
-// LateSend.
+// t, in ns (negative if early), keeps the largest, and counts it late when
+// that is more than LateSend.
 func (s *schedule) lag(seq uint64, t int64) int64 {
 	l := t - s.at(seq)
+	s.maxLag = max(s.maxLag, l)
 	if l > int64(LateSend) {
 		s.late++
-		s.maxLag = max(s.maxLag, l)
 	}
 	return l
 }

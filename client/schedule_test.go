@@ -80,6 +80,13 @@ func TestScheduleLag(t *testing.T) {
 	if s.maxLag != int64(5*time.Millisecond) {
 		t.Errorf("max lag %v, want 5ms", time.Duration(s.maxLag))
 	}
+	// The worst lag is kept also when no send was late.
+	on := newSchedule(1000, 0, 1)
+	on.lag(0, int64(300*time.Microsecond))
+	on.lag(1, int64(time.Millisecond+100*time.Microsecond))
+	if on.late != 0 || on.maxLag != int64(300*time.Microsecond) {
+		t.Errorf("%d late, max lag %v; want 0 and 300µs", on.late, time.Duration(on.maxLag))
+	}
 }
 
 func TestScheduleWait(t *testing.T) {

@@ -15,8 +15,11 @@ const unknown = math.MaxInt64
 //
 // In open loop the start is known in advance: the warmup count N ends when
 // message N of the whole schedule is due. In closed loop with a warmup
-// count, each connection sends its share and waits; the window starts when
-// the last one has, or when the warmup time has passed.
+// count, each connection sends its share and waits for its replies; the
+// window starts when the last one has them, or when the warmup time has
+// passed. So a closed-loop window opens with nothing of the warmup in
+// flight: a peer slower than the warmup is deep would otherwise spend the
+// window's first part answering it, uncounted.
 type window struct {
 	start    atomic.Int64  // ns since the base; unknown until decided
 	waiting  atomic.Int64  // connections still sending their warmup share
@@ -84,8 +87,8 @@ func (w *window) startAt(now int64) (int64, bool) {
 	return 0, false
 }
 
-// warmedUp records that a connection has sent its warmup share (or gave
-// up) at time now; the last one starts the window.
+// warmedUp records that a connection has its warmup share answered (or
+// gave up) at time now; the last one starts the window.
 func (w *window) warmedUp(now int64) {
 	if w.waiting.Add(-1) == 0 {
 		w.begin(now)

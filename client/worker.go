@@ -64,6 +64,7 @@ type worker struct {
 // phase is where a connection is in the run: warmup, measured window.
 type phase struct {
 	warmupLeft int64 // warmup messages this connection still owes (closed loop)
+	warmOwed   bool  // closed loop: this connection holds the window back, its warmup share not yet sent or not all answered
 	quota      int64 // measured messages still to send; -1: no limit
 	known      bool  // the window's start is decided
 	from, end  int64 // the measured window; end 0: no limit
@@ -152,7 +153,13 @@ func (w *worker) run() {
 					return
 				}
 			case !w.phase.known && w.phase.warmupLeft == 0:
-				w.awaitWindow()
+				// The warmup share is sent and answered: its replies are
+				// all in before the window, which opens with no warmup
+				// message in flight.
+				w.warmedUp()
+				if !w.phase.known {
+					w.awaitWindow()
+				}
 			}
 			// Nothing was awaited: the reply timeout starts again.
 			w.lastReply = w.now()
@@ -275,9 +282,20 @@ func (p *phase) limit() int64 { return p.end }
 // leaveWarmup releases the window of a connection that stops before it sent
 // its warmup share.
 func (w *worker) leaveWarmup() {
-	if w.phase.warmupLeft > 0 {
-		w.phase.warmupLeft = 0
+	if w.phase.warmOwed {
+		w.phase.warmupLeft, w.phase.warmOwed = 0, false
 		w.rs.win.warmedUp(w.now())
+	}
+}
+
+// warmedUp releases the window once this connection's warmup share is sent
+// and answered, and starts it if this was the last connection.
+func (w *worker) warmedUp() {
+	if w.phase.warmOwed {
+		w.phase.warmOwed = false
+		now := w.now()
+		w.rs.win.warmedUp(now)
+		w.updatePhase(now)
 	}
 }
 
@@ -536,10 +554,7 @@ func (w *worker) sendBatch(now int64) error {
 				p.quota -= k
 			}
 		case p.warmupLeft > 0:
-			if p.warmupLeft -= k; p.warmupLeft == 0 {
-				w.rs.win.warmedUp(now)
-				w.updatePhase(now)
-			}
+			p.warmupLeft -= k // at 0, run waits for the share's replies
 		}
 	}
 	if w.sent == first {

@@ -118,3 +118,35 @@ func TestModeDifferences(t *testing.T) {
 		t.Errorf("rates: got %q", got)
 	}
 }
+
+// TestCompareWithoutByteCounts: a side read from an interval log (or a
+// capacity result) has round trips but no byte counts, so bytes_per_sec
+// is not compared, on either side, whatever its limit: no false
+// regression of -100%, a warning instead, and no JUnit case.
+func TestCompareWithoutByteCounts(t *testing.T) {
+	limits, _ := ParseLimits("bytes_per_sec=5%")
+	full := constRun(1000, 1000)
+	fromLog := constRun(1000, 1000)
+	fromLog.BytesReceived = 0
+	for _, tt := range []struct {
+		name      string
+		base, cur *Run
+	}{{"current from a log", full, fromLog}, {"baseline from a log", fromLog, full}} {
+		c := CompareRuns([]*Run{tt.base}, []*Run{tt.cur}, limits)
+		d := deltaOf(t, c, "bytes_per_sec")
+		if c.Regressed() || d.Verdict != "" || !math.IsNaN(d.Change) {
+			t.Errorf("%s: verdict %q, change %v: want no verdict, no change", tt.name, d.Verdict, d.Change)
+		}
+		if !strings.Contains(strings.Join(c.Warnings, "\n"), "bytes_per_sec has a limit but was not compared") {
+			t.Errorf("%s: warnings %q do not say bytes_per_sec was not compared", tt.name, c.Warnings)
+		}
+		for _, tc := range ComparisonSuite("cmp", c).Cases {
+			if tc.Name == "bytes_per_sec" {
+				t.Errorf("%s: JUnit case %+v for a metric not compared", tt.name, tc)
+			}
+		}
+	}
+	if d := deltaOf(t, CompareRuns([]*Run{full}, []*Run{constRun(1000, 500)}, limits), "bytes_per_sec"); d.Verdict != VerdictRegressed {
+		t.Errorf("both sides counted, bytes halved: verdict %q, want regressed", d.Verdict)
+	}
+}

@@ -48,6 +48,8 @@ type Comparison struct {
 	Level         float64 // a metric's change is significant when its P is below: Alpha divided by the number of limits
 	Deltas        []Delta // one per metric, in a fixed order
 	Warnings      []string
+
+	notCompared []string // metrics with a limit that a side could not measure
 }
 
 // Several reports whether a side has more than one run, so that the
@@ -136,6 +138,21 @@ func (c *Comparison) delta(m Metric, limits Limits) Delta {
 			d.Limit, d.HasLimit = l.Percent, true
 		}
 	}
+	if m.Name == "bytes_per_sec" && !(countsBytes(c.Bases) && countsBytes(c.Currents)) {
+		// An interval log or a capacity result has no byte counts: a rate
+		// of 0 there is not a measurement, and there is nothing to judge.
+		d.Change = math.NaN()
+		if !countsBytes(c.Bases) {
+			d.Base = math.NaN()
+		}
+		if !countsBytes(c.Currents) {
+			d.Current = math.NaN()
+		}
+		if d.HasLimit {
+			c.notCompared = append(c.notCompared, m.Name)
+		}
+		return d
+	}
 	if !c.Several() {
 		if d.HasLimit {
 			d.Verdict = verdict(d, m.LowerIsBetter(), c.Floor)
@@ -147,6 +164,17 @@ func (c *Comparison) delta(m Metric, limits Limits) Delta {
 	d.ChangeLow, d.ChangeHigh = changeCI(bs, cs, d.Base)
 	d.Verdict = verdictRuns(d, m.LowerIsBetter(), c.Floor)
 	return d
+}
+
+// countsBytes reports whether every run that measured round trips also
+// counted the bytes it read.
+func countsBytes(runs []*Run) bool {
+	for _, r := range runs {
+		if r.Merged == nil && r.Received > 0 && r.BytesReceived == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func valuesOf(m Metric, runs []*Run) []float64 {
@@ -208,17 +236,21 @@ func verdictRuns(d Delta, lowerIsBetter bool, floor time.Duration) Verdict {
 
 // warnings says when the runs given cannot support the verdicts.
 func (c *Comparison) warnings() []string {
+	var out []string
+	for _, name := range c.notCompared {
+		out = append(out, fmt.Sprintf("%s has a limit but was not compared: a side holds no byte counts (an interval log or a capacity result)", name))
+	}
 	n1, n2 := len(c.Bases), len(c.Currents)
 	if !c.Several() {
-		return []string{"one run a side cannot separate a change from noise: give several runs a side, or use gigadex ab"}
+		return append(out, "one run a side cannot separate a change from noise: give several runs a side, or use gigadex ab")
 	}
 	if minUTestP(n1, n2) < c.Level {
-		return nil
+		return out
 	}
 	need := 2
 	for minUTestP(need, need) >= c.Level && need < 50 {
 		need++
 	}
-	return []string{fmt.Sprintf("with %d baseline and %d current runs no change can be significant at p < %.3g (alpha %g over %.0f limits): "+
-		"nothing can be flagged; give at least %d runs a side", n1, n2, c.Level, c.Alpha, c.Alpha/c.Level, need)}
+	return append(out, fmt.Sprintf("with %d baseline and %d current runs no change can be significant at p < %.3g (alpha %g over %.0f limits): "+
+		"nothing can be flagged; give at least %d runs a side", n1, n2, c.Level, c.Alpha, c.Alpha/c.Level, need))
 }

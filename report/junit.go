@@ -215,8 +215,8 @@ func ComparisonSuite(name string, c Comparison) TestSuite {
 		s.Start, s.Elapsed, s.Properties = c.Current.Start, c.Current.Elapsed, runProperties(c.Current)
 	}
 	for _, d := range c.Deltas {
-		if !d.HasLimit {
-			continue
+		if !d.HasLimit || math.IsNaN(d.Base) || math.IsNaN(d.Current) {
+			continue // no limit, or not measured on a side (Comparison.Warnings says so)
 		}
 		m, err := ParseMetric(d.Metric)
 		format := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

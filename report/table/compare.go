@@ -106,6 +106,8 @@ func formatP(p float64) string {
 
 func formatMetric(d report.Delta, v float64) string {
 	switch {
+	case math.IsNaN(v):
+		return "n/a" // not measured on this side
 	case d.Latency:
 		return latencyWithUnit(v)
 	case d.Unit == "B/s":

@@ -141,3 +141,24 @@ func TestPacedRunWindow(t *testing.T) {
 		}
 	})
 }
+
+// TestFloodSlowPeerThroughput: a closed-loop window opens once the
+// warmup's replies are in, so a peer that serves 1,000 msgs/s, flooded
+// with 512 messages in flight (half a second of its work), measures 1,000
+// msgs/s, not 1,000 × 1/1.5: the window's first half second answering the
+// warmup, uncounted, while counting its time.
+func TestFloodSlowPeerThroughput(t *testing.T) {
+	addr := startEcho(t, echo.WithServiceTime(time.Millisecond))
+	cfg := client.LoadConfig{Command: "flood", Addr: addr, Conns: 2, Window: 256, WarmupCount: 512,
+		Duration: time.Second, Drain: 2 * time.Second}
+	run, err := client.Run(testCtx(t), cfg)
+	if err != nil {
+		t.Fatalf("%v (%v)", err, run.ErrorSamples)
+	}
+	if r := run.MsgsPerSec(); r < 900 || r > 1080 {
+		t.Errorf("%.0f msgs/s (%d received in %v), want about 1000", r, run.Received, run.Elapsed)
+	}
+	if run.WarmupReceived != 512 {
+		t.Errorf("%d warmup replies, want all 512 before the window", run.WarmupReceived)
+	}
+}

@@ -175,7 +175,7 @@ func runError(run *report.Run, fatal []error, mismatched int64, started bool) er
 
 // joinFailures sums up the connections' failures in one line, each
 // reason once with the number of connections that failed so. Reasons that
-// differ only in their numbers ("after 409 replies", "after 216 replies")
+// differ only in their numbers ("after 409 messages", "after 216 messages")
 // are one reason, quoted as its first connection gave it, and past
 // maxReasons the rest are counted, so that a thousand connections make a
 // line that can be read.

@@ -37,14 +37,15 @@ func explainRecv(err error, r *Receiver, withTLS bool) error {
 	case errors.As(err, &fe) && fe.Offset == 0 && fe.Field == "length":
 		return explainHead(err, r.head(quoteLimit+1), withTLS)
 	case r.received() > 0:
-		replies := r.received() / wire.FrameLen
+		// Messages, not replies: an exchange's Trades and Heartbeats count.
+		msgs := r.received() / wire.FrameLen
 		switch {
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return fmt.Errorf("the peer closed the connection in the middle of a frame, after %s: %w", plural(replies, "whole reply"), err)
+			return fmt.Errorf("the peer closed the connection in the middle of a frame, after %s: %w", plural(msgs, "whole message"), err)
 		case errors.Is(err, io.EOF): // a FIN, or TLS's close_notify
-			return &explained{msg: "the peer closed the connection after " + plural(replies, "reply"), err: err}
+			return &explained{msg: "the peer closed the connection after " + plural(msgs, "message"), err: err}
 		case errors.Is(err, syscall.ECONNRESET):
-			return &explained{msg: "the peer reset the connection after " + plural(replies, "reply"), err: err}
+			return &explained{msg: "the peer reset the connection after " + plural(msgs, "message"), err: err}
 		}
 		return err
 	case !(errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)):

@@ -38,10 +38,10 @@ func TestExplainRecv(t *testing.T) {
 		{"reset before any answer", fmt.Errorf("recv: %w", syscall.ECONNRESET), nil, 0, false, "the peer reset the connection without answering (as a peer at its limit of connections refuses one);", false},
 		{"write to a closed connection", fmt.Errorf("send: %w", syscall.EPIPE), nil, 0, false, "the peer closed the connection without answering", false},
 		{"closed before any answer, over TLS", io.EOF, nil, 0, true, "the peer closed the connection without answering", false},
-		{"closed after answers", io.EOF, nil, 52 * 3, false, "the peer closed the connection after 3 replies", false},
-		{"closed after answers, over TLS (close_notify)", io.EOF, nil, 52, true, "the peer closed the connection after 1 reply", false},
-		{"reset after answers", fmt.Errorf("recv: %w", syscall.ECONNRESET), nil, 52 * 2, false, "the peer reset the connection after 2 replies", false},
-		{"closed inside a frame", io.ErrUnexpectedEOF, []byte{48, 0, 0, 0, 1}, 52, false, "in the middle of a frame, after 1 whole reply", false},
+		{"closed after answers", io.EOF, nil, 52 * 3, false, "the peer closed the connection after 3 messages", false},
+		{"closed after answers, over TLS (close_notify)", io.EOF, nil, 52, true, "the peer closed the connection after 1 message", false},
+		{"reset after answers", fmt.Errorf("recv: %w", syscall.ECONNRESET), nil, 52 * 2, false, "the peer reset the connection after 2 messages", false},
+		{"closed inside a frame", io.ErrUnexpectedEOF, []byte{48, 0, 0, 0, 1}, 52, false, "in the middle of a frame, after 1 whole message", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

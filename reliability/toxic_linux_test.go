@@ -416,7 +416,7 @@ func faultResetPeer(t *testing.T, px *faultProxy) {
 }
 
 // cutNamed matches the error of a connection the peer cut after replies.
-var cutNamed = regexp.MustCompile(`the peer (closed|reset) the connection after \d+ repl`)
+var cutNamed = regexp.MustCompile(`the peer (closed|reset) the connection after \d+ messages?`)
 
 // faultLimitData: the proxy closes the connection after some bytes: exit
 // 1 naming the close, the replies before it kept.

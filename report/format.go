@@ -89,8 +89,11 @@ func UnitName(u time.Duration) string {
 }
 
 // FormatLatency formats d in the unit that fits it, with 4 significant
-// digits: "850.0 ns", "41.20 µs", "3.250 ms", "1.500 s".
+// digits: "850.0 ns", "41.20 µs", "3.250 ms", "1.500 s"; 0 is "0".
 func FormatLatency(d time.Duration) string {
+	if d == 0 {
+		return "0" // nothing, not a measurement of 0.000 ns
+	}
 	u := LatencyUnit(float64(d))
 	return FormatSig(float64(d)/float64(u)) + " " + UnitName(u)
 }

@@ -2,9 +2,11 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -231,6 +233,15 @@ func ReadJSON(rd io.Reader) (*Run, error) {
 	var doc jsonRun
 	dec := json.NewDecoder(rd)
 	if err := dec.Decode(&doc); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// Name the field and what it held, not the Go types.
+			what := "the document"
+			if te.Field != "" {
+				what = "field " + strconv.Quote(te.Field)
+			}
+			return nil, fmt.Errorf("report: read json: %s is a JSON %s (at byte %d): not a gigadex result", what, te.Value, te.Offset)
+		}
 		return nil, fmt.Errorf("report: read json: %w", err)
 	}
 	if doc.Schema != Schema {

@@ -140,3 +140,18 @@ func TestReadJSONRefusesTrailingDataAndNegativeCounts(t *testing.T) {
 		})
 	}
 }
+
+// TestReadJSONWrongTypes: a document or field of the wrong JSON type is
+// named as such, without Go's type names.
+func TestReadJSONWrongTypes(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`[1,2]`, "the document is a JSON array"},
+		{`{"schema":"gigadex.run/v1","sent":"x"}`, `field "sent" is a JSON string`},
+		{`{"schema":"gigadex.run/v1","warmup":{"received":true}}`, `field "warmup.received" is a JSON bool`},
+	} {
+		_, err := ReadJSON(strings.NewReader(tt.in))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "Go ") {
+			t.Errorf("ReadJSON(%s): %v, want an error saying %q", tt.in, err, tt.want)
+		}
+	}
+}

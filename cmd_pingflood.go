@@ -75,7 +75,7 @@ func (o *loadOptions) flags(durationUsage string) []cli.Flag {
 	flags := append(o.clientOptions.flags(),
 		dur,
 		valueFlag(&o.warmup, "warmup", parseWarmup, warmup.String,
-			fmt.Sprintf("warmup (`D|N`) before the measured window, excluded from the histograms: a duration (1s) or a message count in all (1000, 10k); 0: none; at most %s or %s messages; in rate mode the default lasts at most 1s", shortDuration(maxWarmup), formatCount(maxWarmupCount))),
+			fmt.Sprintf("warmup (`D|N`) before the measured window, excluded from the histograms: a duration (1s) or a message count in all (1000, 10k); 0: none; at most %s or %s messages; a count in closed loop ends once its replies are in (or none came for 1s); in rate mode the default lasts at most 1s", shortDuration(maxWarmup), formatCount(maxWarmupCount))),
 		rateFlag(&o.rate),
 		o.jsonFlag("print the result as one JSON document on stdout (the table goes to stderr)"),
 		o.outFlag("also write the JSON result to `FILE` (\"-\": stdout, and the table goes to stderr); a regular file is replaced atomically, a FIFO or device is written in place"),

@@ -88,7 +88,10 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		late += w.sched.late
 		maxLag = max(maxLag, w.sched.maxLag)
 		cs := report.ConnStats{Conn: w.id, Sent: t.measSent, Received: t.measRecv, Errors: t.errors + t.lost}
-		if d := time.Duration(t.lastMeas - t.firstMeas); d > 0 && t.firstMeas > 0 {
+		// Its own window: from the window's start (the first send, in
+		// closed loop; a paced connection's first slot may come later) to
+		// its last reply or when it stopped measuring.
+		if d := time.Duration(max(t.lastMeas, t.stopMeas) - min(w.phase.from, t.firstMeas)); d > 0 && t.firstMeas > 0 {
 			cs.MsgsPerSec = float64(t.measRecv) / d.Seconds()
 		}
 		cs.P99Ns = w.rec.ValueAtPercentile(99)
@@ -112,12 +115,9 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 	run.Elapsed = time.Duration(max(last, stopped) - first)
 	run.WarmupElapsed = time.Duration(start)
 	run.BytesSent = run.Sent * wire.FrameLen
-	// Bytes read: the replies, and what the peer sent of its own (Trades,
-	// Heartbeats) in the window.
+	// The replies' bytes, as results have always counted them: what the
+	// peer sent of its own is counted in Unsolicited.
 	run.BytesReceived = run.Received * wire.FrameLen
-	for _, n := range run.Unsolicited {
-		run.BytesReceived += n * wire.FrameLen
-	}
 	run.ReconnectGap = time.Duration(gap)
 	run.LateSends = late
 	run.MaxSendLag = time.Duration(maxLag)

@@ -2,6 +2,8 @@ package client_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -160,5 +162,114 @@ func TestFloodSlowPeerThroughput(t *testing.T) {
 	}
 	if run.WarmupReceived != 512 {
 		t.Errorf("%d warmup replies, want all 512 before the window", run.WarmupReceived)
+	}
+}
+
+// dropPeer echoes every frame but the n-th of each connection, which it
+// never answers.
+func dropPeer(n int) func(nc net.Conn, conn int) {
+	return func(nc net.Conn, _ int) {
+		buf := make([]byte, 64<<10)
+		have, seen := 0, 0
+		for {
+			nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+			k, err := nc.Read(buf[have:])
+			if err != nil {
+				return
+			}
+			have += k
+			var out []byte
+			used := 0
+			for ; have-used >= wire.FrameLen; used += wire.FrameLen {
+				if seen++; seen != n {
+					out = append(out, buf[used:used+wire.FrameLen]...)
+				}
+			}
+			have = copy(buf, buf[used:have])
+			if _, err := nc.Write(out); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// TestWarmupReplyNeverComes: a warmup message whose reply never comes holds
+// the window back for at most a second without replies, as a peer that
+// loses one is not slow: the run measures, and counts the reply lost.
+func TestWarmupReplyNeverComes(t *testing.T) {
+	cfg := client.LoadConfig{Command: "flood", Addr: startPeer(t, dropPeer(10)), Conns: 2, Window: 64, WarmupCount: 500,
+		Duration: 500 * time.Millisecond, Drain: 300 * time.Millisecond, ReplyTimeout: 5 * time.Second}
+	start := time.Now()
+	run, err := client.Run(testCtx(t), cfg)
+	took := time.Since(start)
+	if run == nil || run.Received == 0 || errors.Is(err, client.ErrStalled) {
+		t.Fatalf("err %v, run %+v: want a measured run", err, run)
+	}
+	if run.Errors != 2 {
+		t.Errorf("%d errors, want the 2 replies never sent counted lost", run.Errors)
+	}
+	if took > 3500*time.Millisecond {
+		t.Errorf("took %v, want about a second of warmup, the window and the drain", took)
+	}
+}
+
+// TestPacedRunRareReplies: at a fixed rate slower than the reply timeout,
+// with nothing in flight between sends and the peer's Heartbeats further
+// apart than that timeout, no connection is a stalled peer: the timeout
+// runs from each send.
+func TestPacedRunRareReplies(t *testing.T) {
+	addr := startEcho(t, echo.WithReply(wire.ReplyExchange), echo.WithHeartbeat(150*time.Millisecond))
+	for _, mode := range []client.IOMode{client.IOPoller, client.IOBlocking} {
+		cfg := pacedOrders(addr, 5, time.Second, wire.ReplyExchange)
+		cfg.ReplyTimeout, cfg.Options = 20*time.Millisecond, []client.Option{client.WithIOMode(mode)}
+		if run, err := client.Run(testCtx(t), cfg); err != nil {
+			t.Errorf("%v: %v (%v)", mode, err, run.ErrorSamples)
+		}
+	}
+}
+
+// TestPacedCountWindow: a count at a fixed rate lasts count/rate: 10
+// messages at 10 msgs/s are 10 msgs/s, not 10 over the 0.9 s to the last
+// send.
+func TestPacedCountWindow(t *testing.T) {
+	cfg := pacedOrders(startEcho(t, echo.WithReply(wire.ReplyExchange)), 10, 0, wire.ReplyExchange)
+	cfg.Count = 10
+	run, err := client.Run(testCtx(t), cfg)
+	if err != nil {
+		t.Fatalf("%v (%v)", err, run.ErrorSamples)
+	}
+	if r := run.AchievedRate(); r < 9.5 || r > 10.3 {
+		t.Errorf("achieved %.2f msgs/s over %v, want 10", r, run.Elapsed)
+	}
+}
+
+// TestReconnectInTheWarmup: a peer that dies in a warmup given only as a
+// count, and never comes back: a connection reconnecting holds the window
+// back no longer, so the window starts and its end bounds the reconnects;
+// the run ends, where it used to wait for a warmup never finished.
+func TestReconnectInTheWarmup(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nc, err := ln.Accept()
+		ln.Close() // no one answers a reconnect
+		if err != nil {
+			return
+		}
+		buf := make([]byte, 100*wire.FrameLen)
+		io.ReadFull(nc, buf) // 100 messages of the warmup, unanswered
+		nc.Close()
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	cfg := client.LoadConfig{Command: "flood", Addr: ln.Addr().String(), Conns: 1, Window: 256, WarmupCount: 500,
+		Duration: 500 * time.Millisecond, Drain: 300 * time.Millisecond, Reconnect: true}
+	start := time.Now()
+	client.Run(testCtx(t), cfg)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("took %v, want the run to end soon after its 500ms window", took)
 	}
 }

@@ -15,14 +15,14 @@ const unknown = math.MaxInt64
 //
 // In open loop the start is known in advance: the warmup count N ends when
 // message N of the whole schedule is due. In closed loop with a warmup
-// count, each connection sends its share and waits for its replies; the
-// window starts when the last one has them, or when the warmup time has
-// passed. So a closed-loop window opens with nothing of the warmup in
+// count, each connection sends its share and waits for its replies (until
+// none has come for warmupQuiet); the window starts when the last one has
+// them, or when the warmup time has passed. So a closed-loop window opens with nothing of the warmup in
 // flight: a peer slower than the warmup is deep would otherwise spend the
 // window's first part answering it, uncounted.
 type window struct {
 	start    atomic.Int64  // ns since the base; unknown until decided
-	waiting  atomic.Int64  // connections still sending their warmup share
+	waiting  atomic.Int64  // connections whose warmup share is not yet sent and answered
 	deadline int64         // the warmup's time bound, ns since the base; 0: none
 	decided  chan struct{} // closed when start is decided
 }

@@ -121,6 +121,11 @@ func (w *worker) run() {
 		}
 		if !w.stopped {
 			w.updatePhase(now)
+			if w.phase.warmOwed && w.phase.warmupLeft == 0 && w.lastReply > 0 && now-w.lastReply >= int64(warmupQuiet) {
+				// The share's last replies do not come: hold the
+				// window back no longer.
+				w.warmedUp(now)
+			}
 			if w.rs.stop.Load() || w.phase.over(now) {
 				w.beginDrain()
 			}
@@ -156,7 +161,7 @@ func (w *worker) run() {
 				// The warmup share is sent and answered: its replies are
 				// all in before the window, which opens with no warmup
 				// message in flight.
-				w.warmedUp()
+				w.warmedUp(w.now())
 				if !w.phase.known {
 					w.awaitWindow()
 				}
@@ -199,8 +204,14 @@ func (w *worker) afterRecvError(err error) bool {
 			return true // the loop drains
 		}
 		rto, first := w.replyTimeout()
+		if int64(w.sent) == w.acked {
+			// Nothing is awaited (a read between two paced sends): the
+			// reply timeout starts again with the next send.
+			w.lastReply, w.armedAt = now, -1
+			return true
+		}
 		if now-w.lastReply < int64(rto) {
-			w.armedAt = -1
+			w.armedAt = -1 // within the reply timeout: move the deadlines on
 			return true
 		}
 		err = fmt.Errorf("%w: no reply for %v", ErrStalled, rto)
@@ -279,8 +290,8 @@ func (p *phase) over(now int64) bool {
 // it is not known yet or only a count or the context ends it.
 func (p *phase) limit() int64 { return p.end }
 
-// leaveWarmup releases the window of a connection that stops before it sent
-// its warmup share.
+// leaveWarmup releases the window of a connection that stops, or loses its
+// connection, before its warmup share was sent and answered.
 func (w *worker) leaveWarmup() {
 	if w.phase.warmOwed {
 		w.phase.warmupLeft, w.phase.warmOwed = 0, false
@@ -289,11 +300,11 @@ func (w *worker) leaveWarmup() {
 }
 
 // warmedUp releases the window once this connection's warmup share is sent
-// and answered, and starts it if this was the last connection.
-func (w *worker) warmedUp() {
+// and answered, at now (the loop's time, by which this pass decides what it
+// sends is measured), and starts it if this was the last connection.
+func (w *worker) warmedUp(now int64) {
 	if w.phase.warmOwed {
 		w.phase.warmOwed = false
-		now := w.now()
 		w.rs.win.warmedUp(now)
 		w.updatePhase(now)
 	}
@@ -341,9 +352,17 @@ func (w *worker) armDeadlines(now int64) {
 	if lim := w.phase.limit(); lim > 0 {
 		rd = min(rd, lim)
 		wd = min(wd, lim+int64(w.cfg.Drain))
-	} else if !w.phase.known && w.rs.win.deadline > 0 && w.cfg.Duration > 0 {
-		// In the warmup: the window ends at the latest a little after this.
-		rd = min(rd, w.rs.win.deadline+int64(w.cfg.Duration))
+	} else if !w.phase.known {
+		// In the warmup: wake at its time bound, which starts the window,
+		// and when the share's replies have stopped coming.
+		if dl := w.rs.win.deadline; dl > now {
+			rd = min(rd, dl)
+		} else if dl > 0 && w.cfg.Duration > 0 {
+			rd = min(rd, dl+int64(w.cfg.Duration))
+		}
+		if w.phase.warmOwed && w.phase.warmupLeft == 0 {
+			rd = min(rd, max(w.lastReply+int64(warmupQuiet), now+int64(time.Millisecond)))
+		}
 	}
 	w.c.setLimits(w.rs.base.Add(time.Duration(rd)), rd-now, w.rs.base.Add(time.Duration(wd)))
 	w.writeBy = wd
@@ -368,6 +387,11 @@ func (w *worker) replyTimeout() (d time.Duration, first bool) {
 // catchUp is how long into the measured window a rate-limited connection
 // may still send warmup messages it is behind on.
 const catchUp = 50 * time.Millisecond
+
+// warmupQuiet is how long a connection whose warmup share is sent waits
+// without a reply before it stops holding the window back for the rest of
+// the share's replies (see window).
+const warmupQuiet = time.Second
 
 // armEvery is how often the deadlines of a connection are moved on.
 const armEvery = 100 * time.Millisecond
@@ -421,6 +445,11 @@ func (w *worker) stopMeasuring() {
 		return
 	}
 	now := w.now()
+	if w.sched.paced() && w.phase.quota == 0 && w.cfg.Count > 0 {
+		// The count sent at a fixed rate: the window ends when the message
+		// after the last would have been due, count/rate after its start.
+		now = max(now, w.phase.from+int64(float64(w.cfg.Count)*1e9/w.cfg.Rate))
+	}
 	if w.phase.end > 0 {
 		now = min(now, w.phase.end)
 	}
@@ -441,9 +470,12 @@ func (w *worker) sleepUntil(t int64) error {
 	if d := int64(w.cfg.HeartbeatTimeout); d > 0 {
 		t = min(t, max(w.lastBeat, w.upSince)+d)
 	}
-	// Nothing is awaited: the reply timeout starts again, and bounds the
-	// reads below no earlier than the loop's next pass would.
+	// Nothing is awaited: the reply timeout starts again, and the read
+	// deadline moves on with it, so that the reads below do not end at a
+	// deadline set for an earlier wait.
 	w.lastReply = w.now()
+	w.armedAt = -1
+	w.armDeadlines(w.lastReply)
 	for !w.rs.stop.Load() {
 		now := w.now()
 		if now >= t {
@@ -454,14 +486,14 @@ func (w *worker) sleepUntil(t int64) error {
 			continue // the send is due in microseconds: spin
 		}
 		park := min(d-spinMargin, maxPark)
-		if !w.c.waitReadable(park) {
-			continue
-		}
+		ready := w.c.waitReadable(park)
+		// Read also when the wait said nothing: a TLS connection cannot
+		// wait for readable bytes, only sleep, and reads after that.
 		read, err := w.readArrived()
 		if err != nil {
 			return err
 		}
-		if !read {
+		if ready && !read {
 			// Readable, yet nothing to read: do not spin on it.
 			time.Sleep(min(park, time.Millisecond))
 		}
@@ -717,6 +749,11 @@ fill:
 		return err
 	}
 	t := w.now()
+	if int64(first) == w.acked {
+		// Nothing was in flight: replies are awaited from now on, and the
+		// reply timeout runs from here, not from a reply before the wait.
+		w.lastReply = t
+	}
 	w.ring.sentAt[uint64(batch)&w.ring.mask] = t
 	w.ring.batches++
 	if err == nil {
@@ -969,19 +1006,29 @@ func (w *worker) heartbeatLate(now int64) error {
 	// move it on first, or the read would fail with it.
 	w.armedAt = -1
 	w.armDeadlines(now)
-	if _, err := w.readArrived(); err != nil {
-		return err
+	for range maxDrainReads {
+		// Until nothing is left: TLS returns one record a read.
+		read, err := w.readArrived()
+		if err != nil {
+			return err
+		}
+		if !read || w.stopped {
+			break
+		}
 	}
 	now = w.now()
 	if since := max(w.lastBeat, w.upSince); !w.stopped && now-since >= d {
-		what := "none"
+		late := time.Duration(now - since).Round(time.Millisecond)
 		if w.lastBeat == 0 {
-			what = "none since the connection opened"
+			return fmt.Errorf("%w: none in the %v since the connection opened", ErrHeartbeat, late)
 		}
-		return fmt.Errorf("%w: %s for %v", ErrHeartbeat, what, time.Duration(now-since).Round(time.Millisecond))
+		return fmt.Errorf("%w: none for %v", ErrHeartbeat, late)
 	}
 	return nil
 }
+
+// maxDrainReads bounds the reads heartbeatLate makes of what has arrived.
+const maxDrainReads = 64
 
 // afterHeartbeatError handles an error of heartbeatLate and reports whether
 // the loop goes on: a peer whose Heartbeats stopped fails the connection,
@@ -1147,8 +1194,11 @@ func (w *worker) recover(err error) bool {
 	}
 	start := w.now()
 	w.back.lived(time.Duration(start - w.upSince))
+	// A connection lost in the warmup holds the window back no longer, and
+	// learns while it reconnects when the window ends, which bounds that.
+	w.leaveWarmup()
 	var last error
-	for w.pause(w.back.next()) {
+	for w.updatePhase(w.now()); w.pause(w.back.next()); w.updatePhase(w.now()) {
 		var end time.Time
 		if lim := w.phase.limit(); lim > 0 {
 			end = w.rs.base.Add(time.Duration(lim))

@@ -780,6 +780,38 @@ func (r *Receiver) Poll() (bool, error) {
 	return n > 0, r.afterRead(n, err)
 }
 
+// pollWithin is Poll that waits up to d for something to arrive, in the
+// read itself (before the read limit, if that is sooner): for a TLS
+// connection, which cannot wait for readable bytes without reading them.
+// Nothing by then is (false, nil); the limit passing is Recv's error.
+func (r *Receiver) pollWithin(d time.Duration) (bool, error) {
+	if r.err != nil {
+		return false, r.err
+	}
+	if r.r > 0 {
+		r.w = copy(r.buf, r.buf[r.r:r.w])
+		r.r = 0
+	}
+	if r.w == len(r.buf) {
+		return false, nil // full of frames not yet received
+	}
+	dl := time.Now().Add(d)
+	limited := !r.limit.IsZero() && !r.limit.After(dl)
+	if limited {
+		dl = r.limit
+	}
+	if !dl.Equal(r.ioDL) {
+		if err := r.setDeadline(dl); err != nil {
+			return false, fmt.Errorf("recv: %w", err)
+		}
+	}
+	n, err := r.io.Read(r.buf[r.w:])
+	if n == 0 && !limited && errors.Is(err, os.ErrDeadlineExceeded) {
+		return false, nil
+	}
+	return n > 0, r.afterRead(n, err)
+}
+
 // Received returns the number of frames returned so far, counting the
 // replies that Ping took.
 func (r *Receiver) Received() int64 { return r.recv }

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gigadex/gigadex/client"
 	"github.com/gigadex/gigadex/echo"
+	"github.com/gigadex/gigadex/internal/testutil"
 	"github.com/gigadex/gigadex/wire"
 )
 
@@ -271,5 +273,28 @@ func TestReconnectInTheWarmup(t *testing.T) {
 	client.Run(testCtx(t), cfg)
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("took %v, want the run to end soon after its 500ms window", took)
+	}
+}
+
+// TestPacedRunOverTLS: over TLS, which cannot wait for readable bytes
+// without reading them, a rate-limited run reads its replies and the
+// peer's Heartbeats when they come, not at its next send: round trips of
+// loopback, not of the send interval, and Heartbeat gaps of their period.
+func TestPacedRunOverTLS(t *testing.T) {
+	cert, pool := testutil.SelfSigned(t)
+	addr := startEcho(t, echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}}),
+		echo.WithReply(wire.ReplyExchange), echo.WithHeartbeat(50*time.Millisecond))
+	cfg := pacedOrders(addr, 4, time.Second, wire.ReplyExchange)
+	cfg.Options = []client.Option{client.WithTLS(&tls.Config{RootCAs: pool})}
+	cfg.HeartbeatTimeout, cfg.Window = 300*time.Millisecond, 16 // room in the window: the wait is the schedule's
+	run, err := client.Run(testCtx(t), cfg)
+	if err != nil {
+		t.Fatalf("%v (%v)", err, run.ErrorSamples)
+	}
+	if p50 := time.Duration(run.RTT.ValueAtPercentile(50)); p50 > 50*time.Millisecond {
+		t.Errorf("rtt p50 %v, want a loopback round trip, not the 250ms between sends", p50)
+	}
+	if g := run.HeartbeatGap; g == nil || time.Duration(g.P50) < 40*time.Millisecond || time.Duration(g.P50) > 80*time.Millisecond {
+		t.Errorf("heartbeat gaps %+v, want a p50 of about 50ms", g)
 	}
 }

@@ -410,15 +410,10 @@ func (w *worker) awaitSchedule(inflight int64) (bool, error) {
 	if park == 0 && spin == 0 {
 		return true, nil
 	}
-	if park > 0 && !w.c.waitReadable(park) {
+	if park > 0 && !w.cfg.tls && !w.c.waitReadable(park) {
 		return true, nil
 	}
-	got, err := w.c.Poll()
-	if err == nil && got {
-		w.batch.t = 0
-		_, err = w.recvBuffered()
-		w.endBatch()
-	}
+	_, err := w.readArrivedWithin(park)
 	return true, err
 }
 
@@ -486,14 +481,14 @@ func (w *worker) sleepUntil(t int64) error {
 			continue // the send is due in microseconds: spin
 		}
 		park := min(d-spinMargin, maxPark)
-		ready := w.c.waitReadable(park)
-		// Read also when the wait said nothing: a TLS connection cannot
-		// wait for readable bytes, only sleep, and reads after that.
-		read, err := w.readArrived()
+		if !w.cfg.tls && !w.c.waitReadable(park) {
+			continue
+		}
+		read, err := w.readArrivedWithin(park)
 		if err != nil {
 			return err
 		}
-		if ready && !read {
+		if !read && !w.cfg.tls {
 			// Readable, yet nothing to read: do not spin on it.
 			time.Sleep(min(park, time.Millisecond))
 		}
@@ -504,8 +499,20 @@ func (w *worker) sleepUntil(t int64) error {
 // readArrived reads and handles, without waiting, what the peer has sent:
 // replies, and its own Trades and Heartbeats. It reports whether it read
 // anything.
-func (w *worker) readArrived() (bool, error) {
-	got, err := w.c.Poll()
+func (w *worker) readArrived() (bool, error) { return w.readArrivedWithin(0) }
+
+// readArrivedWithin is readArrived after waiting up to d for something to
+// read in the read itself, over TLS, which cannot wait for readable bytes
+// without reading them (a raw socket waits in ppoll(2) first, see
+// sleepUntil). A wait of 0 does not wait.
+func (w *worker) readArrivedWithin(d time.Duration) (bool, error) {
+	var got bool
+	var err error
+	if d > 0 && w.cfg.tls {
+		got, err = w.c.pollWithin(d)
+	} else {
+		got, err = w.c.Poll()
+	}
 	if err != nil || !got {
 		return false, err
 	}

@@ -223,7 +223,7 @@ func TestPacedRunRareReplies(t *testing.T) {
 	addr := startEcho(t, echo.WithReply(wire.ReplyExchange), echo.WithHeartbeat(150*time.Millisecond))
 	for _, mode := range []client.IOMode{client.IOPoller, client.IOBlocking} {
 		cfg := pacedOrders(addr, 5, time.Second, wire.ReplyExchange)
-		cfg.ReplyTimeout, cfg.Options = 20*time.Millisecond, []client.Option{client.WithIOMode(mode)}
+		cfg.ReplyTimeout, cfg.Options = 50*time.Millisecond, []client.Option{client.WithIOMode(mode)}
 		if run, err := client.Run(testCtx(t), cfg); err != nil {
 			t.Errorf("%v: %v (%v)", mode, err, run.ErrorSamples)
 		}
@@ -296,5 +296,22 @@ func TestPacedRunOverTLS(t *testing.T) {
 	}
 	if g := run.HeartbeatGap; g == nil || time.Duration(g.P50) < 40*time.Millisecond || time.Duration(g.P50) > 80*time.Millisecond {
 		t.Errorf("heartbeat gaps %+v, want a p50 of about 50ms", g)
+	}
+}
+
+// TestShortReplyTimeout: a reply timeout shorter than the deadlines' usual
+// re-arming interval (100 ms) fails no healthy connection: the write
+// deadline, the reply timeout from its last move, used to pass between two
+// moves and fail every ping and flood with "the peer has not read".
+func TestShortReplyTimeout(t *testing.T) {
+	addr := startEcho(t)
+	for _, cmd := range []string{"ping", "flood"} {
+		cfg := client.LoadConfig{Command: cmd, Addr: addr, Conns: 2, Window: 16, Duration: 400 * time.Millisecond, ReplyTimeout: 50 * time.Millisecond}
+		if cmd == "ping" {
+			cfg.Window = 1
+		}
+		if run, err := client.Run(testCtx(t), cfg); err != nil {
+			t.Errorf("%s: %v (%v)", cmd, err, run.ErrorSamples)
+		}
 	}
 }

@@ -332,7 +332,10 @@ func (w *worker) awaitWindow() {
 // the hot path; the deadline error paths tell the causes apart. now is the
 // loop's time.
 func (w *worker) armDeadlines(now int64) {
-	if w.armedAt >= 0 && now-w.armedAt < int64(armEvery) {
+	// Every armEvery, or twice per reply timeout if that is shorter: the
+	// write deadline is the reply timeout from the last move, and a
+	// healthy connection must not reach it between two.
+	if w.armedAt >= 0 && now-w.armedAt < min(int64(armEvery), int64(w.cfg.ReplyTimeout)/2) {
 		return
 	}
 	w.armedAt = now

@@ -26,11 +26,12 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 	if !started {
 		start = end
 	}
-	// The measured window runs from the first measured send to the last
-	// reply, or to when the last connection stopped measuring if that is
-	// later: a rate-limited run's last send comes up to an interval before
-	// the window's end, and a run that failed or was interrupted lasted
-	// until then, whatever it received.
+	// The measured window runs from its start (where the first measured
+	// send is, unless every connection was down then) to the last reply,
+	// or to when the last connection stopped measuring if that is later:
+	// a rate-limited run's last send comes up to an interval before the
+	// window's end, and a run that failed or was interrupted lasted until
+	// then, whatever it received.
 	var first, last, stopped int64 = -1, 0, 0
 	for _, w := range ws {
 		if w.tally.firstMeas > 0 && (first < 0 || w.tally.firstMeas < first) {
@@ -39,7 +40,9 @@ func collect(ctx context.Context, rs *runState, ws []*worker) (*report.Run, erro
 		last = max(last, w.tally.lastMeas)
 		stopped = max(stopped, w.tally.stopMeas)
 	}
-	if first < 0 {
+	if first < 0 || started && start < first {
+		// The window ran from its start, also when every connection
+		// sent its first measured message later (down, reconnecting).
 		first = start
 	}
 	last = max(last, first)

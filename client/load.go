@@ -244,7 +244,8 @@ type runState struct {
 	base   time.Time // the run's start; every time below is ns since base
 	tags   []string  // histogram tags of the mix
 	win    *window
-	stop   atomic.Bool // stop sending and drain: interrupted or past the end
+	stop   atomic.Bool  // stop sending and drain: interrupted or past the end
+	stopAt atomic.Int64 // when stop was set (ns since base); 0: not yet
 	ctx    context.Context
 	cancel context.CancelFunc // ends ctx: at an interrupt, or when the run is aborted
 	gcFrom gcReading          // the collector's totals when the window started; set by watch
@@ -394,6 +395,7 @@ func (rs *runState) watch(ctx context.Context, ws []*worker, done <-chan struct{
 // interrupt stops the workers, bounds their drain, and then shuts down the
 // connections of those still blocked.
 func (rs *runState) interrupt(ws []*worker, done <-chan struct{}) {
+	rs.stopAt.CompareAndSwap(0, int64(time.Since(rs.base)))
 	rs.stop.Store(true)
 	rs.cancel()
 	d := min(rs.cfg.Drain, interruptDrain)
@@ -414,6 +416,7 @@ func (rs *runState) interrupt(ws []*worker, done <-chan struct{}) {
 // abort ends every blocked call of the run: the workers stop, their
 // connections are shut down, and dials and backoff waits end.
 func (rs *runState) abort(ws []*worker) {
+	rs.stopAt.CompareAndSwap(0, int64(time.Since(rs.base)))
 	rs.stop.Store(true)
 	rs.cancel()
 	for _, w := range ws {

@@ -297,6 +297,17 @@ func TestPacedRunOverTLS(t *testing.T) {
 	if g := run.HeartbeatGap; g == nil || time.Duration(g.P50) < 40*time.Millisecond || time.Duration(g.P50) > 80*time.Millisecond {
 		t.Errorf("heartbeat gaps %+v, want a p50 of about 50ms", g)
 	}
+	// Interrupted while waiting in a read for the next send: the window
+	// ends at the interrupt, not when that read gives up (the interrupt
+	// moves its deadline to the end of the drain).
+	ctx, cancel := context.WithTimeout(testCtx(t), 600*time.Millisecond)
+	defer cancel()
+	cfg.Addr = startEcho(t, echo.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}}), echo.WithReply(wire.ReplyExchange))
+	cfg.Duration, cfg.HeartbeatTimeout, cfg.Rate = 10*time.Second, 0, 2
+	run, _ = client.Run(ctx, cfg)
+	if run == nil || run.Elapsed < 500*time.Millisecond || run.Elapsed > 700*time.Millisecond {
+		t.Errorf("interrupted at 600ms: window %v, want about 600ms", run.Elapsed)
+	}
 }
 
 // TestShortReplyTimeout: a reply timeout shorter than the deadlines' usual
@@ -313,5 +324,51 @@ func TestShortReplyTimeout(t *testing.T) {
 		if run, err := client.Run(testCtx(t), cfg); err != nil {
 			t.Errorf("%s: %v (%v)", cmd, err, run.ErrorSamples)
 		}
+	}
+}
+
+// TestWindowFromItsStart: a peer that dies in the warmup and is back half
+// a second into the window: the window still runs from its start, the
+// outage in it, not from the first measured send after the reconnect
+// (which made 100 msgs/s read as 200).
+func TestWindowFromItsStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nc, err := ln.Accept()
+		ln.Close()
+		if err != nil {
+			return
+		}
+		io.ReadFull(nc, make([]byte, wire.FrameLen)) // the warmup's first message, unanswered
+		nc.Close()
+		time.Sleep(700 * time.Millisecond) // back 500 ms into the window
+		ln2, err := net.Listen("tcp", addr)
+		if err != nil {
+			return
+		}
+		defer ln2.Close()
+		ln2.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+		nc, err = ln2.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		io.Copy(nc, nc) // an echo
+	}()
+	t.Cleanup(func() { <-done })
+	cfg := client.LoadConfig{Command: "ping", Addr: addr, Conns: 1, Window: 1, Rate: 100, Warmup: 200 * time.Millisecond,
+		Duration: time.Second, Drain: 300 * time.Millisecond, Reconnect: true}
+	run, _ := client.Run(testCtx(t), cfg)
+	if run == nil || run.Reconnects == 0 {
+		t.Fatalf("run %+v: want a reconnect", run)
+	}
+	if run.Elapsed < 900*time.Millisecond || run.Elapsed > 1100*time.Millisecond {
+		t.Errorf("window %v (%.0f msgs/s), want the 1s it ran, the outage in it", run.Elapsed, run.MsgsPerSec())
 	}
 }

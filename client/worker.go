@@ -451,6 +451,11 @@ func (w *worker) stopMeasuring() {
 	if w.phase.end > 0 {
 		now = min(now, w.phase.end)
 	}
+	if at := w.rs.stopAt.Load(); at > 0 {
+		// Interrupted: measuring stopped then, however long this
+		// connection took to notice (a read waiting out its deadline).
+		now = min(now, at)
+	}
 	if now > w.phase.from {
 		w.tally.stopMeas = now
 	}

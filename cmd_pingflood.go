@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -263,12 +264,14 @@ func runLoad(c *cli.Context, o *loadOptions) error {
 	defer stopProfile()
 	load := prom.NewLoad(o.tags)
 	cols := []prometheus.Collector{load}
+	stopEcho := func() {}
 	if cfg.Addr == "" {
 		addr, stop, col, err := startInProcessEcho(c, cfg.Reply, o.quiet, o.metrics.addr != "", o.tags)
 		if err != nil {
 			return err
 		}
-		defer stop()
+		stopEcho = sync.OnceFunc(stop)
+		defer stopEcho()
 		cfg.Addr = addr
 		if col != nil {
 			cols = append(cols, col)
@@ -280,7 +283,13 @@ func runLoad(c *cli.Context, o *loadOptions) error {
 	}
 	if ms != nil {
 		cfg.Observer = load
-		defer ms.stop(c.Context)
+		defer func() {
+			// The in-process echo first: it counts a connection's
+			// messages when the connection ends, and the final scrape
+			// must see them all.
+			stopEcho()
+			ms.stop(c.Context)
+		}()
 	}
 	if err := waitStart(c.Context, o.startAt); err != nil {
 		// Interrupted before the start: an empty result marked

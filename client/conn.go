@@ -760,15 +760,8 @@ func (r *Receiver) Unread() int { return r.w - r.r }
 // anything did. The bytes are returned by the next Recv or RecvBatch. Its
 // errors are Recv's.
 func (r *Receiver) Poll() (bool, error) {
-	if r.err != nil {
-		return false, r.err
-	}
-	if r.r > 0 {
-		r.w = copy(r.buf, r.buf[r.r:r.w])
-		r.r = 0
-	}
-	if r.w == len(r.buf) {
-		return false, nil // full of frames not yet received
+	if room, err := r.pollRoom(); !room {
+		return false, err
 	}
 	if err := r.armRead(false); err != nil {
 		return false, err
@@ -780,11 +773,10 @@ func (r *Receiver) Poll() (bool, error) {
 	return n > 0, r.afterRead(n, err)
 }
 
-// pollWithin is Poll that waits up to d for something to arrive, in the
-// read itself (before the read limit, if that is sooner): for a TLS
-// connection, which cannot wait for readable bytes without reading them.
-// Nothing by then is (false, nil); the limit passing is Recv's error.
-func (r *Receiver) pollWithin(d time.Duration) (bool, error) {
+// pollRoom moves the unread bytes to the front of the buffer and reports
+// whether a read has room after them (not when it is full of frames not yet
+// received); it returns the receiver's error, if any.
+func (r *Receiver) pollRoom() (bool, error) {
 	if r.err != nil {
 		return false, r.err
 	}
@@ -792,8 +784,16 @@ func (r *Receiver) pollWithin(d time.Duration) (bool, error) {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
 	}
-	if r.w == len(r.buf) {
-		return false, nil // full of frames not yet received
+	return r.w < len(r.buf), nil
+}
+
+// pollWithin is Poll that waits up to d for something to arrive, in the
+// read itself (before the read limit, if that is sooner): for a TLS
+// connection, which cannot wait for readable bytes without reading them.
+// Nothing by then is (false, nil); the limit passing is Recv's error.
+func (r *Receiver) pollWithin(d time.Duration) (bool, error) {
+	if room, err := r.pollRoom(); !room {
+		return false, err
 	}
 	dl := time.Now().Add(d)
 	limited := !r.limit.IsZero() && !r.limit.After(dl)

@@ -41,35 +41,19 @@ func startExchangePeer(t *testing.T, p *exchangePeer) string {
 }
 
 func (p *exchangePeer) serve(nc net.Conn, conn int) {
-	buf := make([]byte, 64<<10)
-	n := 0
-	for {
-		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-		k, err := nc.Read(buf[n:])
-		if err != nil {
-			return
-		}
-		n += k
+	eachRead(nc, func(frames []byte) bool {
 		var replies [][]byte
-		used := 0
-		for n-used >= wire.FrameLen {
-			v, _, err := wire.ParseFrame(buf[used:n])
+		for f := range slices.Chunk(frames, wire.FrameLen) {
+			v, _, err := wire.ParseFrame(f)
 			if err != nil {
-				return
+				return false
 			}
 			replies = append(replies, p.answer(v, conn)...)
-			used += wire.FrameLen
 		}
-		n = copy(buf, buf[used:n])
 		slices.Reverse(replies)
-		var out []byte
-		for _, r := range replies {
-			out = append(out, r...)
-		}
-		if _, err := nc.Write(out); err != nil {
-			return
-		}
-	}
+		_, err := nc.Write(slices.Concat(replies...))
+		return err == nil
+	})
 }
 
 // answer returns the replies to v, last first (serve reverses them).

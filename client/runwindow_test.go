@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -23,20 +24,11 @@ func lateTradePeer(tradeAfter time.Duration) func(nc net.Conn, conn int) {
 		var mu sync.Mutex // one writer at a time: the acks, and the Trades' timers
 		var timers sync.WaitGroup
 		defer timers.Wait()
-		buf := make([]byte, 64<<10)
-		n := 0
-		for {
-			nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-			k, err := nc.Read(buf[n:])
-			if err != nil {
-				return
-			}
-			n += k
-			used := 0
-			for ; n-used >= wire.FrameLen; used += wire.FrameLen {
-				v, _, err := wire.ParseFrame(buf[used:n])
+		eachRead(nc, func(frames []byte) bool {
+			for f := range slices.Chunk(frames, wire.FrameLen) {
+				v, _, err := wire.ParseFrame(f)
 				if err != nil {
-					return
+					return false
 				}
 				o, ok := v.Order()
 				if !ok {
@@ -54,8 +46,28 @@ func lateTradePeer(tradeAfter time.Duration) func(nc net.Conn, conn int) {
 					mu.Unlock()
 				})
 			}
-			n = copy(buf, buf[used:n])
+			return true
+		})
+	}
+}
+
+// eachRead reads nc until it fails or fn returns false, and calls fn with
+// the whole frames of each read; the rest of a frame waits for the next.
+func eachRead(nc net.Conn, fn func(frames []byte) bool) {
+	buf := make([]byte, 64<<10)
+	n := 0
+	for {
+		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		k, err := nc.Read(buf[n:])
+		if err != nil {
+			return
 		}
+		n += k
+		whole := n - n%wire.FrameLen
+		if !fn(buf[:whole]) {
+			return
+		}
+		n = copy(buf, buf[whole:n])
 	}
 }
 
@@ -171,27 +183,17 @@ func TestFloodSlowPeerThroughput(t *testing.T) {
 // never answers.
 func dropPeer(n int) func(nc net.Conn, conn int) {
 	return func(nc net.Conn, _ int) {
-		buf := make([]byte, 64<<10)
-		have, seen := 0, 0
-		for {
-			nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-			k, err := nc.Read(buf[have:])
-			if err != nil {
-				return
-			}
-			have += k
+		seen := 0
+		eachRead(nc, func(frames []byte) bool {
 			var out []byte
-			used := 0
-			for ; have-used >= wire.FrameLen; used += wire.FrameLen {
+			for f := range slices.Chunk(frames, wire.FrameLen) {
 				if seen++; seen != n {
-					out = append(out, buf[used:used+wire.FrameLen]...)
+					out = append(out, f...)
 				}
 			}
-			have = copy(buf, buf[used:have])
-			if _, err := nc.Write(out); err != nil {
-				return
-			}
-		}
+			_, err := nc.Write(out)
+			return err == nil
+		})
 	}
 }
 

@@ -17,9 +17,10 @@ const unknown = math.MaxInt64
 // message N of the whole schedule is due. In closed loop with a warmup
 // count, each connection sends its share and waits for its replies (until
 // none has come for warmupQuiet); the window starts when the last one has
-// them, or when the warmup time has passed. So a closed-loop window opens with nothing of the warmup in
-// flight: a peer slower than the warmup is deep would otherwise spend the
-// window's first part answering it, uncounted.
+// them, or when the warmup time has passed. So a closed-loop window opens
+// with nothing of the warmup in flight: a peer slower than the warmup is
+// deep would otherwise spend the window's first part answering it,
+// uncounted.
 type window struct {
 	start    atomic.Int64  // ns since the base; unknown until decided
 	waiting  atomic.Int64  // connections whose warmup share is not yet sent and answered

@@ -473,12 +473,9 @@ func (w *worker) sleepUntil(t int64) error {
 	if d := int64(w.cfg.HeartbeatTimeout); d > 0 {
 		t = min(t, max(w.lastBeat, w.upSince)+d)
 	}
-	// Nothing is awaited: the reply timeout starts again, and the read
-	// deadline moves on with it, so that the reads below do not end at a
-	// deadline set for an earlier wait.
-	w.lastReply = w.now()
-	w.armedAt = -1
-	w.armDeadlines(w.lastReply)
+	// With nothing in flight, a read below that meets a deadline set for
+	// an earlier wait returns it to the loop, where afterRecvError moves
+	// the deadlines on; the next send restarts the reply timeout.
 	for !w.rs.stop.Load() {
 		now := w.now()
 		if now >= t {
